@@ -1,0 +1,91 @@
+"""The `civicbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, describe_settings, load_settings
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="civicbot", description="Telegram feedback desk for a town's group chats."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument(
+            "--config", type=Path, default=None, help="TOML config file (default: config.toml)"
+        )
+        return sub
+
+    with_config("run", "run the bot with long polling")
+    with_config("check-config", "validate the config and print the effective settings")
+    db_parser = with_config("db", "database maintenance")
+    db_parser.add_argument("action", choices=["upgrade"], help="apply schema migrations")
+    demo = commands.add_parser("demo", help="play a scripted day against a local Telegram double")
+    demo.add_argument("--quiet", action="store_true", help="print only the transcript")
+    return parser
+
+
+def _settings(path: Path | None) -> Settings:
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        print(f"civicbot: config error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _setup_logging(verbose: bool = True) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        _setup_logging(verbose=False)
+        return int(asyncio.run(run_demo(quiet=args.quiet)))
+    settings = _settings(args.config)
+    if args.command == "check-config":
+        print(describe_settings(settings), end="")
+        return 0
+    _setup_logging()
+    if args.command == "db":
+        from storage import db
+
+        async def upgrade() -> None:
+            engine = db.create_engine(settings.storage.database_url())
+            try:
+                await db.upgrade(engine)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(upgrade())
+        return 0
+    from bot import app
+
+    try:
+        asyncio.run(app.run(settings))
+    except ConfigError as exc:
+        print(f"civicbot: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

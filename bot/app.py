@@ -1,0 +1,215 @@
+"""Composition root: build the bot, its services and background loops from the settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import ConfigError, Settings
+from bot.domain.ports import Clock
+from bot.domain.rate_limit import RateLimits, SendPlanner
+from bot.domain.services.chats import ChatService
+from bot.domain.services.issues import IssueService
+from bot.domain.services.replies import ReplyService
+from bot.domain.services.roles import RoleService
+from bot.telegram.delivery import OutboxDispatcher
+from bot.telegram.polling import Poller
+from bot.telegram.session import RetryMiddleware
+from bot.telegram.waiting import wait_for_event
+from bot.texts import help as help_t
+from handlers import build_router
+from scheduler import build_scheduler
+from storage import db
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    roles: RoleService
+    chats: ChatService
+    issues: IssueService
+    replies: ReplyService
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    uow_factory: SqlUnitOfWorkFactory
+    bot: Bot
+    dispatcher: Dispatcher
+    outbox: OutboxDispatcher
+    services: Services
+    poller: Poller
+    scheduler: AsyncIOScheduler
+    clock: Clock
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def build_services(
+    settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock, wake: object
+) -> Services:
+    assert callable(wake)
+    tags = settings.tags.issue
+    roles = RoleService(
+        uow_factory,
+        clock,
+        wake,
+        admins=frozenset(settings.roles.admins),
+        specialists=frozenset(settings.roles.specialists),
+    )
+    return Services(
+        roles=roles,
+        chats=ChatService(uow_factory, clock, wake, roles=roles, tags=tags),
+        issues=IssueService(
+            uow_factory, clock, wake, roles=roles, tags=tags, zone=settings.work_time.zone
+        ),
+        replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
+    )
+
+
+def build_app(settings: Settings, clock: Clock = utc_now) -> App:
+    engine = db.create_engine(settings.storage.database_url())
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    telegram = settings.telegram
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
+    )
+    session.middleware(RetryMiddleware())
+    bot = Bot(
+        token=telegram.token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    planner = SendPlanner(
+        RateLimits(
+            per_chat_interval=telegram.per_chat_interval,
+            group_per_minute=telegram.group_per_minute,
+            global_per_second=telegram.global_per_second,
+        )
+    )
+    outbox = OutboxDispatcher(
+        bot,
+        uow_factory,
+        planner,
+        clock,
+        poll_interval=settings.scheduler.outbox_poll.total_seconds(),
+    )
+    services = build_services(settings, uow_factory, clock, outbox.wake)
+    outbox.on_migrated = services.chats.migrate
+    dispatcher = Dispatcher(
+        settings=settings,
+        clock=clock,
+        roles=services.roles,
+        chats=services.chats,
+        issues=services.issues,
+        replies=services.replies,
+    )
+    dispatcher.include_router(build_router())
+    poller = Poller(
+        bot,
+        dispatcher,
+        uow_factory,
+        clock,
+        timeout=telegram.polling_timeout,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    scheduler = build_scheduler(settings, uow_factory, clock)
+    return App(
+        settings=settings,
+        engine=engine,
+        uow_factory=uow_factory,
+        bot=bot,
+        dispatcher=dispatcher,
+        outbox=outbox,
+        services=services,
+        poller=poller,
+        scheduler=scheduler,
+        clock=clock,
+    )
+
+
+async def register_commands(bot: Bot) -> None:
+    scopes = (
+        (BotCommandScopeAllGroupChats(), help_t.GROUP_COMMANDS),
+        (BotCommandScopeAllPrivateChats(), help_t.PRIVATE_COMMANDS),
+    )
+    for scope, commands in scopes:
+        listed = [BotCommand(command=name, description=text) for name, text in commands]
+        try:
+            await bot.set_my_commands(listed, scope=scope)
+        except TelegramAPIError as exc:
+            log.warning("setMyCommands failed: %s", exc)
+
+
+async def wait_for_telegram(bot: Bot, stop: asyncio.Event) -> bool:
+    """getMe until it answers; a rejected token is a configuration error."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            me = await bot.get_me()
+        except TelegramUnauthorizedError:
+            raise ConfigError("telegram.token: rejected by Telegram (401 Unauthorized)") from None
+        except (TelegramAPIError, OSError) as exc:
+            log.warning("Telegram is not reachable (%s); retrying in %.0fs", exc, delay)
+            await wait_for_event(stop, delay)
+            delay = min(delay * 2, 60.0)
+            continue
+        log.info("connected as @%s (id %d)", me.username, me.id)
+        return True
+    return False
+
+
+async def run(
+    settings: Settings, clock: Clock = utc_now, stop: asyncio.Event | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM (or `stop`): finish the update in hand, then shut down."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Outside the main thread (the demo) the caller sets `stop` instead.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    app = build_app(settings, clock)
+    try:
+        await db.upgrade(app.engine)
+        if not await wait_for_telegram(app.bot, stop):
+            return
+        await register_commands(app.bot)
+        app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
+        app.scheduler.start()
+        log.info("polling for updates")
+        await app.poller.run(stop)
+    finally:
+        log.info("stopping")
+        if app.scheduler.running:
+            app.scheduler.shutdown(wait=False)
+        await app.outbox.stop()
+        for task in app.background:
+            task.cancel()
+        await asyncio.gather(*app.background, return_exceptions=True)
+        await app.bot.session.close()
+        await app.engine.dispose()
+        log.info("stopped")

@@ -1,0 +1,275 @@
+"""Settings: one pydantic model per TOML section, environment variables override the file.
+
+The file is read here (not by pydantic-settings) so that a malformed TOML file and an invalid
+value both end as one `ConfigError` line that names the key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from datetime import date, timedelta
+from datetime import time as TimeOfDay
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+ENV_PREFIX = "CIVICBOT_"
+_TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as one line for the operator."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramSettings(_Section):
+    token: SecretStr
+    api_base: str = "https://api.telegram.org"
+    polling_timeout: int = Field(default=25, ge=0, le=50)
+    request_timeout: float = Field(default=60.0, gt=0)
+    # Telegram's published limits for outgoing messages; lower them, never raise them.
+    per_chat_interval: timedelta = timedelta(seconds=1)
+    group_per_minute: int = Field(default=20, ge=1, le=20)
+    global_per_second: int = Field(default=30, ge=1, le=30)
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_PATTERN.match(value.get_secret_value()):
+            raise ValueError("expected the token from @BotFather, like 123456789:AAE...")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_is_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+
+class StorageSettings(_Section):
+    path: Path = Path("data/civicbot.db")
+    url: str | None = None
+
+    def database_url(self) -> str:
+        if self.url:
+            return self.url
+        return f"sqlite+aiosqlite:///{self.path}"
+
+
+class RolesSettings(_Section):
+    admins: tuple[int, ...] = ()
+    specialists: tuple[int, ...] = ()
+
+
+class TagsSettings(_Section):
+    issue: tuple[str, ...] = ("#проблема", "#вопрос", "#заявка", "#жалоба")
+
+    @field_validator("issue")
+    @classmethod
+    def _hashtags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one tag is needed")
+        for tag in value:
+            if not re.fullmatch(r"#\w+", tag):
+                raise ValueError(f"{tag!r} is not a hashtag like #проблема")
+        return tuple(tag.lower() for tag in value)
+
+
+class WorkTimeSettings(_Section):
+    timezone: str = "Asia/Kamchatka"
+    weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)
+    start: TimeOfDay = TimeOfDay(9, 0)
+    end: TimeOfDay = TimeOfDay(18, 0)
+    break_start: TimeOfDay | None = None
+    break_end: TimeOfDay | None = None
+    holidays: str = "RU"
+    extra_days_off: tuple[date, ...] = ()
+    extra_work_days: tuple[date, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("weekdays")
+    @classmethod
+    def _iso_weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("weekdays are ISO numbers 1 (Monday) to 7 (Sunday)")
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value:
+            import holidays
+
+            if value.upper() not in holidays.list_supported_countries():
+                raise ValueError(f"unknown country code {value!r} for public holidays")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _consistent_hours(self) -> WorkTimeSettings:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if (self.break_start is None) != (self.break_end is None):
+            raise ValueError("set both break_start and break_end, or neither")
+        if self.break_start is not None and self.break_end is not None:
+            inside = self.start <= self.break_start < self.break_end <= self.end
+            if not inside:
+                raise ValueError("the break must lie inside working hours")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SlaSettings(_Section):
+    first_response: timedelta = timedelta(hours=2)
+    remind_every: timedelta = timedelta(hours=2)
+    escalate_after: timedelta = timedelta(hours=4)
+
+    @field_validator("first_response", "remind_every", "escalate_after")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration, like PT2H or 7200")
+        return value
+
+
+class SchedulerSettings(_Section):
+    tick: timedelta = timedelta(minutes=1)
+    outbox_poll: timedelta = timedelta(seconds=5)
+
+    @field_validator("tick", "outbox_poll")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration")
+        return value
+
+
+class DigestSettings(_Section):
+    time: TimeOfDay = TimeOfDay(9, 0)
+    chat_ids: tuple[int, ...] = ()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    telegram: TelegramSettings
+    storage: StorageSettings = StorageSettings()
+    roles: RolesSettings = RolesSettings()
+    tags: TagsSettings = TagsSettings()
+    work_time: WorkTimeSettings = WorkTimeSettings()
+    sla: SlaSettings = SlaSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    digest: DigestSettings = DigestSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init kwargs; the environment must win over it.
+        return env_settings, init_settings
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the TOML file (if present) and the environment; raise ConfigError on any problem."""
+    config_path = path or DEFAULT_CONFIG_PATH
+    data: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            with config_path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: malformed TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{config_path}: cannot read: {exc.strerror}") from None
+    elif path is not None:
+        raise ConfigError(f"{config_path}: file not found")
+    elif not any(name.startswith(ENV_PREFIX) for name in os.environ):
+        raise ConfigError(
+            f"{config_path}: file not found (copy config.example.toml to config.toml)"
+        )
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe_first_error(exc, config_path)) from None
+
+
+def _describe_first_error(exc: ValidationError, config_path: Path) -> str:
+    error = exc.errors()[0]
+    loc = tuple(str(part) for part in error["loc"])
+    if error["type"] == "missing" and len(loc) == 1:
+        # A whole section is missing: name the first key it requires.
+        section = Settings.model_fields[loc[0]].annotation
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            required = [name for name, f in section.model_fields.items() if f.is_required()]
+            loc = (loc[0], required[0]) if required else loc
+    key = ".".join(loc) or "(root)"
+    message = str(error["msg"])
+    if error["type"] == "missing":
+        message = "is required but missing"
+    elif error["type"] == "extra_forbidden":
+        message = "is not a known setting"
+    else:
+        message = message.removeprefix("Value error, ")
+    env_name = ENV_PREFIX + key.upper().replace(".", "__")
+    return f"{config_path}: {key}: {message} (or set {env_name})"
+
+
+def describe_settings(settings: Settings) -> str:
+    """The effective settings as TOML-like text with the token masked."""
+    lines: list[str] = []
+    dumped = settings.model_dump(mode="json")
+    for section, values in dumped.items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            if section == "telegram" and key == "token":
+                value = _mask_token(settings.telegram.token.get_secret_value())
+            if value is None:
+                lines.append(f"# {key} is not set")
+            else:
+                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _mask_token(token: str) -> str:
+    bot_id, _, secret = token.partition(":")
+    return f"{bot_id}:{'*' * 6}{secret[-3:]}" if secret else "***"

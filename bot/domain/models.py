@@ -1,0 +1,149 @@
+"""Domain values: what the desk knows about chats, people and issues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class IssueStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    ON_CONTROL = "on_control"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not IssueStatus.CLOSED
+
+
+OPEN_STATUSES = (IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL)
+
+
+class IssueAction(StrEnum):
+    TAKE = "take"
+    CONTROL = "control"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+class ChatKind(StrEnum):
+    BUILDING = "building"
+    TOPIC = "topic"
+    STAFF = "staff"
+
+    @property
+    def takes_issues(self) -> bool:
+        return self is not ChatKind.STAFF
+
+
+class Permission(StrEnum):
+    MANAGE_CHATS = "manage_chats"
+    MANAGE_ROLES = "manage_roles"
+    WORK_ISSUES = "work_issues"
+    VIEW_ALL_ISSUES = "view_all_issues"
+    FILE_FOR_OTHERS = "file_for_others"
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    SPECIALIST = "specialist"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    user_id: int
+    name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPlace:
+    """A group chat, or one forum topic of a supergroup (thread_id 0 means the whole chat)."""
+
+    chat_id: int
+    thread_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredChat:
+    place: ChatPlace
+    kind: ChatKind
+    name: str
+    registered_by: int
+    registered_at: datetime
+    active: bool = True
+    org: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A resident's message as the intake sees it, stripped of Telegram types."""
+
+    place: ChatPlace
+    message_id: int
+    author: Person
+    text: str
+    attachments: tuple[str, ...] = ()
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    number: int
+    place: ChatPlace
+    message_id: int
+    author: Person
+    text: str
+    tag: str
+    status: IssueStatus
+    created_at: datetime
+    updated_at: datetime
+    attachments: tuple[str, ...] = ()
+    assignee: Person | None = None
+    due_date: date | None = None
+    answer: str | None = None
+    first_response_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    issue_number: int
+    action: IssueAction
+    from_status: IssueStatus
+    to_status: IssueStatus
+    actor: Person
+    at: datetime
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextVersion:
+    issue_number: int
+    text: str
+    edited_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssueHistory:
+    issue: Issue
+    transitions: tuple[Transition, ...] = ()
+    text_versions: tuple[TextVersion, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who runs a command and where, so the service can answer in the same place."""
+
+    person: Person
+    chat_id: int
+    thread_id: int = 0
+    message_id: int | None = None
+    is_private: bool = False
+
+    @property
+    def place(self) -> ChatPlace:
+        return ChatPlace(self.chat_id, self.thread_id)

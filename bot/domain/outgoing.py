@@ -1,0 +1,46 @@
+"""Messages the domain decides to send. They are stored in the outbox before anything is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RefKind(StrEnum):
+    """What a sent message is, so replies to it and later edits can find it."""
+
+    ACK = "ack"
+    CARD = "card"
+    NOTICE = "notice"
+    CLOSE_PROMPT = "close_prompt"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    kind: RefKind
+    ref_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    text: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to send, or (with `edit_of`) an edit of a message sent earlier."""
+
+    chat_id: int
+    text: str
+    thread_id: int = 0
+    reply_to: int | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    remember_as: MessageRef | None = None
+    edit_of: MessageRef | None = None
+    force_reply: bool = False
+
+
+def issue_button_data(action: str, number: int) -> str:
+    """Callback data of an issue button; handlers.callbacks.IssueCallback parses the same form."""
+    return f"iss:{action}:{number}"

@@ -1,0 +1,99 @@
+"""The desk's rules in one table each: who may do what, and which status changes are allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.errors import InvalidTransition, PermissionDenied
+from bot.domain.models import Issue, IssueAction, IssueStatus, Permission, Person, Role
+from bot.texts import errors as t
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.RESIDENT: frozenset(),
+    Role.SPECIALIST: frozenset(
+        {Permission.WORK_ISSUES, Permission.VIEW_ALL_ISSUES, Permission.FILE_FOR_OTHERS}
+    ),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def can(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def require(role: Role, permission: Permission) -> None:
+    if not can(role, permission):
+        raise PermissionDenied(t.PERMISSION_DENIED[permission])
+
+
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[IssueAction, tuple[frozenset[IssueStatus], IssueStatus]] = {
+    IssueAction.TAKE: (
+        frozenset({IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL}),
+        IssueStatus.IN_PROGRESS,
+    ),
+    IssueAction.CONTROL: (
+        frozenset({IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL}),
+        IssueStatus.ON_CONTROL,
+    ),
+    IssueAction.CLOSE: (
+        frozenset({IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL}),
+        IssueStatus.CLOSED,
+    ),
+    IssueAction.REOPEN: (frozenset({IssueStatus.CLOSED}), IssueStatus.IN_PROGRESS),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionPlan:
+    """What a permitted transition changes on the issue."""
+
+    action: IssueAction
+    to_status: IssueStatus
+    assignee: Person | None
+    due_date: date | None
+    answer: str | None
+
+
+def plan_transition(
+    issue: Issue,
+    action: IssueAction,
+    actor: Person,
+    *,
+    today: date,
+    due_date: date | None = None,
+    answer: str | None = None,
+) -> TransitionPlan:
+    """Check that `action` is allowed on `issue` now and say what it changes.
+
+    `today` is the local date at the town, used to refuse due dates in the past.
+    """
+    allowed_from, to_status = TRANSITIONS[action]
+    if issue.status not in allowed_from:
+        raise InvalidTransition(t.transition_not_allowed(issue.number, issue.status, action))
+    assignee = issue.assignee
+    if action is IssueAction.TAKE:
+        same = issue.assignee is not None and issue.assignee.user_id == actor.user_id
+        if issue.status is IssueStatus.IN_PROGRESS and same:
+            raise InvalidTransition(t.already_yours(issue.number))
+        assignee = actor
+    elif action is IssueAction.CONTROL:
+        if due_date is None:
+            raise InvalidTransition(t.USAGE_CONTROL)
+        if due_date < today:
+            raise InvalidTransition(t.due_date_in_past(due_date, today))
+        assignee = assignee or actor
+    elif action is IssueAction.CLOSE:
+        if not answer or not answer.strip():
+            raise InvalidTransition(t.USAGE_CLOSE)
+        assignee = assignee or actor
+    elif action is IssueAction.REOPEN:
+        assignee = assignee or actor
+    return TransitionPlan(
+        action=action,
+        to_status=to_status,
+        assignee=assignee,
+        due_date=due_date if action is IssueAction.CONTROL else None,
+        answer=answer.strip() if answer and action is IssueAction.CLOSE else None,
+    )

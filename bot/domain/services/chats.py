@@ -1,0 +1,79 @@
+"""Registering group chats (or forum topics) as buildings, topics or the staff chat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.domain.errors import UsageError
+from bot.domain.models import Caller, ChatKind, ChatPlace, Permission, RegisteredChat
+from bot.domain.ports import Clock, UnitOfWorkFactory
+from bot.domain.services.base import Service
+from bot.domain.services.replies import reply_to
+from bot.domain.services.roles import RoleService
+from bot.texts import chats as t
+from bot.texts import errors as errors_t
+
+
+class ChatService(Service):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+        *,
+        roles: RoleService,
+        tags: tuple[str, ...],
+    ) -> None:
+        super().__init__(uow_factory, clock, wake)
+        self._roles = roles
+        self._tags = tags
+
+    async def registration(self, place: ChatPlace) -> RegisteredChat | None:
+        async with self._uow_factory() as uow:
+            return await uow.chats.get(place)
+
+    async def register(self, caller: Caller, kind: ChatKind, name: str) -> None:
+        if caller.is_private:
+            raise UsageError(errors_t.GROUP_ONLY)
+        name = " ".join(name.split())
+        if kind.takes_issues and not name:
+            raise UsageError(errors_t.USAGE_REGISTER)
+        async with self._unit() as uow:
+            await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
+            moved = False
+            if kind is ChatKind.STAFF:
+                name = name or "Специалисты"
+                for old in await uow.chats.by_kind(ChatKind.STAFF):
+                    if old.place != caller.place:
+                        await uow.chats.delete(old.place)
+                        moved = True
+            previous = await uow.chats.get(caller.place)
+            await uow.chats.save(
+                RegisteredChat(
+                    place=caller.place,
+                    kind=kind,
+                    name=name,
+                    registered_by=caller.person.user_id,
+                    registered_at=previous.registered_at if previous else self._clock(),
+                    org=previous.org if previous else None,
+                )
+            )
+            text = t.staff_moved() if moved else t.registered(kind, name, self._tags)
+            await self._send(uow, reply_to(caller, text))
+
+    async def unregister(self, caller: Caller) -> None:
+        if caller.is_private:
+            raise UsageError(errors_t.GROUP_ONLY)
+        async with self._unit() as uow:
+            await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
+            removed = await uow.chats.delete(caller.place)
+            text = t.unregistered() if removed else t.not_registered()
+            await self._send(uow, reply_to(caller, text))
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: everything tied to the old id moves to the new one."""
+        async with self._unit() as uow:
+            await uow.chats.move_chat(old_chat_id, new_chat_id)
+            await uow.issues.move_chat(old_chat_id, new_chat_id)
+            await uow.refs.move_chat(old_chat_id, new_chat_id)
+            await uow.outbox.move_chat(old_chat_id, new_chat_id)

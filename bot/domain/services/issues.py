@@ -1,0 +1,290 @@
+"""The issue desk: intake of tagged messages, work on issues, lists and history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import NotFound, PermissionDenied, UsageError
+from bot.domain.models import (
+    Caller,
+    ChatKind,
+    IncomingMessage,
+    Issue,
+    IssueAction,
+    IssueStatus,
+    Permission,
+    RegisteredChat,
+    TextVersion,
+    Transition,
+)
+from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind, issue_button_data
+from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain.rules import can, plan_transition
+from bot.domain.services.base import Service
+from bot.domain.services.replies import reply_to
+from bot.domain.services.roles import RoleService
+from bot.domain.tags import find_issue_tag
+from bot.texts import errors as errors_t
+from bot.texts import issues as t
+
+REMOVED_CHAT_NAME = "чат отключён"
+
+
+class IssueService(Service):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+        *,
+        roles: RoleService,
+        tags: tuple[str, ...],
+        zone: ZoneInfo,
+    ) -> None:
+        super().__init__(uow_factory, clock, wake)
+        self._roles = roles
+        self._tags = tags
+        self._zone = zone
+
+    def today(self) -> date:
+        return self._clock().astimezone(self._zone).date()
+
+    # --- intake -------------------------------------------------------------------------
+
+    async def intake(self, message: IncomingMessage) -> Issue | None:
+        """A tagged message in a registered chat becomes an issue; None if not (or already is)."""
+        tag = find_issue_tag(message.text, self._tags)
+        if tag is None:
+            return None
+        async with self._unit() as uow:
+            chat = await uow.chats.get(message.place)
+            if chat is None or not chat.kind.takes_issues or not chat.active:
+                return None
+            issue = await self._add(uow, message, tag)
+            if issue is not None:
+                await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
+            return issue
+
+    async def file_from_reply(self, caller: Caller, target: IncomingMessage) -> None:
+        """`/issue` in reply to a message: its author or a specialist makes it an issue."""
+        async with self._unit() as uow:
+            chat = await uow.chats.get(target.place)
+            if chat is None or not chat.kind.takes_issues:
+                raise UsageError(errors_t.NOT_REGISTERED_HERE)
+            if target.author.user_id != caller.person.user_id:
+                await self._roles.require(uow, caller, Permission.FILE_FOR_OTHERS)
+            tag = find_issue_tag(target.text, self._tags) or ""
+            issue = await self._add(uow, target, tag)
+            if issue is None:
+                existing = await uow.issues.find_by_message(
+                    target.place.chat_id, target.message_id
+                )
+                number = existing.number if existing else 0
+                await self._send(uow, reply_to(caller, t.already_filed(number)))
+                return
+            await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
+
+    async def _add(self, uow: UnitOfWork, message: IncomingMessage, tag: str) -> Issue | None:
+        now = self._clock()
+        await uow.users.remember(message.author, now)
+        return await uow.issues.add(
+            place=message.place,
+            message_id=message.message_id,
+            author=message.author,
+            text=message.text,
+            tag=tag,
+            attachments=message.attachments,
+            created_at=message.sent_at or now,
+        )
+
+    async def _new_issue_messages(
+        self, uow: UnitOfWork, issue: Issue, chat: RegisteredChat
+    ) -> list[Outgoing]:
+        messages = [
+            Outgoing(
+                chat_id=issue.place.chat_id,
+                thread_id=issue.place.thread_id,
+                text=t.acknowledgement(issue.number),
+                reply_to=issue.message_id,
+                remember_as=MessageRef(RefKind.ACK, issue.number),
+            )
+        ]
+        for staff in await uow.chats.by_kind(ChatKind.STAFF):
+            messages.append(
+                Outgoing(
+                    chat_id=staff.place.chat_id,
+                    thread_id=staff.place.thread_id,
+                    text=t.staff_card(issue, chat.name, self._zone),
+                    buttons=card_buttons(issue),
+                    remember_as=MessageRef(RefKind.CARD, issue.number),
+                )
+            )
+        return messages
+
+    async def edit_text(self, message: IncomingMessage) -> None:
+        """The author edited the original message: keep the old text in the history."""
+        async with self._unit() as uow:
+            issue = await uow.issues.find_by_message(message.place.chat_id, message.message_id)
+            if issue is None or issue.text == message.text:
+                return
+            now = self._clock()
+            await uow.issues.add_text_version(TextVersion(issue.number, issue.text, now))
+            updated = replace(issue, text=message.text, updated_at=now)
+            await uow.issues.save(updated)
+            await self._send(uow, *await self._card_update(uow, updated))
+
+    # --- work on issues -------------------------------------------------------------------
+
+    async def act(
+        self,
+        caller: Caller,
+        action: IssueAction,
+        number: int,
+        *,
+        due_date: date | None = None,
+        answer: str | None = None,
+        comment: str | None = None,
+    ) -> Issue:
+        async with self._unit() as uow:
+            await self._roles.require(uow, caller, Permission.WORK_ISSUES)
+            issue = await self._get(uow, number)
+            plan = plan_transition(
+                issue, action, caller.person, today=self.today(), due_date=due_date, answer=answer
+            )
+            now = self._clock()
+            updated = replace(
+                issue,
+                status=plan.to_status,
+                assignee=plan.assignee,
+                due_date=plan.due_date,
+                answer=plan.answer,
+                updated_at=now,
+                first_response_at=issue.first_response_at or now,
+                closed_at=now if plan.to_status is IssueStatus.CLOSED else None,
+            )
+            await uow.issues.save(updated)
+            note = plan.answer if action is IssueAction.CLOSE else comment
+            await uow.issues.add_transition(
+                Transition(number, action, issue.status, plan.to_status, caller.person, now, note)
+            )
+            messages = [
+                Outgoing(
+                    chat_id=issue.place.chat_id,
+                    thread_id=issue.place.thread_id,
+                    text=t.resident_notice(updated, action, comment),
+                    reply_to=issue.message_id,
+                    remember_as=MessageRef(RefKind.NOTICE, number),
+                ),
+                *await self._card_update(uow, updated),
+            ]
+            if caller.message_id is not None and caller.place != issue.place:
+                messages.append(reply_to(caller, t.transition_done(number, action)))
+            await self._send(uow, *messages)
+            return updated
+
+    async def request_close(self, caller: Caller, number: int) -> None:
+        """The "Закрыть" button: ask for the answer text as a reply to a prompt."""
+        async with self._unit() as uow:
+            await self._roles.require(uow, caller, Permission.WORK_ISSUES)
+            issue = await self._get(uow, number)
+            plan_transition(
+                issue, IssueAction.CLOSE, caller.person, today=self.today(), answer="-"
+            )
+            prompt = reply_to(
+                caller,
+                t.close_prompt(number),
+                remember_as=MessageRef(RefKind.CLOSE_PROMPT, number),
+                force_reply=True,
+            )
+            await self._send(uow, prompt)
+
+    async def number_from_reply(self, chat_id: int, message_id: int) -> int:
+        """The issue a replied-to message belongs to: its original, acknowledgement or card."""
+        async with self._uow_factory() as uow:
+            ref = await uow.refs.find(chat_id, message_id)
+            if ref is not None:
+                return ref.ref_id
+            issue = await uow.issues.find_by_message(chat_id, message_id)
+        if issue is None:
+            raise UsageError(errors_t.no_issue_in_reply())
+        return issue.number
+
+    async def close_prompt_number(self, chat_id: int, message_id: int) -> int | None:
+        async with self._uow_factory() as uow:
+            ref = await uow.refs.find(chat_id, message_id)
+        return ref.ref_id if ref is not None and ref.kind is RefKind.CLOSE_PROMPT else None
+
+    # --- views ---------------------------------------------------------------------------
+
+    async def show(self, caller: Caller, number: int) -> None:
+        async with self._unit() as uow:
+            role = await self._roles.role_in(uow, caller.person.user_id)
+            entry = await uow.issues.history(number)
+            if entry is None:
+                raise NotFound(errors_t.issue_not_found(number))
+            issue = entry.issue
+            own = issue.author.user_id == caller.person.user_id
+            if not (can(role, Permission.VIEW_ALL_ISSUES) or own or issue.place == caller.place):
+                raise PermissionDenied(errors_t.not_your_chat_issue(number))
+            chat = await uow.chats.get(issue.place)
+            name = chat.name if chat else REMOVED_CHAT_NAME
+            await self._send(uow, reply_to(caller, t.history(entry, name, self._zone)))
+
+    async def list_open(self, caller: Caller) -> None:
+        async with self._unit() as uow:
+            role = await self._roles.role_in(uow, caller.person.user_id)
+            chat = None if caller.is_private else await uow.chats.get(caller.place)
+            if chat is not None and chat.kind.takes_issues:
+                text = t.open_issues_in_chat(await uow.issues.list_open(caller.place))
+            elif can(role, Permission.VIEW_ALL_ISSUES):
+                names = {item.place: item.name for item in await uow.chats.all()}
+                text = t.open_issues_grouped(await uow.issues.list_open(), names)
+            elif caller.is_private:
+                own = await uow.issues.list_by_author(caller.person.user_id)
+                text = t.own_filed_issues([issue for issue in own if issue.status.is_open])
+            else:
+                raise PermissionDenied(errors_t.PERMISSION_DENIED[Permission.VIEW_ALL_ISSUES])
+            await self._send(uow, reply_to(caller, text))
+
+    async def list_mine(self, caller: Caller) -> None:
+        async with self._unit() as uow:
+            await self._roles.require(uow, caller, Permission.WORK_ISSUES)
+            issues = await uow.issues.list_assigned(caller.person.user_id)
+            await self._send(uow, reply_to(caller, t.my_issues(issues)))
+
+    # --- helpers -------------------------------------------------------------------------
+
+    async def _get(self, uow: UnitOfWork, number: int) -> Issue:
+        issue = await uow.issues.get(number)
+        if issue is None:
+            raise NotFound(errors_t.issue_not_found(number))
+        return issue
+
+    async def _card_update(self, uow: UnitOfWork, issue: Issue) -> list[Outgoing]:
+        ref = MessageRef(RefKind.CARD, issue.number)
+        located = await uow.refs.locate(ref)
+        staff = await uow.chats.by_kind(ChatKind.STAFF)
+        if located is not None:
+            chat_id = located[0]
+        elif staff:
+            chat_id = staff[0].place.chat_id
+        else:
+            return []
+        chat = await uow.chats.get(issue.place)
+        name = chat.name if chat else REMOVED_CHAT_NAME
+        text = t.staff_card(issue, name, self._zone)
+        return [Outgoing(chat_id=chat_id, text=text, buttons=card_buttons(issue), edit_of=ref)]
+
+
+def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
+    if issue.status is IssueStatus.CLOSED:
+        return ((Button(t.BUTTON_REOPEN, issue_button_data("reopen", issue.number)),),)
+    return (
+        (
+            Button(t.BUTTON_TAKE, issue_button_data("take", issue.number)),
+            Button(t.BUTTON_CLOSE, issue_button_data("close", issue.number)),
+        ),
+    )

@@ -1,0 +1,70 @@
+"""Who is who: admins come from the config file, specialists from the file and from grants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.domain.models import Caller, Permission, Person, Role
+from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain.rules import require
+from bot.domain.services.base import Service
+from bot.domain.services.replies import reply_to
+from bot.texts import chats as t
+
+
+class RoleService(Service):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+        *,
+        admins: frozenset[int],
+        specialists: frozenset[int],
+    ) -> None:
+        super().__init__(uow_factory, clock, wake)
+        self.admins = admins
+        self._specialists = specialists
+
+    async def role_in(self, uow: UnitOfWork, user_id: int) -> Role:
+        if user_id in self.admins:
+            return Role.ADMIN
+        if user_id in self._specialists or await uow.roles.is_specialist(user_id):
+            return Role.SPECIALIST
+        return Role.RESIDENT
+
+    async def role_of(self, user_id: int) -> Role:
+        async with self._uow_factory() as uow:
+            return await self.role_in(uow, user_id)
+
+    async def require(self, uow: UnitOfWork, caller: Caller, permission: Permission) -> Role:
+        role = await self.role_in(uow, caller.person.user_id)
+        require(role, permission)
+        return role
+
+    async def grant_specialist(self, caller: Caller, target: Person) -> None:
+        async with self._unit() as uow:
+            await self.require(uow, caller, Permission.MANAGE_ROLES)
+            if target.user_id in self.admins:
+                text = t.cannot_change_admin(target.name)
+            elif target.user_id in self._specialists:
+                text = t.specialist_already(target.name)
+            else:
+                now = self._clock()
+                granted = await uow.roles.grant_specialist(target, caller.person.user_id, now)
+                text = (t.specialist_granted if granted else t.specialist_already)(target.name)
+            await uow.users.remember(target, self._clock())
+            await self._send(uow, reply_to(caller, text))
+
+    async def revoke_specialist(self, caller: Caller, target: Person) -> None:
+        async with self._unit() as uow:
+            await self.require(uow, caller, Permission.MANAGE_ROLES)
+            if target.user_id in self.admins:
+                text = t.cannot_change_admin(target.name)
+            elif target.user_id in self._specialists:
+                text = t.specialist_from_config(target.name)
+            elif await uow.roles.revoke_specialist(target.user_id):
+                text = t.specialist_revoked(target.name)
+            else:
+                text = t.specialist_not_granted(target.name)
+            await self._send(uow, reply_to(caller, text))

@@ -1,0 +1,251 @@
+"""Sends what the outbox holds, keeping Telegram's limits, one message at a time per chat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
+
+from bot.domain.outgoing import Outgoing
+from bot.domain.ports import Clock
+from bot.domain.rate_limit import SendPlanner
+from bot.telegram.session import no_retry
+from bot.telegram.waiting import wait_for_event
+from storage.repositories.outbox import OutboxEntry
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MigrationHook = Callable[[int, int], Awaitable[None]]
+FinishedHook = Callable[[OutboxEntry, int | None, str | None], Awaitable[None]]
+
+
+class _TargetNotSentYet(Exception):
+    """An edit whose original message has not been delivered yet."""
+
+
+class OutboxDispatcher:
+    """Delivers stored messages. Safe to run beside another process: entries are claimed."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: SqlUnitOfWorkFactory,
+        planner: SendPlanner,
+        clock: Clock,
+        *,
+        poll_interval: float = 5.0,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 8,
+        concurrency: int = 16,
+    ) -> None:
+        self._bot = bot
+        self._uow_factory = uow_factory
+        self._planner = planner
+        self._clock = clock
+        self._poll_interval = poll_interval
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._busy_chats: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self.on_migrated: MigrationHook | None = None
+        self.on_finished: list[FinishedHook] = []
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                delay = await self._round()
+            except Exception:
+                log.exception("outbox round failed")
+                delay = self._poll_interval
+            if self._stopping:
+                break
+            await wait_for_event(self._wake, max(delay, 0.01))
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop taking new entries and let messages being sent finish."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace)
+
+    async def _round(self) -> float:
+        now = self._clock()
+        async with self._uow_factory() as uow:
+            entries = await uow.outbox.due(now, limit=200)
+        blocked: set[int] = set()
+        chosen: list[OutboxEntry] = []
+        next_in = self._poll_interval
+        for entry in entries:
+            chat_id = entry.message.chat_id
+            if chat_id in self._busy_chats or chat_id in blocked:
+                continue
+            if len(self._tasks) + len(chosen) >= self._concurrency:
+                next_in = 0.05
+                break
+            slot = self._planner.earliest(chat_id, now)
+            if slot > now:
+                blocked.add(chat_id)
+                next_in = min(next_in, (slot - now).total_seconds())
+                continue
+            blocked.add(chat_id)  # one per chat per round keeps each chat's order
+            self._planner.reserve(chat_id, now)
+            chosen.append(entry)
+        if not chosen:
+            async with self._uow_factory() as uow:
+                due_at = await uow.outbox.next_due_at()
+            if due_at is not None:
+                next_in = min(next_in, max((due_at - now).total_seconds(), 0.01))
+            return next_in
+        async with self._uow_factory() as uow:
+            claimed = [
+                entry
+                for entry in chosen
+                if await uow.outbox.claim(entry.id, now, now + self._lease)
+            ]
+            await uow.commit()
+        for entry in claimed:
+            self._busy_chats.add(entry.message.chat_id)
+            task = asyncio.create_task(self._deliver(entry))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return 0.0 if claimed else next_in
+
+    async def _deliver(self, entry: OutboxEntry) -> None:
+        chat_id = entry.message.chat_id
+        try:
+            await self._deliver_once(entry)
+        except Exception:
+            log.exception("outbox entry %d: unexpected failure", entry.id)
+            await self._retry_or_fail(entry, "internal error")
+        finally:
+            self._busy_chats.discard(chat_id)
+            self._wake.set()
+
+    async def _deliver_once(self, entry: OutboxEntry) -> None:
+        chat_id = entry.message.chat_id
+        token = no_retry.set(True)
+        try:
+            message_id = await self._send(entry.message)
+        except TelegramRetryAfter as exc:
+            until = self._clock() + timedelta(seconds=exc.retry_after)
+            self._planner.pause_chat(chat_id, until)
+            log.warning("429 for chat %d: retry after %ds", chat_id, exc.retry_after)
+            await self._reschedule(entry, timedelta(seconds=exc.retry_after), "429")
+        except TelegramMigrateToChat as exc:
+            log.info("chat %d migrated to %d", chat_id, exc.migrate_to_chat_id)
+            if self.on_migrated is not None:
+                await self.on_migrated(chat_id, exc.migrate_to_chat_id)
+            await self._reschedule(entry, timedelta(0), "migrated")
+        except _TargetNotSentYet:
+            await self._retry_or_fail(entry, "the message to edit was not sent")
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                await self._finish(entry, None, None)
+            else:
+                log.warning("outbox entry %d refused: %s", entry.id, exc.message)
+                await self._finish(entry, None, exc.message)
+        except (TelegramForbiddenError, TelegramNotFound) as exc:
+            log.warning("outbox entry %d to chat %d: %s", entry.id, chat_id, exc.message)
+            await self._finish(entry, None, exc.message)
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            await self._retry_or_fail(entry, f"{type(exc).__name__}: {exc.message}")
+        else:
+            await self._finish(entry, message_id, None)
+        finally:
+            no_retry.reset(token)
+
+    async def _send(self, message: Outgoing) -> int:
+        markup: InlineKeyboardMarkup | ForceReply | None = None
+        if message.buttons:
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
+                    for row in message.buttons
+                ]
+            )
+        elif message.force_reply:
+            markup = ForceReply(force_reply=True, selective=True)
+        if message.edit_of is not None:
+            async with self._uow_factory() as uow:
+                located = await uow.refs.locate(message.edit_of)
+            if located is None:
+                raise _TargetNotSentYet
+            chat_id, message_id = located
+            await self._bot.edit_message_text(
+                chat_id=chat_id,
+                message_id=message_id,
+                text=message.text,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            return message_id
+        reply = (
+            ReplyParameters(message_id=message.reply_to, allow_sending_without_reply=True)
+            if message.reply_to
+            else None
+        )
+        sent = await self._bot.send_message(
+            chat_id=message.chat_id,
+            text=message.text,
+            message_thread_id=message.thread_id or None,
+            reply_parameters=reply,
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return sent.message_id
+
+    async def _finish(self, entry: OutboxEntry, message_id: int | None, error: str | None) -> None:
+        async with self._uow_factory() as uow:
+            if error is None:
+                await uow.outbox.mark_sent(entry.id, self._clock(), message_id)
+                ref = entry.message.remember_as
+                if ref is not None and message_id is not None:
+                    await uow.refs.record(entry.message.chat_id, message_id, ref)
+            else:
+                await uow.outbox.mark_failed(entry.id, error)
+            await uow.commit()
+        for hook in self.on_finished:
+            try:
+                await hook(entry, message_id, error)
+            except Exception:
+                log.exception("outbox hook failed for entry %d", entry.id)
+
+    async def _retry_or_fail(self, entry: OutboxEntry, error: str) -> None:
+        attempts = entry.attempts + 1
+        if attempts >= self._max_attempts:
+            log.error("outbox entry %d failed after %d attempts: %s", entry.id, attempts, error)
+            await self._finish(entry, None, error)
+            return
+        await self._reschedule(entry, timedelta(seconds=min(2**attempts, 300)), error)
+
+    async def _reschedule(self, entry: OutboxEntry, delay: timedelta, error: str) -> None:
+        async with self._uow_factory() as uow:
+            await uow.outbox.retry_later(entry.id, self._clock() + delay, error)
+            await uow.commit()

@@ -1,0 +1,114 @@
+"""Long polling that confirms an update to Telegram only after it has been handled.
+
+aiogram's own polling confirms an update as soon as its handler task starts and does not
+wait for running handlers on shutdown; a crash there loses the update. Here updates are
+handled one by one, the next getUpdates offset confirms only handled ones, and a stop
+request lets the update in hand finish first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+
+from bot.domain.idempotency import AlreadyHandled, current_update
+from bot.domain.ports import Clock
+from bot.telegram.waiting import wait_for_event
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+class Poller:
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        uow_factory: SqlUnitOfWorkFactory,
+        clock: Clock,
+        *,
+        timeout: int,
+        allowed_updates: Sequence[str],
+    ) -> None:
+        self._bot = bot
+        self._dispatcher = dispatcher
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._timeout = timeout
+        self._allowed_updates = list(allowed_updates)
+        self._offset: int | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            try:
+                updates = await self._fetch(stop)
+            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+                failures += 1
+                delay = min(2.0**failures, 60.0)
+                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, delay)
+                await wait_for_event(stop, delay)
+                continue
+            except TelegramRetryAfter as exc:
+                await wait_for_event(stop, float(exc.retry_after))
+                continue
+            if updates is None:
+                break
+            failures = 0
+            for update in updates:
+                await self.handle(update)
+                self._offset = update.update_id + 1
+        await self._confirm()
+
+    async def _fetch(self, stop: asyncio.Event) -> list[Update] | None:
+        """The next batch, or None if a stop was requested while waiting for it."""
+        request = GetUpdates(
+            offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates
+        )
+        fetch = asyncio.ensure_future(self._bot(request, request_timeout=self._timeout + 15))
+        stopped = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if fetch not in done:
+            fetch.cancel()
+            return None
+        stopped.cancel()
+        return fetch.result()
+
+    async def handle(self, update: Update) -> None:
+        """Handle one update unless its effects were committed before."""
+        async with self._uow_factory() as uow:
+            if await uow.updates.seen(update.update_id):
+                log.info("update %d was handled before; skipped", update.update_id)
+                return
+        token = current_update.set(update.update_id)
+        try:
+            await self._dispatcher.feed_update(self._bot, update)
+        except AlreadyHandled:
+            log.info("update %d was handled before; changes dropped", update.update_id)
+        except Exception:
+            log.exception("update %d failed", update.update_id)
+        finally:
+            current_update.reset(token)
+        async with self._uow_factory() as uow:
+            await uow.updates.mark(update.update_id, self._clock())
+            await uow.commit()
+
+    async def _confirm(self) -> None:
+        """Tell Telegram which updates are done, so a restart does not see them again."""
+        if self._offset is None:
+            return
+        try:
+            await self._bot(GetUpdates(offset=self._offset, timeout=0, limit=1))
+        except Exception as exc:  # the updates are marked handled anyway
+            log.warning("could not confirm handled updates: %s", exc)

@@ -1,0 +1,63 @@
+"""Retrying Bot API requests: aiogram itself retries nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextvars import ContextVar
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+log = logging.getLogger(__name__)
+
+no_retry: ContextVar[bool] = ContextVar("no_retry", default=False)
+"""Set by callers (the outbox) that handle 429 and 5xx themselves, per chat."""
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    """Wait `retry_after` on 429; back off and retry on 5xx and network errors.
+
+    getUpdates is left to the polling loop, which has its own back-off.
+    """
+
+    def __init__(self, attempts: int = 4, base_delay: float = 1.0, max_wait: float = 60.0):
+        self._attempts = attempts
+        self._base_delay = base_delay
+        self._max_wait = max_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if no_retry.get() or isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        attempt = 1
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt >= self._attempts or exc.retry_after > self._max_wait:
+                    raise
+                delay = float(exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                if attempt >= self._attempts:
+                    raise
+                delay = self._base_delay * 2 ** (attempt - 1)
+                log.warning(
+                    "%s failed (%s), retry %d in %.1fs",
+                    method.__api_method__,
+                    type(exc).__name__,
+                    attempt,
+                    delay,
+                )
+            attempt += 1
+            await asyncio.sleep(delay)

@@ -1,0 +1,91 @@
+"""Refusals and usage lines."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.models import IssueAction, IssueStatus, Permission
+from bot.texts.format import full_date
+
+PERMISSION_DENIED: dict[Permission, str] = {
+    Permission.MANAGE_CHATS: "Регистрировать чаты могут только администраторы бота.",
+    Permission.MANAGE_ROLES: "Назначать специалистов могут только администраторы бота.",
+    Permission.WORK_ISSUES: (
+        "Эта команда — для специалистов администрации. "
+        "Ваше обращение уже у них, ответ придёт сюда."
+    ),
+    Permission.VIEW_ALL_ISSUES: "Список всех обращений доступен только специалистам.",
+    Permission.FILE_FOR_OTHERS: (
+        "Сделать обращение из чужого сообщения может только его автор или специалист."
+    ),
+}
+
+
+USAGE_TAKE = "Использование: /take N — взять обращение №N в работу (или ответом на сообщение)."
+USAGE_CONTROL = (
+    "Использование: /control N ГГГГ-ММ-ДД [комментарий] — поставить обращение №N на контроль "
+    "до даты, например /control 17 2026-12-01 ждём подрядчика."
+)
+USAGE_CLOSE = (
+    "Использование: /close N текст ответа — закрыть обращение №N с ответом жителю, "
+    "например /close 17 Трубу заменили."
+)
+USAGE_REOPEN = "Использование: /reopen N — вернуть закрытое обращение №N в работу."
+USAGE_ISSUE = (
+    "Использование: /issue N — показать обращение №N; "
+    "/issue ответом на сообщение — сделать из него обращение."
+)
+USAGE_REGISTER = (
+    "Использование: /register building Название, /register topic Название "
+    "или /register staff — в группе, которую нужно подключить."
+)
+USAGE_SPECIALIST = (
+    "Использование: ответьте на сообщение человека командой /specialist, "
+    "чтобы назначить его специалистом, или /specialist remove — чтобы снять роль."
+)
+GROUP_ONLY = "Эта команда работает только в группе."
+NOT_REGISTERED_HERE = "Этот чат не подключён к боту."
+UNEXPECTED = "Что-то пошло не так. Мы уже разбираемся, попробуйте ещё раз позже."
+
+
+def issue_not_found(number: int) -> str:
+    return f"Обращение №{number} не найдено. Проверьте номер: /issue N."
+
+
+def no_issue_in_reply() -> str:
+    return "Это сообщение не связано с обращением. Укажите номер: /take N."
+
+
+def not_your_chat_issue(number: int) -> str:
+    return f"Обращение №{number} подано в другом чате."
+
+
+def already_yours(number: int) -> str:
+    return f"Обращение №{number} уже у вас в работе."
+
+
+def due_date_in_past(due: date, today: date) -> str:
+    return (
+        f"Дата {full_date(due)} уже прошла (сегодня {full_date(today)}). "
+        "Укажите сегодняшнюю или будущую дату: /control N ГГГГ-ММ-ДД."
+    )
+
+
+_STATUS_FORBIDS = {
+    "closed": "уже закрыто",
+    "new": "ещё не закрыто",
+    "in_progress": "ещё не закрыто",
+    "on_control": "ещё не закрыто",
+}
+
+
+def transition_not_allowed(number: int, status: IssueStatus, action: IssueAction) -> str:
+    state = _STATUS_FORBIDS[status.value]
+    if action.value == "reopen":
+        return f"Обращение №{number} {state}: вернуть в работу можно только закрытое."
+    return f"Обращение №{number} {state}. Чтобы вернуть его в работу: /reopen {number}."
+
+
+def button_done(number: int, action: IssueAction) -> str:
+    done = {"take": "взято в работу", "reopen": "возвращено в работу"}
+    return f"№{number} {done.get(action.value, 'обновлено')}"

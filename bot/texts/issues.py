@@ -1,0 +1,164 @@
+"""Texts of the issue desk: acknowledgements, staff cards, notices, lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from bot.domain.models import (
+    ChatPlace,
+    Issue,
+    IssueAction,
+    IssueHistory,
+    IssueStatus,
+)
+from bot.texts.format import esc, fit_lines, full_date, local_time, quote
+
+STATUS_NAMES = {
+    IssueStatus.NEW: "новое",
+    IssueStatus.IN_PROGRESS: "в работе",
+    IssueStatus.ON_CONTROL: "на контроле",
+    IssueStatus.CLOSED: "закрыто",
+}
+
+ACTION_NAMES = {
+    IssueAction.TAKE: "взято в работу",
+    IssueAction.CONTROL: "поставлено на контроль",
+    IssueAction.CLOSE: "закрыто",
+    IssueAction.REOPEN: "возвращено в работу",
+}
+
+BUTTON_TAKE = "Взять"
+BUTTON_CLOSE = "Закрыть"
+BUTTON_REOPEN = "Вернуть в работу"
+
+
+def acknowledgement(number: int) -> str:
+    return f"Заявка №{number} принята. Ответ специалиста — в рабочее время."
+
+
+def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo) -> str:
+    lines = [
+        f"<b>№{issue.number}</b> · {esc(chat_name)} · {issue.tag or 'без тега'}",
+        f"От: {esc(issue.author.name)} · {local_time(issue.created_at, zone)}",
+        "",
+        quote(issue.text, limit=2500),
+    ]
+    if issue.attachments:
+        lines.append(f"📎 вложений: {len(issue.attachments)}")
+    lines.append("")
+    lines.append(f"Статус: <b>{STATUS_NAMES[issue.status]}</b>{_status_details(issue)}")
+    return "\n".join(lines)
+
+
+def _status_details(issue: Issue) -> str:
+    parts = []
+    if issue.assignee is not None and issue.status is not IssueStatus.NEW:
+        parts.append(f"исполнитель: {esc(issue.assignee.name)}")
+    if issue.status is IssueStatus.ON_CONTROL and issue.due_date is not None:
+        parts.append(f"срок: {full_date(issue.due_date)}")
+    if issue.status is IssueStatus.CLOSED and issue.answer:
+        parts.append(f"ответ: {quote(issue.answer, limit=600)}")
+    return (" — " + "; ".join(parts)) if parts else ""
+
+
+def resident_notice(issue: Issue, action: IssueAction, comment: str | None) -> str:
+    number = issue.number
+    if action is IssueAction.TAKE:
+        who = esc(issue.assignee.name) if issue.assignee else "специалист"
+        return f"Заявка №{number} взята в работу. Исполнитель: {who}."
+    if action is IssueAction.CONTROL:
+        due = full_date(issue.due_date) if issue.due_date else "—"
+        text = f"Заявка №{number} поставлена на контроль до {due}."
+        if comment:
+            text += f"\nКомментарий: {quote(comment)}"
+        return text
+    if action is IssueAction.CLOSE:
+        return f"Заявка №{number} закрыта.\nОтвет: {quote(issue.answer or '', limit=3500)}"
+    return f"Заявка №{number} снова в работе."
+
+
+def transition_done(number: int, action: IssueAction) -> str:
+    return f"Обращение №{number} {ACTION_NAMES[action]}."
+
+
+def close_prompt(number: int) -> str:
+    return (
+        f"Закрытие обращения №{number}: ответьте на это сообщение текстом ответа жителю "
+        f"(или отправьте /close {number} текст)."
+    )
+
+
+def filed_by_command(number: int) -> str:
+    return f"Обращение №{number} зарегистрировано."
+
+
+def already_filed(number: int) -> str:
+    return f"Это сообщение уже зарегистрировано как обращение №{number}."
+
+
+def history(entry: IssueHistory, chat_name: str, zone: ZoneInfo) -> str:
+    issue = entry.issue
+    lines = [staff_card(issue, chat_name, zone), "", "<b>История:</b>"]
+    lines.append(f"{local_time(issue.created_at, zone)} — подано ({esc(issue.author.name)})")
+    for step in entry.transitions:
+        line = (
+            f"{local_time(step.at, zone)} — {ACTION_NAMES[step.action]} ({esc(step.actor.name)})"
+        )
+        if step.comment:
+            line += f": {quote(step.comment, limit=300)}"
+        lines.append(line)
+    for version in entry.text_versions:
+        lines.append(f"{local_time(version.edited_at, zone)} — текст изменён автором")
+    return fit_lines(lines[0], lines[1:], "…и ещё {count} записей")
+
+
+def _issue_line(issue: Issue) -> str:
+    line = f"№{issue.number} · {STATUS_NAMES[issue.status]} · {quote(issue.text, limit=80)}"
+    if issue.assignee is not None and issue.status is not IssueStatus.NEW:
+        line += f" · {esc(issue.assignee.name)}"
+    if issue.status is IssueStatus.ON_CONTROL and issue.due_date is not None:
+        line += f" · до {full_date(issue.due_date)}"
+    return line
+
+
+def open_issues_in_chat(issues: Sequence[Issue]) -> str:
+    if not issues:
+        return "Открытых обращений в этом чате нет."
+    lines = [_issue_line(issue) for issue in issues]
+    return fit_lines(f"<b>Открытые обращения ({len(issues)}):</b>", lines, "…и ещё {count}")
+
+
+def open_issues_grouped(issues: Sequence[Issue], names: Mapping[ChatPlace, str]) -> str:
+    if not issues:
+        return "Открытых обращений нет."
+    lines: list[str] = []
+    current: ChatPlace | None = None
+    for issue in sorted(issues, key=lambda item: (names.get(item.place, ""), item.number)):
+        if issue.place != current:
+            current = issue.place
+            lines.append(f"\n<b>{esc(names.get(issue.place, 'чат удалён'))}</b>")
+        lines.append(_issue_line(issue))
+    return fit_lines(f"<b>Открытые обращения ({len(issues)}):</b>", lines, "…и ещё {count}")
+
+
+def my_issues(issues: Sequence[Issue]) -> str:
+    if not issues:
+        return "У вас нет открытых обращений в работе."
+    lines = [_issue_line(issue) for issue in issues]
+    return fit_lines(f"<b>Ваши обращения в работе ({len(issues)}):</b>", lines, "…и ещё {count}")
+
+
+def own_filed_issues(issues: Sequence[Issue]) -> str:
+    if not issues:
+        return "У вас нет открытых обращений."
+    lines = [_issue_line(issue) for issue in issues]
+    return fit_lines(f"<b>Ваши обращения ({len(issues)}):</b>", lines, "…и ещё {count}")
+
+
+def staff_new_issue_alert(number: int, chat_name: str) -> str:
+    return f"Новое обращение №{number} из чата «{esc(chat_name)}»."
+
+
+def moved_issue_origin(chat_name: str) -> str:
+    return esc(chat_name)

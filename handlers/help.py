@@ -1,0 +1,21 @@
+"""/start and /help."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import Message
+
+from bot.domain.services.replies import ReplyService
+from handlers.adapters import caller_from
+
+router = Router(name=__name__)
+router.message.filter(F.from_user)
+
+
+@router.message(CommandStart())
+@router.message(Command("help"))
+async def cmd_help(message: Message, replies: ReplyService) -> None:
+    caller = caller_from(message)
+    assert caller is not None
+    await replies.help(caller)

@@ -1,0 +1,27 @@
+"""Residents' tagged messages become issues; edits update them."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import Message
+
+from bot.domain.services.issues import IssueService
+from handlers.adapters import incoming_from
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+router.edited_message.filter(F.chat.type.in_({"group", "supergroup"}))
+
+
+@router.message(F.text | F.caption)
+async def on_group_message(message: Message, issues: IssueService) -> None:
+    incoming = incoming_from(message)
+    if incoming is not None:
+        await issues.intake(incoming)
+
+
+@router.edited_message(F.text | F.caption)
+async def on_edited_message(message: Message, issues: IssueService) -> None:
+    incoming = incoming_from(message)
+    if incoming is not None:
+        await issues.edit_text(incoming)

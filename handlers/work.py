@@ -1,0 +1,115 @@
+"""Specialists work on issues: commands, staff-card buttons, answers to the close prompt."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.errors import UsageError
+from bot.domain.models import Caller, IssueAction
+from bot.domain.services.issues import IssueService
+from bot.texts import errors as t
+from handlers import args
+from handlers.adapters import caller_from, incoming_from
+from handlers.callbacks import IssueCallback
+from handlers.filters import PrivateOrRegistered, ReplyToClosePrompt
+
+router = Router(name=__name__)
+router.message.filter(F.from_user, PrivateOrRegistered())
+
+
+def _caller(message: Message) -> Caller:
+    caller = caller_from(message)
+    assert caller is not None  # the router only admits messages with a sender
+    return caller
+
+
+async def _number(message: Message, text: str | None, usage: str, issues: IssueService) -> int:
+    """The issue number from the command's argument, or from the message it replies to."""
+    if text:
+        return args.issue_number(text, usage)
+    if message.reply_to_message is not None:
+        return await issues.number_from_reply(message.chat.id, message.reply_to_message.message_id)
+    raise UsageError(usage)
+
+
+@router.message(Command("take"))
+async def cmd_take(message: Message, command: CommandObject, issues: IssueService) -> None:
+    number = await _number(message, command.args, t.USAGE_TAKE, issues)
+    await issues.act(_caller(message), IssueAction.TAKE, number)
+
+
+@router.message(Command("reopen"))
+async def cmd_reopen(message: Message, command: CommandObject, issues: IssueService) -> None:
+    number = await _number(message, command.args, t.USAGE_REOPEN, issues)
+    await issues.act(_caller(message), IssueAction.REOPEN, number)
+
+
+@router.message(Command("control"))
+async def cmd_control(message: Message, command: CommandObject, issues: IssueService) -> None:
+    number, rest = args.split_number(command.args, t.USAGE_CONTROL)
+    due_text, _, comment = rest.partition(" ")
+    due = args.parse_date(due_text, t.USAGE_CONTROL)
+    await issues.act(
+        _caller(message), IssueAction.CONTROL, number, due_date=due, comment=comment or None
+    )
+
+
+@router.message(Command("close"))
+async def cmd_close(message: Message, command: CommandObject, issues: IssueService) -> None:
+    text = (command.args or "").strip()
+    head = text.partition(" ")[0].lstrip("№#")
+    if head.isdigit() or message.reply_to_message is None:
+        number, answer = args.split_number(text, t.USAGE_CLOSE)
+    else:
+        number = await _number(message, None, t.USAGE_CLOSE, issues)
+        answer = text
+    if not answer:
+        raise UsageError(t.USAGE_CLOSE)
+    await issues.act(_caller(message), IssueAction.CLOSE, number, answer=answer)
+
+
+@router.message(Command("issue"))
+async def cmd_issue(message: Message, command: CommandObject, issues: IssueService) -> None:
+    if command.args:
+        await issues.show(_caller(message), args.issue_number(command.args, t.USAGE_ISSUE))
+        return
+    target = incoming_from(message.reply_to_message) if message.reply_to_message else None
+    if target is None:
+        raise UsageError(t.USAGE_ISSUE)
+    await issues.file_from_reply(_caller(message), target)
+
+
+@router.message(Command("issues"))
+async def cmd_issues(message: Message, issues: IssueService) -> None:
+    await issues.list_open(_caller(message))
+
+
+@router.message(Command("my"))
+async def cmd_my(message: Message, issues: IssueService) -> None:
+    await issues.list_mine(_caller(message))
+
+
+@router.message(ReplyToClosePrompt())
+async def on_close_answer(message: Message, prompt_number: int, issues: IssueService) -> None:
+    assert message.text is not None
+    await issues.act(_caller(message), IssueAction.CLOSE, prompt_number, answer=message.text)
+
+
+@router.callback_query(IssueCallback.filter())
+async def on_issue_button(
+    query: CallbackQuery, callback_data: IssueCallback, issues: IssueService
+) -> None:
+    if query.message is None or not isinstance(query.message, Message):
+        await query.answer()
+        return
+    caller = caller_from(query.message, user=query.from_user)
+    assert caller is not None
+    if callback_data.action == "close":
+        await issues.request_close(caller, callback_data.number)
+        await query.answer()
+        return
+    action = IssueAction.REOPEN if callback_data.action == "reopen" else IssueAction.TAKE
+    await issues.act(caller, action, callback_data.number)
+    await query.answer(t.button_done(callback_data.number, action))

@@ -1,0 +1,76 @@
+"""Engine set-up and schema migrations."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite+aiosqlite:///"
+    if url.startswith(prefix) and url != prefix + ":memory:":
+        return Path(url.removeprefix(prefix))
+    return None
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine; for SQLite the file's folders are created and WAL is switched on."""
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the outbox sender read while a handler writes; NORMAL sync is durable against
+    # a killed process (only an OS crash can lose the last transaction).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
+    """Apply migrations up to `revision` in one transaction; raises if one fails."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+    log.info("database schema is up to date")
+
+
+async def current_revisions(engine: AsyncEngine) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    def read(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)

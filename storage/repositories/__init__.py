@@ -1,0 +1,1 @@
+"""One repository per aggregate. Repositories return domain values and never commit."""

@@ -1,0 +1,74 @@
+"""Registered chats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
+from storage.tables import chats
+
+
+def _chat_from_row(row: Row[Any]) -> RegisteredChat:
+    return RegisteredChat(
+        place=ChatPlace(row.chat_id, row.thread_id),
+        kind=ChatKind(row.kind),
+        name=row.name,
+        registered_by=row.registered_by,
+        registered_at=row.registered_at,
+        active=bool(row.active),
+        org=row.org,
+    )
+
+
+def _at(place: ChatPlace) -> Any:
+    return (chats.c.chat_id == place.chat_id) & (chats.c.thread_id == place.thread_id)
+
+
+class SqlChatRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def get(self, place: ChatPlace) -> RegisteredChat | None:
+        row = (await self._db.execute(select(chats).where(_at(place)))).first()
+        return _chat_from_row(row) if row else None
+
+    async def save(self, chat: RegisteredChat) -> None:
+        values = {
+            "kind": chat.kind.value,
+            "name": chat.name,
+            "org": chat.org,
+            "active": chat.active,
+            "registered_by": chat.registered_by,
+            "registered_at": chat.registered_at,
+        }
+        result = await self._db.execute(update(chats).where(_at(chat.place)).values(values))
+        if result.rowcount == 0:
+            await self._db.execute(
+                insert(chats).values(
+                    chat_id=chat.place.chat_id, thread_id=chat.place.thread_id, **values
+                )
+            )
+
+    async def delete(self, place: ChatPlace) -> bool:
+        result = await self._db.execute(delete(chats).where(_at(place)))
+        return result.rowcount > 0
+
+    async def by_kind(self, kind: ChatKind) -> Sequence[RegisteredChat]:
+        rows = await self._db.execute(
+            select(chats).where(chats.c.kind == kind.value).order_by(chats.c.id)
+        )
+        return [_chat_from_row(row) for row in rows]
+
+    async def all(self) -> Sequence[RegisteredChat]:
+        rows = await self._db.execute(select(chats).order_by(chats.c.id))
+        return [_chat_from_row(row) for row in rows]
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        result = await self._db.execute(
+            update(chats).where(chats.c.chat_id == old_chat_id).values(chat_id=new_chat_id)
+        )
+        return result.rowcount

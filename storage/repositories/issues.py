@@ -1,0 +1,196 @@
+"""Issues, their transitions and text versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.models import (
+    OPEN_STATUSES,
+    ChatPlace,
+    Issue,
+    IssueAction,
+    IssueHistory,
+    IssueStatus,
+    Person,
+    TextVersion,
+    Transition,
+)
+from storage.repositories._util import insert_unless_duplicate, inserted_id
+from storage.tables import issue_text_versions, issue_transitions, issues
+
+
+def issue_from_row(row: Row[Any]) -> Issue:
+    assignee = (
+        Person(row.assignee_id, row.assignee_name or str(row.assignee_id))
+        if row.assignee_id is not None
+        else None
+    )
+    return Issue(
+        number=row.number,
+        place=ChatPlace(row.chat_id, row.thread_id),
+        message_id=row.message_id,
+        author=Person(row.author_id, row.author_name),
+        text=row.text,
+        tag=row.tag,
+        status=IssueStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        attachments=tuple(row.attachments or ()),
+        assignee=assignee,
+        due_date=row.due_date,
+        answer=row.answer,
+        first_response_at=row.first_response_at,
+        closed_at=row.closed_at,
+    )
+
+
+class SqlIssueRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def add(
+        self,
+        *,
+        place: ChatPlace,
+        message_id: int,
+        author: Person,
+        text: str,
+        tag: str,
+        attachments: tuple[str, ...],
+        created_at: Any,
+    ) -> Issue | None:
+        values = {
+            "chat_id": place.chat_id,
+            "thread_id": place.thread_id,
+            "message_id": message_id,
+            "author_id": author.user_id,
+            "author_name": author.name,
+            "text": text,
+            "tag": tag,
+            "attachments": list(attachments),
+            "status": IssueStatus.NEW.value,
+            "created_at": created_at,
+            "updated_at": created_at,
+        }
+        result = await insert_unless_duplicate(self._db, insert(issues).values(values))
+        if result is None:
+            return None
+        return await self.get(inserted_id(result))
+
+    async def get(self, number: int) -> Issue | None:
+        row = (await self._db.execute(select(issues).where(issues.c.number == number))).first()
+        return issue_from_row(row) if row else None
+
+    async def find_by_message(self, chat_id: int, message_id: int) -> Issue | None:
+        query = select(issues).where(
+            issues.c.chat_id == chat_id, issues.c.message_id == message_id
+        )
+        row = (await self._db.execute(query)).first()
+        return issue_from_row(row) if row else None
+
+    async def save(self, issue: Issue) -> None:
+        await self._db.execute(
+            update(issues)
+            .where(issues.c.number == issue.number)
+            .values(
+                text=issue.text,
+                status=issue.status.value,
+                assignee_id=issue.assignee.user_id if issue.assignee else None,
+                assignee_name=issue.assignee.name if issue.assignee else None,
+                due_date=issue.due_date,
+                answer=issue.answer,
+                updated_at=issue.updated_at,
+                first_response_at=issue.first_response_at,
+                closed_at=issue.closed_at,
+            )
+        )
+
+    async def add_transition(self, transition: Transition) -> None:
+        await self._db.execute(
+            insert(issue_transitions).values(
+                issue_number=transition.issue_number,
+                action=transition.action.value,
+                from_status=transition.from_status.value,
+                to_status=transition.to_status.value,
+                actor_id=transition.actor.user_id,
+                actor_name=transition.actor.name,
+                at=transition.at,
+                comment=transition.comment,
+            )
+        )
+
+    async def add_text_version(self, version: TextVersion) -> None:
+        await self._db.execute(
+            insert(issue_text_versions).values(
+                issue_number=version.issue_number, text=version.text, edited_at=version.edited_at
+            )
+        )
+
+    async def history(self, number: int) -> IssueHistory | None:
+        issue = await self.get(number)
+        if issue is None:
+            return None
+        steps = await self._db.execute(
+            select(issue_transitions)
+            .where(issue_transitions.c.issue_number == number)
+            .order_by(issue_transitions.c.id)
+        )
+        versions = await self._db.execute(
+            select(issue_text_versions)
+            .where(issue_text_versions.c.issue_number == number)
+            .order_by(issue_text_versions.c.id)
+        )
+        return IssueHistory(
+            issue=issue,
+            transitions=tuple(
+                Transition(
+                    issue_number=row.issue_number,
+                    action=IssueAction(row.action),
+                    from_status=IssueStatus(row.from_status),
+                    to_status=IssueStatus(row.to_status),
+                    actor=Person(row.actor_id, row.actor_name),
+                    at=row.at,
+                    comment=row.comment,
+                )
+                for row in steps
+            ),
+            text_versions=tuple(
+                TextVersion(row.issue_number, row.text, row.edited_at) for row in versions
+            ),
+        )
+
+    async def list_open(self, place: ChatPlace | None = None) -> Sequence[Issue]:
+        query = select(issues).where(issues.c.status.in_([s.value for s in OPEN_STATUSES]))
+        if place is not None:
+            query = query.where(
+                issues.c.chat_id == place.chat_id, issues.c.thread_id == place.thread_id
+            )
+        rows = await self._db.execute(query.order_by(issues.c.number))
+        return [issue_from_row(row) for row in rows]
+
+    async def list_assigned(self, user_id: int) -> Sequence[Issue]:
+        rows = await self._db.execute(
+            select(issues)
+            .where(
+                issues.c.assignee_id == user_id,
+                issues.c.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .order_by(issues.c.number)
+        )
+        return [issue_from_row(row) for row in rows]
+
+    async def list_by_author(self, user_id: int) -> Sequence[Issue]:
+        rows = await self._db.execute(
+            select(issues).where(issues.c.author_id == user_id).order_by(issues.c.number)
+        )
+        return [issue_from_row(row) for row in rows]
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        result = await self._db.execute(
+            update(issues).where(issues.c.chat_id == old_chat_id).values(chat_id=new_chat_id)
+        )
+        return result.rowcount

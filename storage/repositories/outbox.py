@@ -1,0 +1,141 @@
+"""The persistent outgoing queue: every message is stored here before it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
+from storage.repositories._util import inserted_id
+from storage.tables import outbox
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    message: Outgoing
+    attempts: int
+
+
+def encode(message: Outgoing) -> dict[str, Any]:
+    return {
+        "text": message.text,
+        "thread_id": message.thread_id,
+        "reply_to": message.reply_to,
+        "buttons": [[[b.text, b.data] for b in row] for row in message.buttons],
+        "remember_as": _ref(message.remember_as),
+        "edit_of": _ref(message.edit_of),
+        "force_reply": message.force_reply,
+    }
+
+
+def decode(chat_id: int, payload: dict[str, Any]) -> Outgoing:
+    return Outgoing(
+        chat_id=chat_id,
+        text=payload["text"],
+        thread_id=payload.get("thread_id", 0),
+        reply_to=payload.get("reply_to"),
+        buttons=tuple(
+            tuple(Button(text, data) for text, data in row) for row in payload.get("buttons", ())
+        ),
+        remember_as=_unref(payload.get("remember_as")),
+        edit_of=_unref(payload.get("edit_of")),
+        force_reply=bool(payload.get("force_reply")),
+    )
+
+
+def _ref(ref: MessageRef | None) -> list[Any] | None:
+    return [ref.kind.value, ref.ref_id] if ref else None
+
+
+def _unref(value: list[Any] | None) -> MessageRef | None:
+    return MessageRef(RefKind(value[0]), int(value[1])) if value else None
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(outbox.c.status == PENDING, outbox.c.not_before <= now),
+        and_(outbox.c.status == SENDING, outbox.c.lease_until < now),
+    )
+
+
+class SqlOutboxRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def enqueue(self, message: Outgoing, *, not_before: datetime) -> int:
+        result = await self._db.execute(
+            insert(outbox).values(
+                chat_id=message.chat_id,
+                payload=encode(message),
+                status=PENDING,
+                not_before=not_before,
+                created_at=not_before,
+            )
+        )
+        return inserted_id(result)
+
+    async def due(self, now: datetime, limit: int) -> Sequence[OutboxEntry]:
+        """Entries ready to send, oldest first; a sender that died leaves its lease to expire."""
+        rows = await self._db.execute(
+            select(outbox.c.id, outbox.c.chat_id, outbox.c.payload, outbox.c.attempts)
+            .where(_claimable(now))
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        return [
+            OutboxEntry(row.id, decode(row.chat_id, row.payload), row.attempts) for row in rows
+        ]
+
+    async def claim(self, entry_id: int, now: datetime, lease_until: datetime) -> bool:
+        """Take one entry for sending; False if another sender already has it."""
+        result = await self._db.execute(
+            update(outbox)
+            .where(outbox.c.id == entry_id, _claimable(now))
+            .values(status=SENDING, lease_until=lease_until, attempts=outbox.c.attempts + 1)
+        )
+        return result.rowcount == 1
+
+    async def mark_sent(self, entry_id: int, at: datetime, message_id: int | None) -> None:
+        await self._db.execute(
+            update(outbox)
+            .where(outbox.c.id == entry_id)
+            .values(status=SENT, sent_at=at, message_id=message_id, lease_until=None)
+        )
+
+    async def retry_later(self, entry_id: int, not_before: datetime, error: str) -> None:
+        await self._db.execute(
+            update(outbox)
+            .where(outbox.c.id == entry_id)
+            .values(status=PENDING, not_before=not_before, last_error=error, lease_until=None)
+        )
+
+    async def mark_failed(self, entry_id: int, error: str) -> None:
+        await self._db.execute(
+            update(outbox)
+            .where(outbox.c.id == entry_id)
+            .values(status=FAILED, last_error=error, lease_until=None)
+        )
+
+    async def next_due_at(self) -> datetime | None:
+        query = select(func.min(outbox.c.not_before)).where(outbox.c.status == PENDING)
+        value = (await self._db.execute(query)).scalar()
+        return value if isinstance(value, datetime) else None
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        result = await self._db.execute(
+            update(outbox)
+            .where(outbox.c.chat_id == old_chat_id, outbox.c.status.in_([PENDING, SENDING]))
+            .values(chat_id=new_chat_id)
+        )
+        return result.rowcount

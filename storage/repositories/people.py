@@ -1,0 +1,69 @@
+"""Users the bot has seen, and specialist grants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.models import Person
+from storage.repositories._util import insert_unless_duplicate
+from storage.tables import specialist_grants, users
+
+
+class SqlUserRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def remember(self, person: Person, at: datetime, *, started: bool = False) -> None:
+        values: dict[str, object] = {
+            "name": person.name,
+            "username": person.username,
+            "updated_at": at,
+        }
+        if started:
+            values["started_bot"] = True
+        result = await self._db.execute(
+            update(users).where(users.c.user_id == person.user_id).values(values)
+        )
+        if result.rowcount == 0:
+            await self._db.execute(
+                insert(users).values(user_id=person.user_id, started_bot=started, **values)
+            )
+
+    async def has_started(self, user_id: int) -> bool:
+        query = select(users.c.started_bot).where(users.c.user_id == user_id)
+        return bool((await self._db.execute(query)).scalar())
+
+
+class SqlRoleRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def granted_specialists(self) -> Sequence[Person]:
+        rows = await self._db.execute(
+            select(specialist_grants.c.user_id, users.c.name)
+            .select_from(
+                specialist_grants.outerjoin(users, users.c.user_id == specialist_grants.c.user_id)
+            )
+            .order_by(specialist_grants.c.user_id)
+        )
+        return [Person(row.user_id, row.name or str(row.user_id)) for row in rows]
+
+    async def is_specialist(self, user_id: int) -> bool:
+        query = select(specialist_grants.c.user_id).where(specialist_grants.c.user_id == user_id)
+        return (await self._db.execute(query)).first() is not None
+
+    async def grant_specialist(self, person: Person, by: int, at: datetime) -> bool:
+        statement = insert(specialist_grants).values(
+            user_id=person.user_id, granted_by=by, granted_at=at
+        )
+        return await insert_unless_duplicate(self._db, statement) is not None
+
+    async def revoke_specialist(self, user_id: int) -> bool:
+        result = await self._db.execute(
+            delete(specialist_grants).where(specialist_grants.c.user_id == user_id)
+        )
+        return result.rowcount > 0

@@ -1,0 +1,148 @@
+"""Table definitions. Migrations under storage/migrations create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.types import UtcDateTime
+
+metadata = MetaData()
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("thread_id", BigInteger, nullable=False, server_default="0"),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("org", String(200), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("registered_by", BigInteger, nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("chat_id", "thread_id", name="uq_chats_place"),
+    Index("ix_chats_kind", "kind"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(300), nullable=False),
+    Column("username", String(64), nullable=True),
+    Column("started_bot", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+specialist_grants = Table(
+    "specialist_grants",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("granted_by", BigInteger, nullable=False),
+    Column("granted_at", UtcDateTime(), nullable=False),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("thread_id", BigInteger, nullable=False, server_default="0"),
+    Column("message_id", BigInteger, nullable=False),
+    Column("author_id", BigInteger, nullable=False),
+    Column("author_name", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("tag", String(64), nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("assignee_id", BigInteger, nullable=True),
+    Column("assignee_name", String(300), nullable=True),
+    Column("due_date", Date, nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("first_response_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
+    Index("ix_issues_status", "status"),
+    Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),
+    Index("ix_issues_assignee_status", "assignee_id", "status"),
+    Index("ix_issues_author", "author_id"),
+    Index("ix_issues_created_at", "created_at"),
+    sqlite_autoincrement=True,
+)
+
+issue_transitions = Table(
+    "issue_transitions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_number", Integer, ForeignKey("issues.number"), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("from_status", String(16), nullable=False),
+    Column("to_status", String(16), nullable=False),
+    Column("actor_id", BigInteger, nullable=False),
+    Column("actor_name", String(300), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("comment", Text, nullable=True),
+    Index("ix_transitions_issue", "issue_number"),
+    Index("ix_transitions_at", "at"),
+)
+
+issue_text_versions = Table(
+    "issue_text_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_number", Integer, ForeignKey("issues.number"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("edited_at", UtcDateTime(), nullable=False),
+    Index("ix_text_versions_issue", "issue_number"),
+)
+
+sent_messages = Table(
+    "sent_messages",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("message_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("ref_id", Integer, nullable=False),
+    Index("ix_sent_messages_ref", "kind", "ref_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("not_before", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("message_id", BigInteger, nullable=True),
+    Index("ix_outbox_due", "status", "not_before"),
+)
+
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("processed_at", UtcDateTime(), nullable=False),
+    Index("ix_processed_updates_at", "processed_at"),
+)
