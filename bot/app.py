@@ -185,13 +185,16 @@ async def wait_for_telegram(bot: Bot, stop: asyncio.Event) -> bool:
 async def run(
     settings: Settings, clock: Clock = utc_now, stop: asyncio.Event | None = None
 ) -> None:
-    """Run until SIGINT/SIGTERM (or `stop`): finish the update in hand, then shut down."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        # Outside the main thread (the demo) the caller sets `stop` instead.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    """Run until SIGINT/SIGTERM, or until `stop` is set when the caller passes one.
+
+    Shutdown finishes the update in hand and the messages being sent.
+    """
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
     app = build_app(settings, clock)
     try:
         await db.upgrade(app.engine)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -34,6 +34,9 @@ from storage.repositories.outbox import OutboxEntry
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+LOOKAHEAD = timedelta(seconds=1)
+"""How far ahead of its slot a message may be claimed; it then waits for the slot."""
 
 MigrationHook = Callable[[int, int], Awaitable[None]]
 FinishedHook = Callable[[OutboxEntry, int | None, str | None], Awaitable[None]]
@@ -100,7 +103,7 @@ class OutboxDispatcher:
         async with self._uow_factory() as uow:
             entries = await uow.outbox.due(now, limit=200)
         blocked: set[int] = set()
-        chosen: list[OutboxEntry] = []
+        chosen: list[tuple[OutboxEntry, datetime]] = []
         next_in = self._poll_interval
         for entry in entries:
             chat_id = entry.message.chat_id
@@ -109,14 +112,12 @@ class OutboxDispatcher:
             if len(self._tasks) + len(chosen) >= self._concurrency:
                 next_in = 0.05
                 break
-            slot = self._planner.earliest(chat_id, now)
-            if slot > now:
-                blocked.add(chat_id)
-                next_in = min(next_in, (slot - now).total_seconds())
-                continue
             blocked.add(chat_id)  # one per chat per round keeps each chat's order
-            self._planner.reserve(chat_id, now)
-            chosen.append(entry)
+            slot = self._planner.earliest(chat_id, now)
+            if slot > now + LOOKAHEAD:
+                next_in = min(next_in, (slot - now - LOOKAHEAD).total_seconds())
+                continue
+            chosen.append((entry, self._planner.reserve(chat_id, now)))
         if not chosen:
             async with self._uow_factory() as uow:
                 due_at = await uow.outbox.next_due_at()
@@ -125,21 +126,24 @@ class OutboxDispatcher:
             return next_in
         async with self._uow_factory() as uow:
             claimed = [
-                entry
-                for entry in chosen
+                (entry, slot)
+                for entry, slot in chosen
                 if await uow.outbox.claim(entry.id, now, now + self._lease)
             ]
             await uow.commit()
-        for entry in claimed:
+        for entry, slot in claimed:
             self._busy_chats.add(entry.message.chat_id)
-            task = asyncio.create_task(self._deliver(entry))
+            task = asyncio.create_task(self._deliver(entry, slot))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return 0.0 if claimed else next_in
 
-    async def _deliver(self, entry: OutboxEntry) -> None:
+    async def _deliver(self, entry: OutboxEntry, slot: datetime) -> None:
         chat_id = entry.message.chat_id
         try:
+            wait = (slot - self._clock()).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(wait)
             await self._deliver_once(entry)
         except Exception:
             log.exception("outbox entry %d: unexpected failure", entry.id)

@@ -1,0 +1,173 @@
+"""End-to-end harness: the real bot against the Bot API double, read like a conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app import run
+from bot.config import Settings
+from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram, FakeUser
+
+TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
+
+
+def make_settings(
+    fake: FakeTelegram, db_path: Path, *, admins: list[int], specialists: list[int], **extra: Any
+) -> Settings:
+    values: dict[str, Any] = {
+        "telegram": {"token": fake.token, "api_base": fake.api_base, "polling_timeout": 1},
+        "storage": {"path": str(db_path)},
+        "roles": {"admins": admins, "specialists": specialists},
+        "scheduler": {"outbox_poll": 0.2},
+    }
+    for section, keys in extra.items():
+        values.setdefault(section, {}).update(keys)
+    return Settings(**values)
+
+
+def toml_for(settings: Settings) -> str:
+    """The same settings as a config file, for the bot run as a subprocess."""
+    import json
+
+    lines = []
+    for section, keys in settings.model_dump(mode="json").items():
+        lines.append(f"[{section}]")
+        for key, value in keys.items():
+            if section == "telegram" and key == "token":
+                value = settings.telegram.token.get_secret_value()
+            if value is not None:
+                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+class InProcessBot:
+    """`bot.app.run` as a task in the test's event loop."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, fake: FakeTelegram) -> None:
+        polls = fake.world.updates.polls
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(run(self.settings, self.clock, stop=self._stop))
+        await fake.wait_for(
+            lambda: fake.world.updates.polls > polls or (self._task and self._task.done()),
+            timeout=20,
+            message="for the bot to start polling",
+        )
+        if self._task.done():
+            self._task.result()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, timeout=30)
+
+
+class BotProcess:
+    """`civicbot run --config FILE` as a real subprocess."""
+
+    def __init__(self, config_path: Path, log_path: Path) -> None:
+        self.config_path = config_path
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, fake: FakeTelegram) -> None:
+        polls = fake.world.updates.polls
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
+        log = self.log_path.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(self.config_path),
+            stdout=log,
+            stderr=log,
+            env=env,
+            cwd=self.config_path.parent,
+        )
+        log.close()
+        await fake.wait_for(
+            lambda: fake.world.updates.polls > polls or self.process.returncode is not None,
+            timeout=30,
+            message=f"for the bot process to poll; log:\n{self.log()}",
+        )
+        assert self.process.returncode is None, self.log()
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+    async def terminate(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout=30)
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
+
+
+@dataclass
+class Town:
+    """A building chat, the staff chat and the people in them."""
+
+    fake: FakeTelegram
+    admin: FakeUser
+    specialist: FakeUser
+    resident: FakeUser
+    neighbour: FakeUser
+    building: FakeChat
+    staff: FakeChat
+    extra_chats: dict[str, FakeChat] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, fake: FakeTelegram) -> Town:
+        admin = fake.create_user("Глава", "Администрации", username="head")
+        specialist = fake.create_user("Ольга", "Специалист", username="olga")
+        resident = fake.create_user("Анна", "Жительница")
+        neighbour = fake.create_user("Пётр", "Сосед")
+        building = fake.create_group(
+            "Дом Ленина 5",
+            admins=[admin],
+            members=[specialist, resident, neighbour],
+            bot_rights=ADMIN_RIGHTS,
+        )
+        staff = fake.create_group(
+            "Специалисты", admins=[admin], members=[specialist], bot_rights=ADMIN_RIGHTS
+        )
+        return cls(fake, admin, specialist, resident, neighbour, building, staff)
+
+    def says(self, user: FakeUser, chat: FakeChat, text: str, **kwargs: Any) -> int:
+        """`user` writes `text` in `chat`; returns the message id."""
+        return int(self.fake.user_sends(chat.id, user, text, **kwargs)["message_id"])
+
+    async def reply_in(
+        self, chat: FakeChat, contains: str, after: int | None = None, timeout: float = 10.0
+    ) -> FakeMessage:
+        return await self.fake.wait_for_bot_message(
+            chat.id, contains=contains, after=after, timeout=timeout
+        )
+
+    def last_bot_id(self, chat: FakeChat) -> int:
+        messages = self.fake.bot_messages(chat.id)
+        return messages[-1].message_id if messages else 0
+
+    async def register(self) -> None:
+        self.says(self.admin, self.building, "/register building Дом Ленина 5")
+        await self.reply_in(self.building, "подключён")
+        self.says(self.admin, self.staff, "/register staff")
+        await self.reply_in(self.staff, "рабочий чат специалистов")

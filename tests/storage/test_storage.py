@@ -1,0 +1,143 @@
+"""Storage on a real SQLite file: migrations, idempotent intake, numbering, outbox claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
+from bot.domain.outgoing import MessageRef, Outgoing, RefKind
+from storage import db
+from storage.uow import SqlUnitOfWorkFactory
+
+NOW = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+PLACE = ChatPlace(-1001, 0)
+ANNA = Person(1, "Анна")
+
+
+async def add_issue(factory: SqlUnitOfWorkFactory, message_id: int, place: ChatPlace = PLACE):
+    async with factory() as uow:
+        issue = await uow.issues.add(
+            place=place,
+            message_id=message_id,
+            author=ANNA,
+            text="#проблема нет воды",
+            tag="#проблема",
+            attachments=("file-1",),
+            created_at=NOW,
+        )
+        await uow.commit()
+    return issue
+
+
+async def test_empty_database_migrates_to_head(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'folder' / 'bot.db'}")
+    await db.upgrade(engine)
+    assert await db.current_revisions(engine) == {"0001_core"}
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+        mode = (await connection.execute(sa.text("PRAGMA journal_mode"))).scalar()
+    assert {"issues", "chats", "outbox", "issue_transitions", "sent_messages"} <= names
+    assert mode == "wal"
+    await db.upgrade(engine)  # a second start changes nothing
+    await engine.dispose()
+
+
+async def test_same_message_never_becomes_two_issues(uow_factory: SqlUnitOfWorkFactory) -> None:
+    first = await add_issue(uow_factory, 10)
+    again = await add_issue(uow_factory, 10)
+    assert first is not None and first.number == 1
+    assert first.attachments == ("file-1",)
+    assert first.created_at == NOW
+    assert again is None
+    second = await add_issue(uow_factory, 11)
+    assert second is not None and second.number == 2
+
+
+async def test_numbers_are_never_reused_after_a_rollback(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    await add_issue(uow_factory, 10)
+    async with uow_factory() as uow:  # rolled back: never committed
+        await uow.issues.add(
+            place=PLACE,
+            message_id=99,
+            author=ANNA,
+            text="x",
+            tag="",
+            attachments=(),
+            created_at=NOW,
+        )
+    third = await add_issue(uow_factory, 12)
+    assert third is not None and third.number == 2
+    # AUTOINCREMENT: even the highest number, once deleted, is not handed out again.
+    async with uow_factory() as uow:
+        await uow.connection.execute(sa.text("DELETE FROM issues WHERE number = 2"))
+        await uow.commit()
+    fourth = await add_issue(uow_factory, 13)
+    assert fourth is not None and fourth.number == 3
+
+
+async def test_migration_moves_chat_issues_and_refs(uow_factory: SqlUnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.chats.save(RegisteredChat(PLACE, ChatKind.BUILDING, "Дом 5", 9, NOW))
+        await uow.commit()
+    issue = await add_issue(uow_factory, 10)
+    assert issue is not None
+    async with uow_factory() as uow:
+        await uow.refs.record(PLACE.chat_id, 11, MessageRef(RefKind.ACK, issue.number))
+        await uow.chats.move_chat(PLACE.chat_id, -1009)
+        await uow.issues.move_chat(PLACE.chat_id, -1009)
+        await uow.refs.move_chat(PLACE.chat_id, -1009)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.chats.get(PLACE) is None
+        moved = await uow.chats.get(ChatPlace(-1009, 0))
+        assert moved is not None and moved.name == "Дом 5"
+        assert (await uow.issues.find_by_message(-1009, 10)) is not None
+        assert await uow.refs.find(-1009, 11) == MessageRef(RefKind.ACK, issue.number)
+
+
+async def test_an_outbox_entry_is_claimed_by_one_sender_only(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    engine_a, engine_b = db.create_engine(url), db.create_engine(url)
+    await db.upgrade(engine_a)
+    first, second = SqlUnitOfWorkFactory(engine_a), SqlUnitOfWorkFactory(engine_b)
+    async with first() as uow:
+        entry_id = await uow.outbox.enqueue(Outgoing(chat_id=-5, text="привет"), not_before=NOW)
+        await uow.commit()
+    lease = NOW + timedelta(minutes=2)
+    async with first() as uow:
+        assert await uow.outbox.claim(entry_id, NOW, lease)
+        await uow.commit()
+    async with second() as uow:
+        assert [e.id for e in await uow.outbox.due(NOW, 10)] == []
+        assert not await uow.outbox.claim(entry_id, NOW, lease)
+        # A sender that died leaves its lease to expire; then another may take the entry.
+        later = lease + timedelta(seconds=1)
+        assert [e.id for e in await uow.outbox.due(later, 10)] == [entry_id]
+        assert await uow.outbox.claim(entry_id, later, later + timedelta(minutes=2))
+        await uow.commit()
+    await engine_a.dispose()
+    await engine_b.dispose()
+
+
+async def test_outbox_keeps_the_message_whole(uow_factory: SqlUnitOfWorkFactory) -> None:
+    from bot.domain.outgoing import Button
+
+    message = Outgoing(
+        chat_id=-7,
+        text="<b>№1</b>",
+        thread_id=3,
+        reply_to=15,
+        buttons=((Button("Взять", "iss:take:1"), Button("Закрыть", "iss:close:1")),),
+        remember_as=MessageRef(RefKind.CARD, 1),
+    )
+    async with uow_factory() as uow:
+        await uow.outbox.enqueue(message, not_before=NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        [entry] = await uow.outbox.due(NOW, 10)
+    assert entry.message == message
