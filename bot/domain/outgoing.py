@@ -27,6 +27,25 @@ class Button:
     data: str
 
 
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with the message; the message's text becomes its caption (1024 chars max).
+
+    Either `content` (a file the bot made: a chart, a report) or `file_id` (a file Telegram
+    already has, such as a resident's photo).
+    """
+
+    kind: AttachmentKind
+    filename: str = "file"
+    content: bytes | None = None
+    file_id: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One message to send, or (with `edit_of`) an edit of a message sent earlier."""
@@ -39,6 +58,7 @@ class Outgoing:
     remember_as: MessageRef | None = None
     edit_of: MessageRef | None = None
     force_reply: bool = False
+    attachment: Attachment | None = None
 
 
 def issue_button_data(action: str, number: int) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -18,6 +19,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import (
+    BufferedInputFile,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -25,7 +27,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.domain.outgoing import Outgoing
+from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing
 from bot.domain.ports import Clock
 from bot.domain.rate_limit import SendPlanner
 from bot.telegram.session import no_retry
@@ -215,6 +217,8 @@ class OutboxDispatcher:
             if message.reply_to
             else None
         )
+        if message.attachment is not None:
+            return await self._send_attachment(message, message.attachment, reply, markup)
         sent = await self._bot.send_message(
             chat_id=message.chat_id,
             text=message.text,
@@ -223,6 +227,32 @@ class OutboxDispatcher:
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
+        return sent.message_id
+
+    async def _send_attachment(
+        self,
+        message: Outgoing,
+        attachment: Attachment,
+        reply: ReplyParameters | None,
+        markup: InlineKeyboardMarkup | ForceReply | None,
+    ) -> int:
+        file: str | BufferedInputFile
+        if attachment.content is not None:
+            file = BufferedInputFile(attachment.content, filename=attachment.filename)
+        else:
+            assert attachment.file_id is not None
+            file = attachment.file_id
+        common: dict[str, Any] = {
+            "chat_id": message.chat_id,
+            "caption": message.text or None,
+            "message_thread_id": message.thread_id or None,
+            "reply_parameters": reply,
+            "reply_markup": markup,
+        }
+        if attachment.kind is AttachmentKind.PHOTO:
+            sent = await self._bot.send_photo(photo=file, **common)
+        else:
+            sent = await self._bot.send_document(document=file, **common)
         return sent.message_id
 
     async def _finish(self, entry: OutboxEntry, message_id: int | None, error: str | None) -> None:

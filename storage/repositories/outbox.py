@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,14 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
+from bot.domain.outgoing import (
+    Attachment,
+    AttachmentKind,
+    Button,
+    MessageRef,
+    Outgoing,
+    RefKind,
+)
 from storage.repositories._util import inserted_id
 from storage.tables import outbox
 
@@ -36,7 +44,32 @@ def encode(message: Outgoing) -> dict[str, Any]:
         "remember_as": _ref(message.remember_as),
         "edit_of": _ref(message.edit_of),
         "force_reply": message.force_reply,
+        "attachment": _attachment(message.attachment),
     }
+
+
+def _attachment(attachment: Attachment | None) -> dict[str, Any] | None:
+    if attachment is None:
+        return None
+    content = attachment.content
+    return {
+        "kind": attachment.kind.value,
+        "filename": attachment.filename,
+        "content": base64.b64encode(content).decode("ascii") if content is not None else None,
+        "file_id": attachment.file_id,
+    }
+
+
+def _unattachment(value: dict[str, Any] | None) -> Attachment | None:
+    if not value:
+        return None
+    content = value.get("content")
+    return Attachment(
+        kind=AttachmentKind(value["kind"]),
+        filename=value.get("filename") or "file",
+        content=base64.b64decode(content) if content is not None else None,
+        file_id=value.get("file_id"),
+    )
 
 
 def decode(chat_id: int, payload: dict[str, Any]) -> Outgoing:
@@ -51,6 +84,7 @@ def decode(chat_id: int, payload: dict[str, Any]) -> Outgoing:
         remember_as=_unref(payload.get("remember_as")),
         edit_of=_unref(payload.get("edit_of")),
         force_reply=bool(payload.get("force_reply")),
+        attachment=_unattachment(payload.get("attachment")),
     )
 
 

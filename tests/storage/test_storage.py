@@ -141,3 +141,20 @@ async def test_outbox_keeps_the_message_whole(uow_factory: SqlUnitOfWorkFactory)
     async with uow_factory() as uow:
         [entry] = await uow.outbox.due(NOW, 10)
     assert entry.message == message
+
+
+async def test_outbox_keeps_a_generated_file(uow_factory: SqlUnitOfWorkFactory) -> None:
+    from bot.domain.outgoing import Attachment, AttachmentKind
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    message = Outgoing(
+        chat_id=-7,
+        text="График",
+        attachment=Attachment(AttachmentKind.PHOTO, "chart.png", content=png),
+    )
+    async with uow_factory() as uow:
+        await uow.outbox.enqueue(message, not_before=NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        [entry] = await uow.outbox.due(NOW, 10)
+    assert entry.message == message
