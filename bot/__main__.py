@@ -31,8 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     with_config("check-config", "validate the config and print the effective settings")
     db_parser = with_config("db", "database maintenance")
     db_parser.add_argument("action", choices=["upgrade"], help="apply schema migrations")
-    demo = commands.add_parser("demo", help="play a scripted day against a local Telegram double")
-    demo.add_argument("--quiet", action="store_true", help="print only the transcript")
+    commands.add_parser("demo", help="play a scripted day against a local Telegram double")
     return parser
 
 
@@ -59,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         _setup_logging(verbose=False)
-        return int(asyncio.run(run_demo(quiet=args.quiet)))
+        return asyncio.run(run_demo())
     settings = _settings(args.config)
     if args.command == "check-config":
         print(describe_settings(settings), end="")
