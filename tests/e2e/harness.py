@@ -16,6 +16,7 @@ from bot.app import run
 from bot.config import Settings
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram, FakeUser
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
 
 
@@ -86,6 +87,7 @@ class BotProcess:
     async def start(self, fake: FakeTelegram) -> None:
         polls = fake.world.updates.polls
         env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
+        env["PYTHONPATH"] = str(REPO_ROOT)  # this checkout's code, whatever is installed
         log = self.log_path.open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
