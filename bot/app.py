@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
+from bot.domain.calendar import WorkCalendar
 from bot.domain.ports import Clock
 from bot.domain.rate_limit import RateLimits, SendPlanner
 from bot.domain.services.chats import ChatService
@@ -73,6 +74,7 @@ def build_services(
 ) -> Services:
     assert callable(wake)
     tags = settings.tags.issue
+    calendar = WorkCalendar(settings.work_time.schedule())
     roles = RoleService(
         uow_factory,
         clock,
@@ -84,7 +86,13 @@ def build_services(
         roles=roles,
         chats=ChatService(uow_factory, clock, wake, roles=roles, tags=tags),
         issues=IssueService(
-            uow_factory, clock, wake, roles=roles, tags=tags, zone=settings.work_time.zone
+            uow_factory,
+            clock,
+            wake,
+            roles=roles,
+            tags=tags,
+            calendar=calendar,
+            first_response=settings.sla.first_response,
         ),
         replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
     )

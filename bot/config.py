@@ -27,6 +27,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.domain.calendar import WorkSchedule
+
 DEFAULT_CONFIG_PATH = Path("config.toml")
 ENV_PREFIX = "CIVICBOT_"
 _TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -146,6 +148,19 @@ class WorkTimeSettings(_Section):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def schedule(self) -> WorkSchedule:
+        return WorkSchedule(
+            timezone=self.zone,
+            weekdays=frozenset(self.weekdays),
+            start=self.start,
+            end=self.end,
+            break_start=self.break_start,
+            break_end=self.break_end,
+            country=self.holidays or None,
+            extra_days_off=frozenset(self.extra_days_off),
+            extra_work_days=frozenset(self.extra_work_days),
+        )
 
 
 class SlaSettings(_Section):

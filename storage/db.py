@@ -76,6 +76,12 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     log.info("database schema is up to date")
 
 
+def head_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 async def current_revisions(engine: AsyncEngine) -> set[str]:
     from alembic.runtime.migration import MigrationContext
 

@@ -77,12 +77,25 @@ issues = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("first_response_at", UtcDateTime(), nullable=True),
     Column("closed_at", UtcDateTime(), nullable=True),
+    # The SLA clock: when the first answer is due, when to remind next, escalation, and the
+    # resident's verdict on the closure ("resolved" / "not_resolved").
+    Column("response_due_at", UtcDateTime(), nullable=True),
+    Column("next_reminder_at", UtcDateTime(), nullable=True),
+    Column("escalated_at", UtcDateTime(), nullable=True),
+    Column("control_reminded_on", Date, nullable=True),
+    Column("verdict", String(16), nullable=True),
+    Column("verdict_at", UtcDateTime(), nullable=True),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),
     Index("ix_issues_assignee_status", "assignee_id", "status"),
     Index("ix_issues_author", "author_id"),
     Index("ix_issues_created_at", "created_at"),
+    Index("ix_issues_next_reminder", "next_reminder_at"),
+    Index("ix_issues_status_due", "status", "response_due_at"),
+    Index("ix_issues_status_control", "status", "due_date"),
+    Index("ix_issues_closed_at", "closed_at"),
+    Index("ix_issues_first_response", "first_response_at"),
     sqlite_autoincrement=True,
 )
 

@@ -107,6 +107,12 @@ class Issue:
     answer: str | None = None
     first_response_at: datetime | None = None
     closed_at: datetime | None = None
+    response_due_at: datetime | None = None
+    next_reminder_at: datetime | None = None
+    escalated_at: datetime | None = None
+    control_reminded_on: date | None = None
+    verdict: str | None = None
+    verdict_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ class IssueRepository(Protocol):
         tag: str,
         attachments: tuple[str, ...],
         created_at: datetime,
+        response_due_at: datetime | None = None,
     ) -> Issue | None:
         """Insert a new issue; None when that message already is an issue."""
 

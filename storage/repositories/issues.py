@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
@@ -45,6 +46,12 @@ def issue_from_row(row: Row[Any]) -> Issue:
         answer=row.answer,
         first_response_at=row.first_response_at,
         closed_at=row.closed_at,
+        response_due_at=row.response_due_at,
+        next_reminder_at=row.next_reminder_at,
+        escalated_at=row.escalated_at,
+        control_reminded_on=row.control_reminded_on,
+        verdict=row.verdict,
+        verdict_at=row.verdict_at,
     )
 
 
@@ -61,7 +68,8 @@ class SqlIssueRepository:
         text: str,
         tag: str,
         attachments: tuple[str, ...],
-        created_at: Any,
+        created_at: datetime,
+        response_due_at: datetime | None = None,
     ) -> Issue | None:
         values = {
             "chat_id": place.chat_id,
@@ -75,6 +83,8 @@ class SqlIssueRepository:
             "status": IssueStatus.NEW.value,
             "created_at": created_at,
             "updated_at": created_at,
+            "response_due_at": response_due_at,
+            "next_reminder_at": response_due_at,
         }
         result = await insert_unless_duplicate(self._db, insert(issues).values(values))
         if result is None:
@@ -106,6 +116,12 @@ class SqlIssueRepository:
                 updated_at=issue.updated_at,
                 first_response_at=issue.first_response_at,
                 closed_at=issue.closed_at,
+                response_due_at=issue.response_due_at,
+                next_reminder_at=issue.next_reminder_at,
+                escalated_at=issue.escalated_at,
+                control_reminded_on=issue.control_reminded_on,
+                verdict=issue.verdict,
+                verdict_at=issue.verdict_at,
             )
         )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
+from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import (
     Caller,
@@ -42,12 +42,15 @@ class IssueService(Service):
         *,
         roles: RoleService,
         tags: tuple[str, ...],
-        zone: ZoneInfo,
+        calendar: WorkCalendar,
+        first_response: timedelta,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._roles = roles
         self._tags = tags
-        self._zone = zone
+        self._calendar = calendar
+        self._zone = calendar.schedule.timezone
+        self._first_response = first_response
 
     def today(self) -> date:
         return self._clock().astimezone(self._zone).date()
@@ -90,6 +93,7 @@ class IssueService(Service):
     async def _add(self, uow: UnitOfWork, message: IncomingMessage, tag: str) -> Issue | None:
         now = self._clock()
         await uow.users.remember(message.author, now)
+        created = message.sent_at or now
         return await uow.issues.add(
             place=message.place,
             message_id=message.message_id,
@@ -97,7 +101,8 @@ class IssueService(Service):
             text=message.text,
             tag=tag,
             attachments=message.attachments,
-            created_at=message.sent_at or now,
+            created_at=created,
+            response_due_at=self._calendar.add(created, self._first_response),
         )
 
     async def _new_issue_messages(
@@ -164,6 +169,8 @@ class IssueService(Service):
                 updated_at=now,
                 first_response_at=issue.first_response_at or now,
                 closed_at=now if plan.to_status is IssueStatus.CLOSED else None,
+                # Any specialist's transition answers the issue: its reminders stop.
+                next_reminder_at=None,
             )
             await uow.issues.save(updated)
             note = plan.answer if action is IssueAction.CLOSE else comment
