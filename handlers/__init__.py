@@ -6,15 +6,25 @@ from aiogram import Router
 
 from handlers import admin, errors, help, intake, service_messages, work
 
+# Order matters: commands before the catch-all intake of tagged messages.
+MODULE_ROUTERS = (
+    errors.router,
+    service_messages.router,
+    admin.router,
+    help.router,
+    work.router,
+    intake.router,
+)
+
 
 def build_router() -> Router:
+    """A fresh root with every module's router.
+
+    Module routers are created once per process but an app can be built more than once (tests,
+    the demo); aiogram refuses to attach a router twice, so the previous root lets go first.
+    """
     root = Router(name="civicbot")
-    root.include_routers(
-        errors.router,
-        service_messages.router,
-        admin.router,
-        help.router,
-        work.router,
-        intake.router,
-    )
+    for router in MODULE_ROUTERS:
+        router._parent_router = None
+    root.include_routers(*MODULE_ROUTERS)
     return root
