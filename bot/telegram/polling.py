@@ -67,6 +67,8 @@ class Poller:
                 break
             failures = 0
             for update in updates:
+                if stop.is_set():
+                    break  # the rest stay unconfirmed and come again after a restart
                 await self.handle(update)
                 self._offset = update.update_id + 1
         await self._confirm()

@@ -6,6 +6,8 @@ import html
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.models import Person
+
 MONTHS_GENITIVE = (
     "января",
     "февраля",
@@ -27,6 +29,11 @@ MESSAGE_LIMIT = 4096
 
 def esc(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def mention(person: Person) -> str:
+    """A link that notifies the person (works without a username)."""
+    return f'<a href="tg://user?id={person.user_id}">{esc(person.name)}</a>'
 
 
 def quote(text: str, limit: int = 700) -> str:

@@ -11,8 +11,9 @@ from bot.domain.models import (
     IssueAction,
     IssueHistory,
     IssueStatus,
+    Person,
 )
-from bot.texts.format import esc, fit_lines, full_date, local_time, quote
+from bot.texts.format import esc, fit_lines, full_date, local_time, mention, quote
 
 STATUS_NAMES = {
     IssueStatus.NEW: "новое",
@@ -82,10 +83,11 @@ def transition_done(number: int, action: IssueAction) -> str:
     return f"Обращение №{number} {ACTION_NAMES[action]}."
 
 
-def close_prompt(number: int) -> str:
+def close_prompt(number: int, specialist: Person) -> str:
+    # The mention makes Telegram open the reply field for this specialist only.
     return (
-        f"Закрытие обращения №{number}: ответьте на это сообщение текстом ответа жителю "
-        f"(или отправьте /close {number} текст)."
+        f"{mention(specialist)}, закрытие обращения №{number}: ответьте на это сообщение "
+        f"текстом ответа жителю (или отправьте /close {number} текст)."
     )
 
 

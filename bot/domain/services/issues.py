@@ -202,7 +202,7 @@ class IssueService(Service):
             )
             prompt = reply_to(
                 caller,
-                t.close_prompt(number),
+                t.close_prompt(number, caller.person),
                 remember_as=MessageRef(RefKind.CLOSE_PROMPT, number),
                 force_reply=True,
             )
