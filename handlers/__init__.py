@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, errors, help, intake, service_messages, work
+from handlers import admin, errors, help, intake, service_messages, sla, work
 
 
 def build_router() -> Router:
@@ -15,6 +15,7 @@ def build_router() -> Router:
         admin.router,
         help.router,
         work.router,
+        sla.router,
         intake.router,
     )
     return root
