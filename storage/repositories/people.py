@@ -30,7 +30,7 @@ class SqlUserRepository:
         )
         if result.rowcount == 0:
             await self._db.execute(
-                insert(users).values(user_id=person.user_id, started_bot=started, **values)
+                insert(users).values({"user_id": person.user_id, "started_bot": started, **values})
             )
 
     async def has_started(self, user_id: int) -> bool:
