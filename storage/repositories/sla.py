@@ -36,9 +36,11 @@ class SqlSlaRepository:
 
     async def claim_reminders(self, now: datetime, next_at: datetime, limit: int) -> list[Issue]:
         """New issues whose reminder is due (index on next_reminder_at), moved to `next_at`."""
+        # Only new issues have a next reminder (any specialist's transition clears it), so
+        # the index on next_reminder_at alone finds them; the claim re-checks the status.
         due = (
             select(issues.c.number)
-            .where(issues.c.next_reminder_at <= now, issues.c.status == NEW)
+            .where(issues.c.next_reminder_at <= now)
             .order_by(issues.c.next_reminder_at)
             .limit(limit)
         )

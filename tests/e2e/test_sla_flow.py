@@ -282,7 +282,7 @@ async def test_weekly_summary_switch_is_for_admins_in_public_chats(
 ) -> None:
     await town.register()
     town.says(town.resident, town.building, "/weekly on")
-    await town.reply_in(town.building, "только администраторы")
+    await town.reply_in(town.building, "итоги недели могут только администраторы")
     town.says(town.admin, town.building, "/weekly sometimes")
     await town.reply_in(town.building, "Использование: /weekly on")
     town.says(town.admin, town.building, "/weekly on")

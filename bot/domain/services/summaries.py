@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import time, timedelta
 
 from bot.domain.calendar import WorkCalendar
-from bot.domain.errors import UsageError
+from bot.domain.errors import PermissionDenied, UsageError
 from bot.domain.models import Caller, ChatKind, Issue, Permission
 from bot.domain.outgoing import Outgoing
 from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain.rules import can
 from bot.domain.services.base import Service
 from bot.domain.services.replies import reply_to
 from bot.domain.services.roles import RoleService
@@ -119,7 +120,9 @@ class SummaryService(Service):
         if caller.is_private:
             raise UsageError(errors_t.GROUP_ONLY)
         async with self._unit() as uow:
-            await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
+            role = await self._roles.role_in(uow, caller.person.user_id)
+            if not can(role, Permission.MANAGE_CHATS):
+                raise PermissionDenied(t.WEEKLY_ADMINS_ONLY)
             chat = await uow.chats.get(caller.place)
             if chat is None:
                 raise UsageError(errors_t.NOT_REGISTERED_HERE)
