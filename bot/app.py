@@ -25,8 +25,12 @@ from bot.domain.ports import Clock
 from bot.domain.rate_limit import RateLimits, SendPlanner
 from bot.domain.services.chats import ChatService
 from bot.domain.services.issues import IssueService
+from bot.domain.services.reminders import ReminderService
 from bot.domain.services.replies import ReplyService
 from bot.domain.services.roles import RoleService
+from bot.domain.services.summaries import SummaryService
+from bot.domain.services.verdicts import VerdictService
+from bot.domain.sla import SlaPolicy
 from bot.telegram.delivery import OutboxDispatcher
 from bot.telegram.polling import Poller
 from bot.telegram.session import RetryMiddleware
@@ -34,6 +38,7 @@ from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
 from scheduler import build_scheduler
+from scheduler.sla import add_sla_jobs
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -52,6 +57,9 @@ class Services:
     chats: ChatService
     issues: IssueService
     replies: ReplyService
+    reminders: ReminderService
+    summaries: SummaryService
+    verdicts: VerdictService
 
 
 @dataclass
@@ -95,6 +103,29 @@ def build_services(
             first_response=settings.sla.first_response,
         ),
         replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
+        reminders=ReminderService(
+            uow_factory,
+            clock,
+            wake,
+            calendar=calendar,
+            policy=SlaPolicy(
+                settings.sla.first_response, settings.sla.remind_every, settings.sla.escalate_after
+            ),
+            admins=frozenset(settings.roles.admins),
+            escalation_chats=settings.digest.chat_ids,
+        ),
+        summaries=SummaryService(
+            uow_factory,
+            clock,
+            wake,
+            roles=roles,
+            calendar=calendar,
+            specialists=frozenset(settings.roles.specialists),
+            personal_time=settings.summaries.personal_time,
+            weekly_weekday=settings.summaries.weekly_weekday,
+            weekly_time=settings.summaries.weekly_time,
+        ),
+        verdicts=VerdictService(uow_factory, clock, wake, zone=calendar.schedule.timezone),
     )
 
 
@@ -134,6 +165,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         chats=services.chats,
         issues=services.issues,
         replies=services.replies,
+        summaries=services.summaries,
+        verdicts=services.verdicts,
     )
     dispatcher.include_router(build_router())
     poller = Poller(
@@ -145,6 +178,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         allowed_updates=ALLOWED_UPDATES,
     )
     scheduler = build_scheduler(settings, uow_factory, clock)
+    add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
     return App(
         settings=settings,
         engine=engine,

@@ -193,6 +193,12 @@ class DigestSettings(_Section):
     chat_ids: tuple[int, ...] = ()
 
 
+class SummariesSettings(_Section):
+    personal_time: TimeOfDay = TimeOfDay(9, 0)
+    weekly_weekday: int = Field(default=5, ge=1, le=7)
+    weekly_time: TimeOfDay = TimeOfDay(16, 0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -209,6 +215,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = SlaSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     digest: DigestSettings = DigestSettings()
+    summaries: SummariesSettings = SummariesSettings()
 
     @classmethod
     def settings_customise_sources(

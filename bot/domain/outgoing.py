@@ -13,6 +13,7 @@ class RefKind(StrEnum):
     CARD = "card"
     NOTICE = "notice"
     CLOSE_PROMPT = "close_prompt"
+    CLOSE_NOTICE = "close_notice"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,14 @@ from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind, issue_but
 from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.rules import can, plan_transition
 from bot.domain.services.base import Service
+from bot.domain.services.closing import closing_notice
 from bot.domain.services.replies import reply_to
 from bot.domain.services.roles import RoleService
+from bot.domain.sla import ack_timing
 from bot.domain.tags import find_issue_tag
 from bot.texts import errors as errors_t
 from bot.texts import issues as t
+from bot.texts import sla as sla_t
 
 REMOVED_CHAT_NAME = "чат отключён"
 
@@ -112,7 +115,7 @@ class IssueService(Service):
             Outgoing(
                 chat_id=issue.place.chat_id,
                 thread_id=issue.place.thread_id,
-                text=t.acknowledgement(issue.number),
+                text=self._acknowledgement(issue),
                 reply_to=issue.message_id,
                 remember_as=MessageRef(RefKind.ACK, issue.number),
             )
@@ -187,6 +190,8 @@ class IssueService(Service):
                 ),
                 *await self._card_update(uow, updated),
             ]
+            if action is IssueAction.CLOSE:  # the author gets "Решено" / "Не решено"
+                messages[0] = closing_notice(updated)
             if caller.message_id is not None and caller.place != issue.place:
                 messages.append(reply_to(caller, t.transition_done(number, action)))
             await self._send(uow, *messages)
@@ -263,6 +268,15 @@ class IssueService(Service):
             await self._send(uow, reply_to(caller, t.my_issues(issues)))
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _acknowledgement(self, issue: Issue) -> str:
+        """№N, when the answer is due and, out of working time, when the office opens."""
+        if issue.response_due_at is None:
+            return t.acknowledgement(issue.number)
+        timing = ack_timing(self._calendar, issue.created_at, issue.response_due_at)
+        return sla_t.acknowledgement(
+            issue.number, timing.answer_due, timing.opens_at, issue.created_at, self._zone
+        )
 
     async def _get(self, uow: UnitOfWork, number: int) -> Issue:
         issue = await uow.issues.get(number)

@@ -1,0 +1,164 @@
+"""The reminder sweep: unanswered issues past due, escalation to admins, on-control due days.
+
+Runs only in working time. Everything due is claimed with conditional updates in the same
+transaction that stores the messages, so a reminder is sent once, by one process, and a
+restart neither repeats nor skips it. One message per chat per sweep lists all its issues.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.calendar import WorkCalendar
+from bot.domain.models import ChatKind, ChatPlace, Issue
+from bot.domain.outgoing import Outgoing
+from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain.services.base import Service
+from bot.domain.sla import (
+    SlaPolicy,
+    control_due,
+    escalation_bound,
+    escalation_due,
+    local_today,
+    next_reminder,
+    working_age,
+)
+from bot.texts import sla as t
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+"""Issues claimed per kind per sweep; more wait for the next tick (a minute by default)."""
+
+REMOVED_CHAT_NAME = "чат отключён"
+
+
+@dataclass
+class SweepReport:
+    working_time: bool
+    reminded: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+    controlled: list[int] = field(default_factory=list)
+    messages: int = 0
+
+
+class _Mailbag:
+    """Lines collected per destination, turned into as few messages as Telegram allows."""
+
+    def __init__(self) -> None:
+        self._sections: dict[ChatPlace, dict[str, list[str]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+
+    def add(self, place: ChatPlace, header: str, line: str) -> None:
+        self._sections[place][header].append(line)
+
+    def messages(self) -> list[Outgoing]:
+        out: list[Outgoing] = []
+        for place, by_header in self._sections.items():
+            lines = t.sections(*by_header.items())
+            for text in t.split_message(lines):
+                out.append(Outgoing(chat_id=place.chat_id, thread_id=place.thread_id, text=text))
+        return out
+
+
+class ReminderService(Service):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+        *,
+        calendar: WorkCalendar,
+        policy: SlaPolicy,
+        admins: frozenset[int],
+        escalation_chats: tuple[int, ...],
+    ) -> None:
+        super().__init__(uow_factory, clock, wake)
+        self._calendar = calendar
+        self._zone = calendar.schedule.timezone
+        self._policy = policy
+        self._admins = admins
+        self._escalation_chats = escalation_chats
+
+    async def sweep(self) -> SweepReport:
+        now = self._clock()
+        if not self._calendar.is_working_time(now):
+            return SweepReport(working_time=False)
+        report = SweepReport(working_time=True)
+        async with self._unit() as uow:
+            reminded = await uow.sla.claim_reminders(
+                now, next_reminder(self._calendar, now, self._policy), BATCH
+            )
+            candidates = await uow.sla.escalation_candidates(
+                escalation_bound(now, self._policy), BATCH
+            )
+            ripe = [
+                i.number
+                for i in candidates
+                if escalation_due(self._calendar, i, now, self._policy)
+            ]
+            escalated = await uow.sla.claim_escalations(ripe, now)
+            today = local_today(self._calendar, now)
+            controls = await uow.sla.control_candidates(today, BATCH)
+            due_controls = [i.number for i in controls if control_due(self._calendar, i, now)]
+            controlled = await uow.sla.claim_controls(due_controls, today)
+            messages = await self._messages(uow, now, reminded, escalated, controlled)
+            await self._send(uow, *messages)
+        report.reminded = [issue.number for issue in reminded]
+        report.escalated = [issue.number for issue in escalated]
+        report.controlled = [issue.number for issue in controlled]
+        report.messages = len(messages)
+        if messages:
+            log.info(
+                "sweep: %d reminded, %d escalated, %d on-control due, %d messages",
+                len(reminded),
+                len(escalated),
+                len(controlled),
+                len(messages),
+            )
+        return report
+
+    async def _messages(
+        self,
+        uow: UnitOfWork,
+        now: datetime,
+        reminded: Sequence[Issue],
+        escalated: Sequence[Issue],
+        controlled: Sequence[Issue],
+    ) -> list[Outgoing]:
+        if not (reminded or escalated or controlled):
+            return []
+        names = {chat.place: chat.name for chat in await uow.chats.all()}
+        staff = [chat.place for chat in await uow.chats.by_kind(ChatKind.STAFF) if chat.active]
+        assignees = {i.assignee.user_id for i in (*reminded, *controlled) if i.assignee}
+        started = await uow.sla.started((*assignees, *self._admins))
+        bag = _Mailbag()
+
+        def line(issue: Issue, since: datetime | None) -> t.ReminderLine:
+            waiting = working_age(self._calendar, since, now) if since else now - now
+            return t.ReminderLine(issue, names.get(issue.place, REMOVED_CHAT_NAME), waiting)
+
+        for issue in reminded:
+            text = t.reminder_line(line(issue, issue.created_at), self._zone)
+            for place in staff:
+                bag.add(place, t.REMINDER_HEADER, text)
+            if issue.assignee and issue.assignee.user_id in started:
+                bag.add(ChatPlace(issue.assignee.user_id), t.REMINDER_HEADER, text)
+        for issue in controlled:
+            text = t.control_line(line(issue, None))
+            for place in staff:
+                bag.add(place, t.CONTROL_HEADER, text)
+            if issue.assignee and issue.assignee.user_id in started:
+                bag.add(ChatPlace(issue.assignee.user_id), t.CONTROL_HEADER, text)
+        admin_chats = [*self._escalation_chats]
+        admin_chats += [user for user in sorted(self._admins) if user in started]
+        for issue in escalated:
+            text = t.escalation_line(line(issue, issue.created_at), self._zone)
+            for chat_id in dict.fromkeys(admin_chats):
+                bag.add(ChatPlace(chat_id), t.ESCALATION_HEADER, text)
+        return bag.messages()

@@ -1,0 +1,113 @@
+"""The resident's verdict on a closure: "Решено" keeps it closed, "Не решено" reopens it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import NotFound
+from bot.domain.models import (
+    ChatKind,
+    Issue,
+    IssueAction,
+    IssueStatus,
+    Person,
+    Transition,
+)
+from bot.domain.outgoing import MessageRef, Outgoing, RefKind
+from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain.services.base import Service
+from bot.domain.services.issues import REMOVED_CHAT_NAME, card_buttons
+from bot.domain.sla import NOT_RESOLVED, RESOLVED, verdict_applies
+from bot.texts import errors as errors_t
+from bot.texts import issues as issues_t
+from bot.texts import sla as t
+
+VERDICT_COMMENT = "автор обращения: «Не решено»"
+
+
+class VerdictOutcome(StrEnum):
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    NOT_AUTHOR = "not_author"
+    ALREADY = "already"
+    NOT_CLOSED = "not_closed"
+
+
+class VerdictService(Service):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+        *,
+        zone: ZoneInfo,
+    ) -> None:
+        super().__init__(uow_factory, clock, wake)
+        self._zone = zone
+
+    async def judge(self, person: Person, number: int, resolved: bool) -> VerdictOutcome:
+        """Only the author's press counts; anyone else is answered politely, nothing changes."""
+        async with self._unit() as uow:
+            issue = await uow.issues.get(number)
+            if issue is None:
+                raise NotFound(errors_t.issue_not_found(number))
+            if issue.author.user_id != person.user_id:
+                return VerdictOutcome.NOT_AUTHOR
+            if issue.status is not IssueStatus.CLOSED:
+                return VerdictOutcome.NOT_CLOSED
+            if not verdict_applies(issue):
+                return VerdictOutcome.ALREADY
+            now = self._clock()
+            edit = Outgoing(
+                chat_id=issue.place.chat_id,
+                text=issues_t.resident_notice(issue, IssueAction.CLOSE, None)
+                + t.verdict_given(resolved),
+                edit_of=MessageRef(RefKind.CLOSE_NOTICE, number),
+            )
+            if resolved:
+                await uow.issues.save(replace(issue, verdict=RESOLVED, verdict_at=now))
+                await self._send(uow, edit)
+                return VerdictOutcome.RESOLVED
+            reopened = replace(
+                issue,
+                status=IssueStatus.IN_PROGRESS,
+                closed_at=None,
+                updated_at=now,
+                verdict=NOT_RESOLVED,
+                verdict_at=now,
+            )
+            await uow.issues.save(reopened)
+            await uow.issues.add_transition(
+                Transition(
+                    number,
+                    IssueAction.REOPEN,
+                    IssueStatus.CLOSED,
+                    IssueStatus.IN_PROGRESS,
+                    person,
+                    now,
+                    VERDICT_COMMENT,
+                )
+            )
+            await self._send(uow, edit, *await self._staff_news(uow, reopened))
+            return VerdictOutcome.REOPENED
+
+    async def _staff_news(self, uow: UnitOfWork, issue: Issue) -> list[Outgoing]:
+        chat = await uow.chats.get(issue.place)
+        name = chat.name if chat else REMOVED_CHAT_NAME
+        alert = t.not_resolved_alert(issue, name)
+        messages = [
+            Outgoing(staff.place.chat_id, alert, thread_id=staff.place.thread_id)
+            for staff in await uow.chats.by_kind(ChatKind.STAFF)
+        ]
+        assignee = issue.assignee
+        if assignee is not None and await uow.users.has_started(assignee.user_id):
+            messages.append(Outgoing(chat_id=assignee.user_id, text=alert))
+        card = MessageRef(RefKind.CARD, issue.number)
+        located = await uow.refs.locate(card)
+        if located is not None:
+            text = issues_t.staff_card(issue, name, self._zone)
+            messages.append(Outgoing(located[0], text, buttons=card_buttons(issue), edit_of=card))
+        return messages

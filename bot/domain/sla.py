@@ -1,0 +1,122 @@
+"""The SLA clock's decisions: when an answer is due, when to remind, escalate and summarise.
+
+Pure functions over the working-time calendar and explicit moments ("now" is always passed
+in), so the rules are tested without a database, a scheduler or Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from bot.domain.calendar import WorkCalendar
+from bot.domain.models import Issue, IssueStatus
+
+RESOLVED = "resolved"
+NOT_RESOLVED = "not_resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaPolicy:
+    first_response: timedelta
+    remind_every: timedelta
+    escalate_after: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class WeekFigures:
+    """One chat's week for the public summary."""
+
+    received: int
+    answered: int
+    closed: int
+    still_open: int
+    closed_issues: tuple[Issue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AckTiming:
+    """What the acknowledgement promises: the answer's deadline and, when the office is
+    closed at filing time, the moment it opens."""
+
+    filed_at: datetime
+    answer_due: datetime
+    opens_at: datetime | None
+
+
+def ack_timing(calendar: WorkCalendar, filed_at: datetime, answer_due: datetime) -> AckTiming:
+    opens = None
+    if not calendar.is_working_time(filed_at):
+        opens = calendar.next_working_moment(filed_at)
+    return AckTiming(filed_at=filed_at, answer_due=answer_due, opens_at=opens)
+
+
+def next_reminder(calendar: WorkCalendar, now: datetime, policy: SlaPolicy) -> datetime:
+    """After a reminder is sent at `now`, the next one comes after `remind_every` of work."""
+    return calendar.add(now, policy.remind_every)
+
+
+def escalation_bound(now: datetime, policy: SlaPolicy) -> datetime:
+    """Issues due after this moment cannot be `escalate_after` of working time overdue yet:
+    working time between two moments never exceeds the wall-clock time between them. So the
+    storage query for escalation candidates can use the index on the due moment."""
+    return now - policy.escalate_after
+
+
+def escalation_due(calendar: WorkCalendar, issue: Issue, now: datetime, policy: SlaPolicy) -> bool:
+    """An unanswered issue escalates once, `escalate_after` of working time past its due."""
+    if issue.status is not IssueStatus.NEW or issue.escalated_at is not None:
+        return False
+    if issue.response_due_at is None:
+        return False
+    return calendar.between(issue.response_due_at, now) >= policy.escalate_after
+
+
+def control_due(calendar: WorkCalendar, issue: Issue, now: datetime) -> bool:
+    """An on-control issue is due from the start of the working day of its due date, and is
+    reminded of once per local day from then on while it stays on control."""
+    if issue.status is not IssueStatus.ON_CONTROL or issue.due_date is None:
+        return False
+    if now < calendar.start_of_working_day(issue.due_date):
+        return False
+    today = calendar.local(now).date()
+    return issue.control_reminded_on is None or issue.control_reminded_on < today
+
+
+def working_age(calendar: WorkCalendar, since: datetime, now: datetime) -> timedelta:
+    return calendar.between(since, now)
+
+
+def local_today(calendar: WorkCalendar, now: datetime) -> date:
+    return calendar.local(now).date()
+
+
+def morning_due(calendar: WorkCalendar, now: datetime, at: time) -> bool:
+    """Personal lists go out on working days, in working time, from the configured hour."""
+    local = calendar.local(now)
+    return (
+        calendar.is_working_day(local.date())
+        and calendar.is_working_time(now)
+        and local.time() >= at
+    )
+
+
+def weekly_moment(calendar: WorkCalendar, now: datetime, weekday: int, at: time) -> datetime:
+    """The latest scheduled weekly moment (ISO `weekday`, local `at`) not after `now`."""
+    local = calendar.local(now)
+    days_back = (local.isoweekday() - weekday) % 7
+    day = local.date() - timedelta(days=days_back)
+    moment = datetime.combine(day, at, tzinfo=local.tzinfo)
+    if moment > local:
+        moment -= timedelta(days=7)
+    return moment.astimezone(now.tzinfo)
+
+
+def verdict_applies(issue: Issue) -> bool:
+    """The resident may judge the current closure once: a closed issue without a verdict
+    given after it was closed."""
+    if issue.status is not IssueStatus.CLOSED:
+        return False
+    if issue.verdict is None or issue.verdict_at is None:
+        return True
+    return issue.closed_at is not None and issue.verdict_at < issue.closed_at
