@@ -26,6 +26,7 @@ from bot.domain.rate_limit import RateLimits, SendPlanner
 from bot.domain.services.chats import ChatService
 from bot.domain.services.issues import IssueService
 from bot.domain.services.replies import ReplyService
+from bot.domain.services.reports import ReportService
 from bot.domain.services.roles import RoleService
 from bot.telegram.delivery import OutboxDispatcher
 from bot.telegram.polling import Poller
@@ -34,6 +35,7 @@ from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
 from scheduler import build_scheduler
+from scheduler.reports import add_report_jobs
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -52,6 +54,7 @@ class Services:
     chats: ChatService
     issues: IssueService
     replies: ReplyService
+    reports: ReportService | None = None
 
 
 @dataclass
@@ -82,7 +85,7 @@ def build_services(
         admins=frozenset(settings.roles.admins),
         specialists=frozenset(settings.roles.specialists),
     )
-    return Services(
+    services = Services(
         roles=roles,
         chats=ChatService(uow_factory, clock, wake, roles=roles, tags=tags),
         issues=IssueService(
@@ -96,6 +99,16 @@ def build_services(
         ),
         replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
     )
+    services.reports = ReportService(
+        uow_factory,
+        clock,
+        wake,
+        roles=roles,
+        calendar=calendar,
+        digest_time=settings.digest.time,
+        digest_chat_ids=settings.digest.chat_ids,
+    )
+    return services
 
 
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
@@ -134,6 +147,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         chats=services.chats,
         issues=services.issues,
         replies=services.replies,
+        reports=services.reports,
     )
     dispatcher.include_router(build_router())
     poller = Poller(
@@ -145,6 +159,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         allowed_updates=ALLOWED_UPDATES,
     )
     scheduler = build_scheduler(settings, uow_factory, clock)
+    assert services.reports is not None
+    add_report_jobs(scheduler, settings, services.reports)
     return App(
         settings=settings,
         engine=engine,

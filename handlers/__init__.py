@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, errors, help, intake, service_messages, work
+from handlers import admin, errors, help, intake, reports, service_messages, work
 
 # Order matters: commands before the catch-all intake of tagged messages.
 MODULE_ROUTERS = (
@@ -13,6 +13,7 @@ MODULE_ROUTERS = (
     admin.router,
     help.router,
     work.router,
+    reports.router,
     intake.router,
 )
 
