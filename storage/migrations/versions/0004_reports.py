@@ -24,6 +24,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day"),
     )
     op.create_index("ix_issues_verdict_at", "issues", ["verdict_at"])
+    op.create_index("ix_issues_status_chat", "issues", ["status", "chat_id", "thread_id"])
+    op.create_index(
+        "ix_issues_status_assignee", "issues", ["status", "assignee_id", "assignee_name"]
+    )
     op.create_index(
         "ix_issues_first_response_cover",
         "issues",
@@ -33,5 +37,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_issues_first_response_cover", table_name="issues")
+    op.drop_index("ix_issues_status_assignee", table_name="issues")
+    op.drop_index("ix_issues_status_chat", table_name="issues")
     op.drop_index("ix_issues_verdict_at", table_name="issues")
     op.drop_table("digest_runs")
