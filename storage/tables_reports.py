@@ -21,9 +21,7 @@ digest_runs = Table(
 Index("ix_issues_verdict_at", issues.c.verdict_at)
 # Open issues per chat and per specialist: found by status, counted from the index alone.
 Index("ix_issues_status_chat", issues.c.status, issues.c.chat_id, issues.c.thread_id)
-Index(
-    "ix_issues_status_assignee", issues.c.status, issues.c.assignee_id, issues.c.assignee_name
-)
+Index("ix_issues_status_assignee", issues.c.status, issues.c.assignee_id, issues.c.assignee_name)
 # Response-time percentiles read three moments of the period's answered issues: covering.
 Index(
     "ix_issues_first_response_cover",

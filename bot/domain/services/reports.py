@@ -12,7 +12,7 @@ from bot.domain.errors import PermissionDenied, UsageError
 from bot.domain.models import Caller, ChatKind, ChatPlace, Issue, IssueStatus, Permission
 from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing
 from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.domain.reports import chart, export
+from bot.domain.reports import export
 from bot.domain.reports.measures import (
     MAX_LISTED,
     ChatLine,
@@ -160,6 +160,8 @@ class ReportService(Service):
             Outgoing(chat_id=chat_id, thread_id=thread_id, text=part)
             for part in t.split_message(t.digest(digest, self._zone))
         ]
+        from bot.domain.reports import chart  # matplotlib loads only where a chart is drawn
+
         png = chart.digest_chart(digest.days)
         photo = Attachment(AttachmentKind.PHOTO, filename="digest.png", content=png)
         messages.append(
