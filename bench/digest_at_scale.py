@@ -30,6 +30,7 @@ from bot.domain.services.roles import RoleService  # noqa: E402
 from bot.texts import reports as texts  # noqa: E402
 from storage import db  # noqa: E402
 from storage.tables import chats, issue_transitions, issues  # noqa: E402
+from storage.tables_reports import digest_runs  # noqa: E402
 from storage.uow import SqlUnitOfWorkFactory  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Kamchatka")
@@ -50,7 +51,8 @@ def build_rows(
     open_numbers = set(rng.sample(range(1, total + 1), open_count))
     for number in range(1, total + 1):
         is_open = number in open_numbers
-        age = year * (rng.random() ** 3 if is_open else rng.random())
+        # Open issues come from the last three months, closed ones from the whole year.
+        age = (timedelta(days=90) if is_open else year) * rng.random()
         created = NOW - age
         due = calendar.add(created, FIRST_RESPONSE)
         chat = rng.randrange(CHATS)
@@ -98,7 +100,8 @@ def build_rows(
                 row["status"] = "in_progress"
         else:
             closed = (answered or created) + timedelta(hours=rng.expovariate(1 / 40))
-            closed = min(closed, NOW - timedelta(minutes=1))
+            if closed >= NOW:  # not closed yet by "now": closed halfway instead
+                closed = (answered or created) + (NOW - (answered or created)) / 2
             row["closed_at"] = closed
             row["updated_at"] = closed
             steps.append(_step(number, "close", "in_progress", "closed", specialist, closed))
@@ -149,6 +152,10 @@ async def build_database(path: Path, calendar: WorkCalendar, total: int, open_co
             await connection.execute(insert(issues), issue_rows[start : start + 10_000])
         for start in range(0, len(steps), 20_000):
             await connection.execute(insert(issue_transitions), steps[start : start + 20_000])
+        # Yesterday's daily digest, so "since the last digest" is one working day.
+        await connection.execute(
+            digest_runs.insert().values(day=date(2026, 3, 11), at=NOW - timedelta(days=1))
+        )
     await engine.dispose()
     print(f"built {total} issues ({open_count} open), {len(steps)} transitions")
 
