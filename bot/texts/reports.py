@@ -55,10 +55,10 @@ CHART_BACKLOG = "открыто на конец дня"
 REMOVED_CHAT = "чат отключён"
 
 
-def period_order(start: date, end: date) -> str:
+def period_order(start: date, end: date, command: str) -> str:
     return (
         f"Дата начала {full_date(start)} позже даты конца {full_date(end)}. "
-        "Укажите период по порядку: /stats 2026-01-01 2026-01-31."
+        f"Укажите период по порядку: /{command} 2026-01-01 2026-01-31."
     )
 
 

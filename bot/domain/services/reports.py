@@ -212,7 +212,8 @@ class ReportService(Service):
         first = first or today.replace(day=1)
         last = last or max(today, first)
         if first > last:
-            raise UsageError(t.period_order(first, last) if usage == t.USAGE_STATS else usage)
+            command = "stats" if usage == t.USAGE_STATS else "export"
+            raise UsageError(t.period_order(first, last, command))
         return first, last
 
     async def stats_text(self, first: date, last: date) -> str:
