@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     db_parser = with_config("db", "database maintenance")
     db_parser.add_argument("action", choices=["upgrade"], help="apply schema migrations")
     commands.add_parser("demo", help="play a scripted day against a local Telegram double")
+    from bot.cli_reports import add_arguments
+
+    add_arguments(
+        with_config("export", "write the issues of a period as XLSX or CSV"), export=True
+    )
+    add_arguments(with_config("stats", "print the statistics of a period"), export=False)
     return parser
 
 
@@ -63,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         print(describe_settings(settings), end="")
         return 0
+    if args.command in ("export", "stats"):
+        return _reports(args, settings)
     _setup_logging()
     if args.command == "db":
         from storage import db
@@ -83,6 +91,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"civicbot: config error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    return 0
+
+
+def _reports(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import cli_reports
+
+    _setup_logging(verbose=False)
+    try:
+        first, last = cli_reports.parse_period(args.first, args.last)
+        if args.command == "stats":
+            print(asyncio.run(cli_reports.run_stats(settings, first, last)))
+            return 0
+        paths = asyncio.run(cli_reports.run_export(settings, first, last, args.format, args.out))
+    except cli_reports.ReportArgsError as exc:
+        print(f"civicbot {args.command}: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    for path in paths:
+        print(path)
     return 0
 
 

@@ -27,6 +27,7 @@ from bot.domain.services.chats import ChatService
 from bot.domain.services.issues import IssueService
 from bot.domain.services.reminders import ReminderService
 from bot.domain.services.replies import ReplyService
+from bot.domain.services.reports import ReportService
 from bot.domain.services.roles import RoleService
 from bot.domain.services.summaries import SummaryService
 from bot.domain.services.verdicts import VerdictService
@@ -38,6 +39,7 @@ from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
 from scheduler import build_scheduler
+from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
@@ -60,6 +62,7 @@ class Services:
     reminders: ReminderService
     summaries: SummaryService
     verdicts: VerdictService
+    reports: ReportService
 
 
 @dataclass
@@ -126,6 +129,15 @@ def build_services(
             weekly_time=settings.summaries.weekly_time,
         ),
         verdicts=VerdictService(uow_factory, clock, wake, zone=calendar.schedule.timezone),
+        reports=ReportService(
+            uow_factory,
+            clock,
+            wake,
+            roles=roles,
+            calendar=calendar,
+            digest_time=settings.digest.time,
+            digest_chat_ids=settings.digest.chat_ids,
+        ),
     )
 
 
@@ -167,6 +179,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         replies=services.replies,
         summaries=services.summaries,
         verdicts=services.verdicts,
+        reports=services.reports,
     )
     dispatcher.include_router(build_router())
     poller = Poller(
@@ -179,6 +192,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     )
     scheduler = build_scheduler(settings, uow_factory, clock)
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
+    add_report_jobs(scheduler, settings, services.reports)
     return App(
         settings=settings,
         engine=engine,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, errors, help, intake, service_messages, sla, work
+from handlers import admin, errors, help, intake, reports, service_messages, sla, work
 
 # Order matters: commands before the catch-all intake of tagged messages.
 MODULE_ROUTERS = (
@@ -14,6 +14,7 @@ MODULE_ROUTERS = (
     help.router,
     work.router,
     sla.router,
+    reports.router,
     intake.router,
 )
 

@@ -12,6 +12,7 @@ from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.messages import SqlMessageRefRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlRoleRepository, SqlUserRepository
+from storage.repositories.reports import SqlReportRepository
 from storage.repositories.sla import SqlSlaRepository
 from storage.repositories.updates import SqlProcessedUpdates
 
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     outbox: SqlOutboxRepository
     updates: SqlProcessedUpdates
     sla: SqlSlaRepository
+    reports: SqlReportRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(connection)
         self.updates = SqlProcessedUpdates(connection)
         self.sla = SqlSlaRepository(connection)
+        self.reports = SqlReportRepository(connection)
         return self
 
     @property

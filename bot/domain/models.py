@@ -44,6 +44,8 @@ class Permission(StrEnum):
     WORK_ISSUES = "work_issues"
     VIEW_ALL_ISSUES = "view_all_issues"
     FILE_FOR_OTHERS = "file_for_others"
+    VIEW_REPORTS = "view_reports"
+    SEND_DIGEST = "send_digest"
 
 
 class Role(StrEnum):

@@ -97,3 +97,8 @@ def plan_transition(
         due_date=due_date if action is IssueAction.CONTROL else None,
         answer=answer.strip() if answer and action is IssueAction.CLOSE else None,
     )
+
+
+# Reports: specialists see /stats and /export; the digest on demand is for admins (who hold
+# every permission).
+ROLE_PERMISSIONS[Role.SPECIALIST] = ROLE_PERMISSIONS[Role.SPECIALIST] | {Permission.VIEW_REPORTS}

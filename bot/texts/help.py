@@ -57,10 +57,23 @@ GROUP_COMMANDS = (
     ("help", "Как подать обращение"),
 )
 
-PRIVATE_COMMANDS = (
+PRIVATE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Начать"),
     ("help", "Справка"),
     ("issues", "Открытые обращения"),
     ("my", "Мои обращения в работе"),
     ("issue", "Обращение №N с историей"),
+)
+
+# Reports (digest, statistics, export): appended so each area adds its own lines.
+SPECIALIST += (
+    "\n/stats [с] [по] — статистика за период (даты ГГГГ-ММ-ДД, без дат — текущий месяц)"
+    "\n/export [с] [по] — выгрузка обращений в Excel и CSV"
+    "\n(статистику и выгрузку — в личном чате с ботом или в рабочем чате)"
+)
+ADMIN += "\n/digest — сводка с графиком сейчас (ежедневная приходит сама в рабочие дни)"
+PRIVATE_COMMANDS += (
+    ("stats", "Статистика за период"),
+    ("export", "Выгрузка обращений в Excel и CSV"),
+    ("digest", "Сводка сейчас (администраторам)"),
 )

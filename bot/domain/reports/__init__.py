@@ -1,0 +1,1 @@
+"""Reports: the digest, /stats, the chart and the export."""

@@ -1,0 +1,184 @@
+"""The numbers of the digest and of /stats, as plain values, and the arithmetic behind them.
+
+Storage aggregates (counts per status, chat, specialist, day) arrive here already summed; only
+the response times of one period's answered issues are read row by row, because percentiles
+need them. Working hours come from the working-time calendar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot.domain.calendar import WorkCalendar
+from bot.domain.models import ChatPlace, IssueStatus
+
+HOUR = timedelta(hours=1)
+MAX_LISTED = 20
+"""Overdue and due-today issues listed by number; the rest are counted."""
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-quantile (0..1) by linear interpolation between closest ranks; None if empty.
+
+    The same definition as numpy's default and Excel's PERCENTILE.INC, so a report checked
+    in a spreadsheet gives the same figure.
+    """
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def hours(duration: timedelta) -> float:
+    return duration / HOUR
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """One answered issue as the response-time measures see it."""
+
+    created_at: datetime
+    first_response_at: datetime
+    response_due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseStats:
+    """First answers given in a window: how many, how many in time, how fast (working hours)."""
+
+    answered: int
+    within_sla: int
+    median_hours: float | None
+    p90_hours: float | None
+
+    @property
+    def sla_share(self) -> float | None:
+        return self.within_sla / self.answered if self.answered else None
+
+
+def response_stats(rows: Iterable[Answered], calendar: WorkCalendar) -> ResponseStats:
+    """Answered within SLA = first_response_at <= response_due_at (no due moment: in time)."""
+    times: list[float] = []
+    within = 0
+    for row in rows:
+        times.append(hours(calendar.between(row.created_at, row.first_response_at)))
+        if row.response_due_at is None or row.first_response_at <= row.response_due_at:
+            within += 1
+    return ResponseStats(
+        answered=len(times),
+        within_sla=within,
+        median_hours=percentile(times, 0.5),
+        p90_hours=percentile(times, 0.9),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodCounts:
+    received: int = 0
+    answered: int = 0
+    closed: int = 0
+    confirmed: int = 0  # closed in the period and confirmed by the resident ("Решено")
+    not_resolved: int = 0  # "Не решено" pressed in the period
+
+    @property
+    def confirmed_share(self) -> float | None:
+        return self.confirmed / self.closed if self.closed else None
+
+
+@dataclass(frozen=True, slots=True)
+class LateIssue:
+    """An overdue issue (or one due today) as the digest lists it."""
+
+    number: int
+    chat_name: str
+    status: IssueStatus
+    assignee: str | None
+    age_hours: float  # working hours past its due moment
+    due_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    place: ChatPlace
+    name: str
+    received: int = 0
+    open: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialistLine:
+    user_id: int
+    name: str
+    answered: int = 0
+    closed: int = 0
+    confirmed: int = 0
+    not_resolved: int = 0
+    open: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DayPoint:
+    day: date
+    received: int
+    closed: int
+    open_at_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A period's measures; the digest adds the state "now" (overdue, due today, chart)."""
+
+    start: datetime
+    end: datetime
+    counts: PeriodCounts
+    response: ResponseStats
+    open_by_status: dict[IssueStatus, int]
+    chats: tuple[ChatLine, ...]
+    specialists: tuple[SpecialistLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    now: datetime
+    since: datetime
+    period: Report  # since the last digest
+    overdue: tuple[LateIssue, ...]
+    overdue_total: int
+    due_today: tuple[LateIssue, ...]
+    due_today_total: int
+    response_7d: ResponseStats
+    response_30d: ResponseStats
+    days: tuple[DayPoint, ...] = field(default_factory=tuple)
+
+
+def day_bounds(calendar: WorkCalendar, first: date, last: date) -> list[datetime]:
+    """UTC moments of local midnights from `first` to the day after `last` (inclusive)."""
+    zone = calendar.schedule.timezone
+    bounds = []
+    day = first
+    while day <= last + timedelta(days=1):
+        bounds.append(datetime.combine(day, time(0), zone).astimezone(UTC))
+        day += timedelta(days=1)
+    return bounds
+
+
+def backlog_series(
+    days: Sequence[date], received: Sequence[int], closed: Sequence[int], open_now: int
+) -> tuple[DayPoint, ...]:
+    """Open issues at the end of each day, counted back from the open issues now.
+
+    The last day ends now; each earlier day's backlog is the next day's minus what that day
+    received plus what it closed.
+    """
+    points: list[DayPoint] = []
+    open_at_end = open_now
+    for index in range(len(days) - 1, -1, -1):
+        points.append(DayPoint(days[index], received[index], closed[index], max(open_at_end, 0)))
+        open_at_end = open_at_end - received[index] + closed[index]
+    return tuple(reversed(points))

@@ -1,0 +1,267 @@
+"""Report queries: counts and groups summed in SQL over indexed ranges, never a full read.
+
+Every period query is a range on one indexed moment (created_at, first_response_at, closed_at,
+verdict_at, transitions.at); "now" queries use the (status, response_due_at) and
+(status, due_date) indexes. Only the overdue top list, the period's response times and the
+export's pages come back row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.models import (
+    OPEN_STATUSES,
+    ChatPlace,
+    Issue,
+    IssueAction,
+    IssueStatus,
+    Person,
+    Transition,
+)
+from bot.domain.reports.measures import Answered, SpecialistLine
+from storage.repositories._util import insert_unless_duplicate
+from storage.repositories.issues import issue_from_row
+from storage.tables import issue_transitions, issues
+from storage.tables_reports import digest_runs
+
+RESOLVED = "resolved"
+NOT_RESOLVED = "not_resolved"
+_OPEN = [status.value for status in OPEN_STATUSES]
+
+
+def _within(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
+class SqlReportRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def _scalar(self, query: Any) -> int:
+        return int((await self._db.execute(query)).scalar() or 0)
+
+    # --- period counts -----------------------------------------------------------------
+
+    async def count_received(self, start: datetime, end: datetime) -> int:
+        query = select(func.count()).where(_within(issues.c.created_at, start, end))
+        return await self._scalar(query)
+
+    async def count_answered(self, start: datetime, end: datetime) -> int:
+        query = select(func.count()).where(_within(issues.c.first_response_at, start, end))
+        return await self._scalar(query)
+
+    async def count_closed(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """Issues closed in the period (still closed), and how many of them are confirmed."""
+        query = select(
+            func.count(),
+            func.coalesce(func.sum(case((issues.c.verdict == RESOLVED, 1), else_=0)), 0),
+        ).where(_within(issues.c.closed_at, start, end))
+        closed, confirmed = (await self._db.execute(query)).one()
+        return int(closed), int(confirmed)
+
+    async def count_not_resolved(self, start: datetime, end: datetime) -> int:
+        query = select(func.count()).where(
+            _within(issues.c.verdict_at, start, end), issues.c.verdict == NOT_RESOLVED
+        )
+        return await self._scalar(query)
+
+    async def answered_between(self, start: datetime, end: datetime) -> Sequence[Answered]:
+        query = select(
+            issues.c.created_at, issues.c.first_response_at, issues.c.response_due_at
+        ).where(_within(issues.c.first_response_at, start, end))
+        rows = await self._db.execute(query)
+        return [Answered(row[0], row[1], row[2]) for row in rows]
+
+    async def per_day(self, what: str, bounds: Sequence[datetime]) -> list[int]:
+        """Issues received ("created") or closed ("closed") in each [bounds[i], bounds[i+1])."""
+        column = issues.c.created_at if what == "created" else issues.c.closed_at
+        bucket = case(
+            *((column < bound, index) for index, bound in enumerate(bounds[1:])),
+            else_=len(bounds) - 1,
+        ).label("bucket")
+        query = (
+            select(bucket, func.count())
+            .where(_within(column, bounds[0], bounds[-1]))
+            .group_by(bucket)
+        )
+        counts = [0] * (len(bounds) - 1)
+        for index, count in await self._db.execute(query):
+            if 0 <= index < len(counts):
+                counts[index] = int(count)
+        return counts
+
+    # --- now -----------------------------------------------------------------------------
+
+    async def open_by_status(self) -> dict[IssueStatus, int]:
+        query = (
+            select(issues.c.status, func.count())
+            .where(issues.c.status.in_(_OPEN))
+            .group_by(issues.c.status)
+        )
+        found = {
+            IssueStatus(status): int(count) for status, count in await self._db.execute(query)
+        }
+        return {status: found.get(status, 0) for status in OPEN_STATUSES}
+
+    async def overdue_unanswered(self, now: datetime, limit: int) -> tuple[list[Issue], int]:
+        """New issues past their first-response due, the longest overdue first."""
+        where = (issues.c.status == IssueStatus.NEW.value, issues.c.response_due_at < now)
+        rows = await self._db.execute(
+            select(issues).where(*where).order_by(issues.c.response_due_at).limit(limit)
+        )
+        total = await self._scalar(select(func.count()).where(*where))
+        return [issue_from_row(row) for row in rows], total
+
+    async def on_control_due(
+        self, day: date, limit: int, *, before: bool
+    ) -> tuple[list[Issue], int]:
+        """On-control issues due before `day` (before=True) or on it, the oldest first."""
+        due = issues.c.due_date < day if before else issues.c.due_date == day
+        where = (issues.c.status == IssueStatus.ON_CONTROL.value, due)
+        rows = await self._db.execute(
+            select(issues).where(*where).order_by(issues.c.due_date, issues.c.number).limit(limit)
+        )
+        total = await self._scalar(select(func.count()).where(*where))
+        return [issue_from_row(row) for row in rows], total
+
+    # --- groups --------------------------------------------------------------------------
+
+    async def received_per_chat(self, start: datetime, end: datetime) -> dict[ChatPlace, int]:
+        query = (
+            select(issues.c.chat_id, issues.c.thread_id, func.count())
+            .where(_within(issues.c.created_at, start, end))
+            .group_by(issues.c.chat_id, issues.c.thread_id)
+        )
+        return {ChatPlace(c, t): int(n) for c, t, n in await self._db.execute(query)}
+
+    async def open_per_chat(self) -> dict[ChatPlace, int]:
+        query = (
+            select(issues.c.chat_id, issues.c.thread_id, func.count())
+            .where(issues.c.status.in_(_OPEN))
+            .group_by(issues.c.chat_id, issues.c.thread_id)
+        )
+        return {ChatPlace(c, t): int(n) for c, t, n in await self._db.execute(query)}
+
+    async def specialists(self, start: datetime, end: datetime) -> list[SpecialistLine]:
+        """Per assignee: answered, closed, confirmed, "не решено" in the period; open now."""
+        lines: dict[int, dict[str, Any]] = {}
+
+        def add(user_id: int, name: str | None, **counts: int) -> None:
+            line = lines.setdefault(user_id, {"name": name or str(user_id)})
+            if name:
+                line["name"] = name
+            for key, value in counts.items():
+                line[key] = line.get(key, 0) + int(value)
+
+        assignee = (issues.c.assignee_id, func.max(issues.c.assignee_name))
+        has_assignee = issues.c.assignee_id.is_not(None)
+        answered = (
+            select(*assignee, func.count())
+            .where(_within(issues.c.first_response_at, start, end), has_assignee)
+            .group_by(issues.c.assignee_id)
+        )
+        for user_id, name, count in await self._db.execute(answered):
+            add(user_id, name, answered=count)
+        closed = (
+            select(
+                *assignee,
+                func.count(),
+                func.sum(case((issues.c.verdict == RESOLVED, 1), else_=0)),
+            )
+            .where(_within(issues.c.closed_at, start, end), has_assignee)
+            .group_by(issues.c.assignee_id)
+        )
+        for user_id, name, count, confirmed in await self._db.execute(closed):
+            add(user_id, name, closed=count, confirmed=confirmed or 0)
+        refused = (
+            select(*assignee, func.count())
+            .where(
+                _within(issues.c.verdict_at, start, end),
+                issues.c.verdict == NOT_RESOLVED,
+                has_assignee,
+            )
+            .group_by(issues.c.assignee_id)
+        )
+        for user_id, name, count in await self._db.execute(refused):
+            add(user_id, name, not_resolved=count)
+        still_open = (
+            select(*assignee, func.count())
+            .where(issues.c.status.in_(_OPEN), has_assignee)
+            .group_by(issues.c.assignee_id)
+        )
+        for user_id, name, count in await self._db.execute(still_open):
+            add(user_id, name, open=count)
+        return [SpecialistLine(user_id=user_id, **values) for user_id, values in lines.items()]
+
+    # --- export pages --------------------------------------------------------------------
+
+    async def issues_created(
+        self, start: datetime, end: datetime, *, after: int, limit: int
+    ) -> list[Issue]:
+        """One page of the period's issues by number (keyset paging: no OFFSET scans)."""
+        rows = await self._db.execute(
+            select(issues)
+            .where(_within(issues.c.created_at, start, end), issues.c.number > after)
+            .order_by(issues.c.number)
+            .limit(limit)
+        )
+        return [issue_from_row(row) for row in rows]
+
+    async def count_transitions(self, start: datetime, end: datetime) -> int:
+        query = select(func.count()).where(_within(issue_transitions.c.at, start, end))
+        return await self._scalar(query)
+
+    async def transitions_between(
+        self, start: datetime, end: datetime, *, after: int, limit: int
+    ) -> list[tuple[int, Transition]]:
+        """One page of (id, transition) made in the period, in the order they happened."""
+        t = issue_transitions.c
+        rows = await self._db.execute(
+            select(issue_transitions)
+            .where(_within(t.at, start, end), t.id > after)
+            .order_by(t.id)
+            .limit(limit)
+        )
+        return [
+            (
+                row.id,
+                Transition(
+                    issue_number=row.issue_number,
+                    action=IssueAction(row.action),
+                    from_status=IssueStatus(row.from_status),
+                    to_status=IssueStatus(row.to_status),
+                    actor=Person(row.actor_id, row.actor_name),
+                    at=row.at,
+                    comment=row.comment,
+                ),
+            )
+            for row in rows
+        ]
+
+    # --- digest runs ---------------------------------------------------------------------
+
+    async def last_digest_at(self, before: date) -> datetime | None:
+        query = (
+            select(digest_runs.c.at)
+            .where(digest_runs.c.day < before)
+            .order_by(digest_runs.c.day.desc())
+            .limit(1)
+        )
+        value: datetime | None = (await self._db.execute(query)).scalar()
+        return value
+
+    async def digest_at(self, day: date) -> datetime | None:
+        query = select(digest_runs.c.at).where(digest_runs.c.day == day)
+        value: datetime | None = (await self._db.execute(query)).scalar()
+        return value
+
+    async def claim_digest(self, day: date, at: datetime) -> bool:
+        """Take the day's digest; False if this or another process already took it."""
+        statement = digest_runs.insert().values(day=day, at=at)
+        return await insert_unless_duplicate(self._db, statement) is not None

@@ -1,0 +1,32 @@
+"""Tables and indexes of the reports area (digest runs; indexes the report queries need)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Index, Table
+
+from storage.tables import issues, metadata
+from storage.types import UtcDateTime
+
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    # One row per local day: inserting it is the claim, so two processes or a restart never
+    # send the same day's digest twice. `at` is the moment the digest's numbers were taken;
+    # the next digest counts "since the last digest" from it.
+    Column("day", Date, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime(), nullable=False),
+)
+
+# Verdicts given in a period ("не решено" per specialist) are found by the verdict's moment.
+Index("ix_issues_verdict_at", issues.c.verdict_at)
+# Open issues per chat and per specialist: found by status, counted from the index alone.
+Index("ix_issues_status_chat", issues.c.status, issues.c.chat_id, issues.c.thread_id)
+Index("ix_issues_status_assignee", issues.c.status, issues.c.assignee_id, issues.c.assignee_name)
+# Response-time percentiles read three moments of the period's answered issues: covering.
+Index(
+    "ix_issues_first_response_cover",
+    issues.c.first_response_at,
+    issues.c.created_at,
+    issues.c.response_due_at,
+    issues.c.assignee_id,
+)

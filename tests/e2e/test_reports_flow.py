@@ -1,0 +1,259 @@
+"""Digest, statistics and export against the Bot API double, and `civicbot export`."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.config import Settings
+from bot.fake_telegram import FakeMessage, FakeTelegram
+from tests.e2e.harness import REPO_ROOT, InProcessBot, Town, make_settings, toml_for
+
+PNG = b"\x89PNG\r\n\x1a\n"
+ZONE = ZoneInfo("Asia/Kamchatka")
+
+
+def settings_for(fake: FakeTelegram, town: Town, tmp_path: Path, **extra: Any) -> Settings:
+    return make_settings(
+        fake,
+        tmp_path / "data" / "civicbot.db",
+        admins=[town.admin.id],
+        specialists=[town.specialist.id],
+        telegram={"per_chat_interval": 0.05},
+        **extra,
+    )
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegram, town: Town, tmp_path: Path) -> AsyncIterator[InProcessBot]:
+    running = InProcessBot(settings_for(fake, town, tmp_path))
+    await running.start(fake)
+    yield running
+    await running.stop()
+
+
+async def file_issue_and_take(town: Town) -> None:
+    await town.register()
+    town.says(town.resident, town.building, "#проблема Во дворе яма на дороге")
+    await town.reply_in(town.building, "№1")
+    town.says(town.specialist, town.staff, "/take 1")
+    await town.reply_in(town.building, "взята в работу")
+
+
+def photos(fake: FakeTelegram, chat_id: int) -> list[FakeMessage]:
+    return [m for m in fake.bot_messages(chat_id) if m.photo]
+
+
+def documents(fake: FakeTelegram, chat_id: int) -> list[FakeMessage]:
+    return [m for m in fake.bot_messages(chat_id) if m.document]
+
+
+def sheet_rows(content: bytes, sheet: str) -> list[tuple[Any, ...]]:
+    book = load_workbook(io.BytesIO(content))
+    return list(book[sheet].iter_rows(values_only=True))
+
+
+async def test_digest_command_sends_text_and_png_chart(town: Town, bot: InProcessBot) -> None:
+    fake = town.fake
+    await file_issue_and_take(town)
+    before = town.last_bot_id(town.staff)
+    town.says(town.admin, town.staff, "/digest")
+    text = await town.reply_in(town.staff, "Сводка обращений", after=before)
+    assert "Поступило <b>1</b>" not in text.content  # the user sees parsed text, not tags
+    assert "Поступило 1, отвечено 1, закрыто 0." in text.content
+    assert "Открыто сейчас: 1" in text.content
+    assert "Дом Ленина 5: 1 / 1" in text.content
+    assert "Ольга Специалист: 1 / 0 / 1" in text.content
+    await fake.wait_for(lambda: len(photos(fake, town.staff.id)) == 1, message="for the chart")
+    chart = photos(fake, town.staff.id)[0]
+    assert chart.message_id > text.message_id  # the chart follows the text
+    assert "30 дней" in chart.content
+    assert fake.file_bytes(chart.photo[-1]["file_id"]).startswith(PNG)  # type: ignore[index]
+
+
+async def test_residents_and_specialists_cannot_order_a_digest(
+    town: Town, bot: InProcessBot
+) -> None:
+    await town.register()
+    town.says(town.resident, town.building, "/digest")
+    refusal = await town.reply_in(town.building, "только администраторы")
+    assert "\n" not in refusal.content
+    resident_chat = town.fake.private_chat(town.resident).id
+    town.says(town.resident, town.fake.private_chat(town.resident), "/export")
+    await town.fake.wait_for_bot_message(resident_chat, contains="только специалистам")
+    town.says(town.admin, town.building, "/export")  # an admin, but in a residents' chat
+    await town.reply_in(town.building, "данные жителей")
+    await asyncio.sleep(0.3)
+    assert not photos(town.fake, town.building.id)
+    assert not documents(town.fake, town.building.id)
+    assert not documents(town.fake, resident_chat)
+
+
+async def test_bad_dates_get_the_usage_line(town: Town, bot: InProcessBot) -> None:
+    private = town.fake.private_chat(town.specialist)
+    town.says(town.specialist, private, "/stats 2026-02-30")
+    usage = await town.fake.wait_for_bot_message(private.id, contains="Использование: /stats")
+    assert "\n" not in usage.content
+    town.says(town.specialist, private, "/stats 2026-03-10 2026-03-01")
+    await town.fake.wait_for_bot_message(private.id, contains="позже даты конца")
+
+
+async def test_export_sends_xlsx_and_csv_and_the_cli_writes_the_same(
+    town: Town, bot: InProcessBot, tmp_path: Path
+) -> None:
+    fake = town.fake
+    await file_issue_and_take(town)
+    today = datetime.now(UTC).astimezone(ZONE).date()
+    first, last = (today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat()
+    private = fake.private_chat(town.specialist)
+    town.says(town.specialist, private, f"/stats {first} {last}")
+    stats = await fake.wait_for_bot_message(private.id, contains="Статистика за")
+    assert "Поступило 1, отвечено 1, закрыто 0." in stats.content
+
+    town.says(town.specialist, private, f"/export {first} {last}")
+    await fake.wait_for(lambda: len(documents(fake, private.id)) == 3, message="for 3 files")
+    xlsx, issues_csv, steps_csv = documents(fake, private.id)
+    assert xlsx.document is not None and xlsx.document["file_name"].endswith(".xlsx")
+    assert "обращений — 1" in xlsx.content
+    workbook = fake.file_bytes(xlsx.document["file_id"])
+    rows = sheet_rows(workbook, "Обращения")
+    assert rows[0][:3] == ("Номер", "Чат", "Автор")
+    assert len(rows) == 2
+    assert rows[1][:6] == (
+        1,
+        "Дом Ленина 5",
+        "Анна Жительница",
+        "#проблема",
+        "в работе",
+        "Ольга Специалист",
+    )
+    steps = sheet_rows(workbook, "Переходы")
+    assert [s[3] for s in steps[1:]] == ["взято в работу"]
+    assert issues_csv.document is not None and steps_csv.document is not None
+    csv_text = fake.file_bytes(issues_csv.document["file_id"]).decode("utf-8-sig")
+    assert csv_text.splitlines()[1].startswith("1;Дом Ленина 5;Анна Жительница;#проблема;")
+    assert steps_csv.document["file_name"].endswith("-transitions.csv")
+
+    config = tmp_path / "config.toml"
+    config.write_text(toml_for(bot.settings), encoding="utf-8")
+    out = tmp_path / "out" / "report.xlsx"
+    code, _, err = await civicbot(
+        tmp_path,
+        "export",
+        "--from",
+        first,
+        "--to",
+        last,
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+    )
+    assert code == 0, err
+    assert sheet_rows(out.read_bytes(), "Обращения") == rows
+    assert sheet_rows(out.read_bytes(), "Переходы") == steps
+    assert "Обращения: 1/1 (100%)" in err  # progress on stderr
+
+    code, printed, _ = await civicbot(
+        tmp_path, "stats", "--from", first, "--to", last, "--config", str(config)
+    )
+    assert code == 0
+    assert "Поступило 1, отвечено 1, закрыто 0." in printed
+    code, _, err = await civicbot(
+        tmp_path, "export", "--from", "2026-13-01", "--config", str(config)
+    )
+    assert code == 2
+    assert err.strip() == "civicbot export: --from: '2026-13-01' is not a date like 2026-01-31"
+
+
+async def civicbot(cwd: Path, *argv: str) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *argv,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+class ShiftedClock:
+    """Real time moved to a chosen moment, so the outbox's pacing still advances."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.shift = timedelta(0)
+        self.set(moment)
+
+    def set(self, moment: datetime) -> None:
+        self.shift = moment - datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+
+async def test_scheduled_digest_goes_out_once_at_its_time_on_a_working_day(
+    fake: FakeTelegram, town: Town, tmp_path: Path
+) -> None:
+    wednesday = datetime(2026, 3, 18, 8, 59, 50, tzinfo=ZONE)  # a working day
+    clock = ShiftedClock(wednesday)
+    settings = settings_for(
+        fake,
+        town,
+        tmp_path,
+        scheduler={"tick": 0.1, "outbox_poll": 0.1},
+        digest={"time": "09:00", "chat_ids": [town.staff.id]},
+    )
+    bot = InProcessBot(settings, clock)
+    await bot.start(fake)
+    await asyncio.sleep(0.6)
+    assert not photos(fake, town.staff.id), "no digest before 09:00"
+
+    clock.set(datetime(2026, 3, 18, 9, 0, 5, tzinfo=ZONE))
+    await fake.wait_for(lambda: photos(fake, town.staff.id), message="for the scheduled digest")
+    text = await town.reply_in(town.staff, "Сводка обращений на 18.03.2026 09:00")
+    assert "Просроченных обращений нет." in text.content
+    await asyncio.sleep(0.6)  # several more ticks
+    await bot.stop()
+
+    again = InProcessBot(settings, clock)  # a restart on the same day sends nothing more
+    await again.start(fake)
+    await asyncio.sleep(0.6)
+    await again.stop()
+    assert len(photos(fake, town.staff.id)) == 1
+    digests = [m for m in fake.bot_messages(town.staff.id) if "Сводка обращений" in m.content]
+    assert len(digests) == 1
+
+
+async def test_no_scheduled_digest_on_a_holiday(
+    fake: FakeTelegram, town: Town, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(datetime(2026, 3, 9, 10, 0, tzinfo=ZONE))  # 8 March moved to Monday
+    settings = settings_for(
+        fake,
+        town,
+        tmp_path,
+        scheduler={"tick": 0.1, "outbox_poll": 0.1},
+        digest={"time": "09:00", "chat_ids": [town.staff.id]},
+    )
+    bot = InProcessBot(settings, clock)
+    await bot.start(fake)
+    await asyncio.sleep(0.6)
+    await bot.stop()
+    assert not photos(fake, town.staff.id)

@@ -1,0 +1,233 @@
+"""The digest's and /stats's numbers on a hand-built town in a real SQLite file."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import event
+
+from bot.domain.errors import PermissionDenied
+from bot.domain.models import Caller, IssueStatus
+from bot.domain.reports import chart, export
+from bot.domain.reports.measures import ChatLine, SpecialistLine
+from bot.texts import reports as t
+from storage.uow import SqlUnitOfWorkFactory
+from tests.reports_data import (
+    ADMIN,
+    ANNA,
+    CHAT_A,
+    CHAT_B,
+    LAST_DIGEST,
+    NOW,
+    OLGA,
+    at,
+    build,
+    service,
+)
+
+
+@pytest.fixture
+async def town(uow_factory: SqlUnitOfWorkFactory) -> SqlUnitOfWorkFactory:
+    await build(uow_factory)
+    return uow_factory
+
+
+async def test_digest_numbers_since_the_last_digest(town: SqlUnitOfWorkFactory) -> None:
+    digest = await service(town).digest()
+    period = digest.period
+    assert digest.since == LAST_DIGEST
+    counts = period.counts
+    assert (counts.received, counts.answered, counts.closed) == (4, 2, 1)
+    assert (counts.confirmed, counts.not_resolved) == (1, 1)
+    assert counts.confirmed_share == 1.0
+    assert period.open_by_status == {
+        IssueStatus.NEW: 2,
+        IssueStatus.IN_PROGRESS: 2,
+        IssueStatus.ON_CONTROL: 2,
+    }
+    # Worst first: №6 on control since Monday 09:00 (9 + 9 + 3 working hours), then №4
+    # unanswered since Tuesday 16:00 (2 + 3). №5 is not due yet, №7 is due today.
+    assert [(i.number, i.age_hours) for i in digest.overdue] == [(6, 21.0), (4, 5.0)]
+    assert digest.overdue_total == 2
+    assert [i.number for i in digest.due_today] == [7]
+    assert digest.due_today_total == 1
+    assert set(period.chats) == {
+        ChatLine(CHAT_A, "Дом Ленина 5", received=4, open=4),
+        ChatLine(CHAT_B, "Дороги", received=0, open=2),
+    }
+    assert sorted(period.specialists, key=lambda s: s.user_id) == [
+        SpecialistLine(501, "Ольга", answered=2, closed=1, confirmed=1, not_resolved=0, open=2),
+        SpecialistLine(502, "Иван", answered=0, closed=0, confirmed=0, not_resolved=1, open=2),
+    ]
+
+
+async def test_response_time_over_7_and_30_days(town: SqlUnitOfWorkFactory) -> None:
+    digest = await service(town).digest()
+    week, month = digest.response_7d, digest.response_30d
+    # 7 days: 0.5, 1, 1, 3, 4 working hours; in time: №1, №3, №6.
+    assert (week.answered, week.within_sla) == (5, 3)
+    assert week.median_hours == pytest.approx(1.0)
+    assert week.p90_hours == pytest.approx(3.6)
+    # 30 days adds №9 (2 h, answered exactly at its due moment: in time); №8 is older.
+    assert (month.answered, month.within_sla) == (6, 4)
+    assert month.median_hours == pytest.approx(1.5)
+    assert month.p90_hours == pytest.approx(3.5)
+
+
+async def test_chart_series_and_png(town: SqlUnitOfWorkFactory) -> None:
+    digest = await service(town).digest()
+    assert len(digest.days) == 30
+    last3 = [(d.day, d.received, d.closed, d.open_at_end) for d in digest.days[-3:]]
+    assert last3 == [
+        (date(2026, 3, 16), 1, 0, 3),
+        (date(2026, 3, 17), 3, 1, 5),
+        (date(2026, 3, 18), 1, 0, 6),
+    ]
+    assert chart.digest_chart(digest.days).startswith(chart.PNG_SIGNATURE)
+
+
+async def test_digest_text_is_russian_escaped_and_within_limits(
+    town: SqlUnitOfWorkFactory,
+) -> None:
+    reports = service(town)
+    digest = await reports.digest()
+    messages = reports.digest_messages(digest, chat_id=-900)
+    text = "\n".join(m.text for m in messages[:-1])
+    assert "Поступило <b>4</b>, отвечено <b>2</b>, закрыто <b>1</b>." in text
+    assert "<b>Просрочено: 2</b>" in text
+    assert "№6 · Дороги · на контроле до 16 марта · Иван · просрочено на 21,0 раб. ч" in text
+    assert "7 дней: в срок 60% (3 из 5); медиана 1,0 раб. ч, 90% — быстрее 3,6 раб. ч." in text
+    assert "Подтверждено жителями: 1 из 1 закрытых (100%); «не решено»: 1." in text
+    assert all(len(m.text) <= 4096 for m in messages[:-1])
+    photo = messages[-1]
+    assert photo.attachment is not None and photo.attachment.content is not None
+    assert photo.attachment.content.startswith(chart.PNG_SIGNATURE)
+    assert len(photo.text) <= 1024
+
+
+async def test_stats_for_a_month(town: SqlUnitOfWorkFactory) -> None:
+    reports = service(town)
+    first, last = reports.period(None, None, t.USAGE_STATS)
+    assert (first, last) == (date(2026, 3, 1), date(2026, 3, 18))
+    async with town() as uow:
+        march = await reports.report(uow, reports.day_start(first), NOW)
+        february = await reports.report(
+            uow, reports.day_start(date(2026, 2, 1)), reports.day_start(date(2026, 3, 1))
+        )
+    assert (march.counts.received, march.counts.answered, march.counts.closed) == (7, 5, 1)
+    assert (march.response.within_sla, march.response.median_hours) == (3, 1.0)
+    assert (february.counts.received, february.counts.closed) == (2, 2)
+    assert february.response.sla_share == 1.0
+    assert february.response.median_hours == pytest.approx(1.5)
+    text = await reports.stats_text(date(2026, 2, 1), date(2026, 2, 28))
+    assert text.startswith("<b>Статистика за 1 февраля — 28 февраля 2026</b>")
+
+
+async def test_export_workbook_holds_the_period(town: SqlUnitOfWorkFactory) -> None:
+    reports = service(town)
+    ctx = await reports.export_context(date(2026, 3, 1), date(2026, 3, 18))
+    file = await export.write_xlsx(ctx, "march")
+    book = load_workbook(io.BytesIO(file.content))
+    assert book.sheetnames == ["Обращения", "Переходы"]
+    rows = list(book["Обращения"].iter_rows(values_only=True))
+    assert rows[0] == t.ISSUE_COLUMNS
+    assert [r[0] for r in rows[1:]] == [1, 2, 3, 4, 5, 6, 7]
+    first = rows[1]
+    assert first[1:5] == ("Дом Ленина 5", ANNA.name, "#проблема", "закрыто")
+    assert first[5] == OLGA.name
+    assert (first[6].hour, first[7].hour, first[8].hour) == (9, 10, 15)  # local times
+    assert (first[9], first[10]) == (1.0, "да")
+    assert rows[2][9:] == (3.0, "нет")
+    assert rows[4][9:] == (None, "нет")  # №4: unanswered and past due
+    assert rows[5][9:] == (None, None)  # №5: unanswered, not due yet
+    steps = list(book["Переходы"].iter_rows(values_only=True))
+    assert len(steps) == 1 + 6
+    assert [s[6] for s in steps[1:]].count("Сделано") == 1
+    assert {s[3] for s in steps[1:]} == {"взято в работу", "закрыто"}
+    csv_files = await export.write_csv(ctx, "march")
+    assert [f.filename for f in csv_files] == ["march.csv", "march-transitions.csv"]
+    lines = csv_files[0].content.decode("utf-8-sig").splitlines()
+    assert lines[0].split(";")[0] == "Номер" and len(lines) == 8
+    assert lines[1].startswith("1;Дом Ленина 5;") and ";1,00;да" in lines[1]
+
+
+async def test_export_sheets_are_pluggable(town: SqlUnitOfWorkFactory) -> None:
+    class Numbers:
+        title = "Числа"
+        slug = "numbers"
+        columns: tuple[str, ...] = ("n",)
+
+        async def count(self, ctx: export.ExportContext) -> int:
+            return 2
+
+        async def rows(self, ctx: export.ExportContext):  # type: ignore[no-untyped-def]
+            for n in (1, 2):
+                yield (n,)
+
+    ctx = await service(town).export_context(date(2026, 3, 1), date(2026, 3, 18))
+    file = await export.write_xlsx(ctx, "x", sheets=[*export.SHEETS, Numbers()])
+    book = load_workbook(io.BytesIO(file.content))
+    assert book.sheetnames == ["Обращения", "Переходы", "Числа"]
+    assert [r for r in book["Числа"].iter_rows(values_only=True)] == [("n",), (1,), (2,)]
+
+
+async def test_residents_and_public_chats_get_no_reports(town: SqlUnitOfWorkFactory) -> None:
+    reports = service(town)
+    resident = Caller(ANNA, chat_id=ANNA.user_id, is_private=True)
+    with pytest.raises(PermissionDenied, match="только специалистам"):
+        await reports.stats(resident, None, None)
+    with pytest.raises(PermissionDenied, match="только администраторы"):
+        await reports.send_digest_now(Caller(OLGA, chat_id=OLGA.user_id, is_private=True))
+    in_building = Caller(ADMIN, chat_id=CHAT_A.chat_id)
+    with pytest.raises(PermissionDenied, match="данные жителей"):
+        await reports.export(in_building, None, None)
+    async with town() as uow:
+        assert await uow.outbox.next_due_at() is None  # nothing was queued
+
+
+async def test_scheduled_digest_is_claimed_once_per_day(town: SqlUnitOfWorkFactory) -> None:
+    first, second = service(town), service(town)  # two processes on one database
+    assert await first.run_scheduled_digest() is True
+    assert await second.run_scheduled_digest() is False
+    assert await first.run_scheduled_digest() is False
+    async with town() as uow:
+        assert await uow.reports.digest_at(date(2026, 3, 18)) == NOW
+        assert await uow.reports.claim_digest(date(2026, 3, 18), NOW) is False
+
+
+async def test_no_scheduled_digest_before_its_time_or_on_a_day_off(
+    town: SqlUnitOfWorkFactory,
+) -> None:
+    assert await service(town, now=at(3, 18, 8, 59)).run_scheduled_digest() is False
+    assert await service(town, now=at(3, 21, 10)).run_scheduled_digest() is False  # Saturday
+    assert await service(town, now=at(3, 18, 9, 0)).run_scheduled_digest() is True
+
+
+async def test_report_queries_use_indexes(town: SqlUnitOfWorkFactory, tmp_path: Path) -> None:
+    """Every query on issues is an index search: no full scan of the table or an index."""
+    statements: list[tuple[str, object]] = []
+    engine = town.engine
+
+    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    reports = service(town)
+    await reports.digest()
+    await reports.stats_text(date(2026, 3, 1), date(2026, 3, 31))
+    event.remove(engine.sync_engine, "before_cursor_execute", record)
+    database = sqlite3.connect(tmp_path / "data" / "civicbot.db")
+    checked = 0
+    for statement, parameters in statements:
+        if "FROM issues" not in statement:
+            continue
+        plan = [row[3] for row in database.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+        assert not any(step.startswith("SCAN") for step in plan), (statement, plan)
+        checked += 1
+    database.close()
+    assert checked >= 15
