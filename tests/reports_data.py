@@ -167,5 +167,28 @@ async def build(factory: UnitOfWorkFactory) -> None:
                         "Сделано",
                     )
                 )
+        # №3 was closed, and its author pressed «Не решено»: that reopens it, by the author.
+        await uow.issues.add_transition(
+            Transition(
+                3,
+                IssueAction.CLOSE,
+                IssueStatus.IN_PROGRESS,
+                IssueStatus.CLOSED,
+                IVAN,
+                at(3, 16, 12),
+                "Сделано",
+            )
+        )
+        await uow.issues.add_transition(
+            Transition(
+                3,
+                IssueAction.REOPEN,
+                IssueStatus.CLOSED,
+                IssueStatus.IN_PROGRESS,
+                ANNA,
+                at(3, 17, 10),
+                "автор обращения: «Не решено»",
+            )
+        )
         assert await uow.reports.claim_digest(date(2026, 3, 17), LAST_DIGEST)
         await uow.commit()

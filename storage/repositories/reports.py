@@ -35,6 +35,19 @@ NOT_RESOLVED = "not_resolved"
 _OPEN = [status.value for status in OPEN_STATUSES]
 
 
+# "Не решено" is a reopening by the issue's own author; counted from the history, every press
+# stays counted even after the issue is closed and judged again.
+_RETURNED = issue_transitions.join(issues, issues.c.number == issue_transitions.c.issue_number)
+
+
+def _returned_within(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(
+        _within(issue_transitions.c.at, start, end),
+        issue_transitions.c.action == IssueAction.REOPEN.value,
+        issue_transitions.c.actor_id == issues.c.author_id,
+    )
+
+
 def _within(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(column >= start, column < end)
 
@@ -66,9 +79,7 @@ class SqlReportRepository:
         return int(closed), int(confirmed)
 
     async def count_not_resolved(self, start: datetime, end: datetime) -> int:
-        query = select(func.count()).where(
-            _within(issues.c.verdict_at, start, end), issues.c.verdict == NOT_RESOLVED
-        )
+        query = select(func.count()).select_from(_RETURNED).where(_returned_within(start, end))
         return await self._scalar(query)
 
     async def answered_between(self, start: datetime, end: datetime) -> Sequence[Answered]:
@@ -181,11 +192,8 @@ class SqlReportRepository:
             add(user_id, name, closed=count, confirmed=confirmed or 0)
         refused = (
             select(*assignee, func.count())
-            .where(
-                _within(issues.c.verdict_at, start, end),
-                issues.c.verdict == NOT_RESOLVED,
-                has_assignee,
-            )
+            .select_from(_RETURNED)
+            .where(_returned_within(start, end), has_assignee)
             .group_by(issues.c.assignee_id)
         )
         for user_id, name, count in await self._db.execute(refused):

@@ -146,9 +146,9 @@ async def test_export_workbook_holds_the_period(town: SqlUnitOfWorkFactory) -> N
     assert rows[4][9:] == (None, "нет")  # №4: unanswered and past due
     assert rows[5][9:] == (None, None)  # №5: unanswered, not due yet
     steps = list(book["Переходы"].iter_rows(values_only=True))
-    assert len(steps) == 1 + 6
-    assert [s[6] for s in steps[1:]].count("Сделано") == 1
-    assert {s[3] for s in steps[1:]} == {"взято в работу", "закрыто"}
+    assert len(steps) == 1 + 8
+    assert [s[6] for s in steps[1:]].count("Сделано") == 2
+    assert {s[3] for s in steps[1:]} == {"взято в работу", "закрыто", "возвращено в работу"}
     csv_files = await export.write_csv(ctx, "march")
     assert [f.filename for f in csv_files] == ["march.csv", "march-transitions.csv"]
     lines = csv_files[0].content.decode("utf-8-sig").splitlines()
