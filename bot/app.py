@@ -8,6 +8,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -21,25 +22,34 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
+from bot.domain.moderation import ModerationGateway, OfflineGateway
 from bot.domain.ports import Clock
 from bot.domain.rate_limit import RateLimits, SendPlanner
 from bot.domain.services.chats import ChatService
 from bot.domain.services.issues import IssueService
+from bot.domain.services.moderation_commands import ModeratorService
+from bot.domain.services.moderation_desk import ModerationDesk
+from bot.domain.services.moderation_guard import GuardService
+from bot.domain.services.moderation_newcomers import NewcomerService
 from bot.domain.services.replies import ReplyService
 from bot.domain.services.roles import RoleService
 from bot.telegram.delivery import OutboxDispatcher
+from bot.telegram.moderation import TelegramModeration
 from bot.telegram.polling import Poller
 from bot.telegram.session import RetryMiddleware
 from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
 from scheduler import build_scheduler
+from scheduler.moderation import schedule_moderation
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+# Moderation needs joins (chat_member, sent to admin bots only when asked for) and join requests.
+ALLOWED_UPDATES = (*ALLOWED_UPDATES, "chat_member", "chat_join_request")  # type: ignore[assignment]
 
 
 def utc_now() -> datetime:
@@ -52,6 +62,10 @@ class Services:
     chats: ChatService
     issues: IssueService
     replies: ReplyService
+    newcomers: NewcomerService
+    guard: GuardService
+    moderators: ModeratorService
+    desk: ModerationDesk
 
 
 @dataclass
@@ -70,7 +84,11 @@ class App:
 
 
 def build_services(
-    settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock, wake: object
+    settings: Settings,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: Clock,
+    wake: object,
+    gateway: ModerationGateway | None = None,
 ) -> Services:
     assert callable(wake)
     tags = settings.tags.issue
@@ -82,6 +100,15 @@ def build_services(
         admins=frozenset(settings.roles.admins),
         specialists=frozenset(settings.roles.specialists),
     )
+    moderation = settings.moderation
+    common: dict[str, Any] = {
+        "roles": roles,
+        "gateway": gateway or OfflineGateway(),
+        "defaults": moderation.chat_defaults(),
+        "specialists_moderate": moderation.specialists_moderate,
+        "tags": tags,
+        "zone": settings.work_time.zone,
+    }
     return Services(
         roles=roles,
         chats=ChatService(uow_factory, clock, wake, roles=roles, tags=tags),
@@ -95,6 +122,18 @@ def build_services(
             first_response=settings.sla.first_response,
         ),
         replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
+        newcomers=NewcomerService(uow_factory, clock, wake, **common),
+        guard=GuardService(
+            uow_factory,
+            clock,
+            wake,
+            **common,
+            policy=moderation.spam_policy(),
+            duplicate_window=moderation.duplicate_window,
+            duplicate_min_chats=moderation.duplicate_min_chats,
+        ),
+        moderators=ModeratorService(uow_factory, clock, wake, **common),
+        desk=ModerationDesk(uow_factory, clock, wake, **common),
     )
 
 
@@ -125,7 +164,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         clock,
         poll_interval=settings.scheduler.outbox_poll.total_seconds(),
     )
-    services = build_services(settings, uow_factory, clock, outbox.wake)
+    gateway = TelegramModeration(bot, clock, settings.moderation.admin_cache)
+    services = build_services(settings, uow_factory, clock, outbox.wake, gateway)
     outbox.on_migrated = services.chats.migrate
     dispatcher = Dispatcher(
         settings=settings,
@@ -134,6 +174,10 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         chats=services.chats,
         issues=services.issues,
         replies=services.replies,
+        newcomers=services.newcomers,
+        guard=services.guard,
+        moderators=services.moderators,
+        desk=services.desk,
     )
     dispatcher.include_router(build_router())
     poller = Poller(
@@ -145,6 +189,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         allowed_updates=ALLOWED_UPDATES,
     )
     scheduler = build_scheduler(settings, uow_factory, clock)
+    schedule_moderation(scheduler, settings, services.newcomers)
     return App(
         settings=settings,
         engine=engine,

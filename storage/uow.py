@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from storage.repositories.chats import SqlChatRepository
 from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.messages import SqlMessageRefRepository
+from storage.repositories.moderation import SqlModerationRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlRoleRepository, SqlUserRepository
 from storage.repositories.updates import SqlProcessedUpdates
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     refs: SqlMessageRefRepository
     outbox: SqlOutboxRepository
     updates: SqlProcessedUpdates
+    moderation: SqlModerationRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -40,6 +42,7 @@ class SqlUnitOfWork:
         self.refs = SqlMessageRefRepository(connection)
         self.outbox = SqlOutboxRepository(connection)
         self.updates = SqlProcessedUpdates(connection)
+        self.moderation = SqlModerationRepository(connection)
         return self
 
     @property

@@ -13,6 +13,10 @@ class RefKind(StrEnum):
     CARD = "card"
     NOTICE = "notice"
     CLOSE_PROMPT = "close_prompt"
+    WELCOME = "mod_welcome"
+    MOD_CARD = "mod_card"
+    REPORT_CARD = "mod_report"
+    MOD_SETTINGS = "mod_settings"
 
 
 @dataclass(frozen=True, slots=True)
