@@ -11,6 +11,7 @@ from handlers import moderation_members as member_handlers
 
 def build_router() -> Router:
     root = Router(name="civicbot")
+    _detach_all()
     root.include_routers(
         errors.router,
         service_messages.router,
@@ -22,3 +23,12 @@ def build_router() -> Router:
         intake.router,
     )
     return root
+
+
+def _detach_all() -> None:
+    """Module routers are singletons; a second app in one process (an in-process restart in
+    tests) must take them over from the first one's root router."""
+    for module in (errors, service_messages, member_handlers, admin, help, moderation_handlers):
+        module.router._parent_router = None
+    for module in (work, intake):
+        module.router._parent_router = None

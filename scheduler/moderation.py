@@ -30,5 +30,4 @@ def schedule_moderation(
         seconds=settings.moderation.sweep_interval.total_seconds(),
         id="expire_newcomers",
         replace_existing=True,
-        next_run_time=None,
     )

@@ -37,24 +37,8 @@ _SILENT = ChatPermissions(
     can_send_other_messages=False,
     can_add_web_page_previews=False,
 )
-# All sending rights: Telegram then applies the chat's default permissions.
-_FREE = ChatPermissions(
-    can_send_messages=True,
-    can_send_audios=True,
-    can_send_documents=True,
-    can_send_photos=True,
-    can_send_videos=True,
-    can_send_video_notes=True,
-    can_send_voice_notes=True,
-    can_send_polls=True,
-    can_send_other_messages=True,
-    can_add_web_page_previews=True,
-    can_react_to_messages=True,
-    can_invite_users=True,
-    can_change_info=True,
-    can_pin_messages=True,
-    can_manage_topics=True,
-)
+# Every permission granted: Telegram then applies the chat's default permissions.
+_FREE = ChatPermissions(**dict.fromkeys(ChatPermissions.model_fields, True))
 
 
 class TelegramModeration:
