@@ -38,9 +38,9 @@ async def on_new_members_message(message: Message, bot: Bot, newcomers: Newcomer
     """Fallback for bots that get no chat_member updates; the service skips repeats."""
     if message.from_user is not None and message.from_user.id == bot.id:
         return
-    for user in message.new_chat_members or ():
-        if not user.is_bot:
-            await newcomers.joined(message.chat.id, person_from(user))
+    people = [person_from(user) for user in message.new_chat_members or () if not user.is_bot]
+    if people:
+        await newcomers.joined(message.chat.id, *people)
 
 
 @router.chat_join_request()

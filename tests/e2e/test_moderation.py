@@ -463,3 +463,16 @@ async def test_every_action_appears_in_modlog(town: Community) -> None:
     assert "Глава Администрации → Анна Старожил" in log.content
     town.says(town.admin, town.building, "/modlog")
     await town.bot_says(town.building, "рабочем чате специалистов")
+
+
+async def test_join_request_is_checked_in_private_before_approval(town: Community) -> None:
+    applicant = town.fake.create_user("Лидия", "Заявка")
+    town.fake.user_sends(applicant.id, applicant, "/start")
+    town.fake.user_requests_join(town.building.id, applicant)
+    check = await town.fake.wait_for_bot_message(applicant.id, contains="Я житель, не бот")
+    assert "Ленина 5" in check.content
+    assert town.status(town.building, applicant) == "left"  # not approved yet
+    town.fake.user_presses(applicant.id, check.message_id, applicant, button="Я житель")
+    await town.wait_status(town.building, applicant, "member")
+    assert town.fake.calls_of("approveChatJoinRequest", ok=True)
+    assert town.fake.calls_of("restrictChatMember") == []  # checked already: no second check

@@ -13,6 +13,7 @@ from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.models import Person, RegisteredChat
 from bot.domain.moderation import ModEntry, ModKind, OpKind, TelegramOp, mod_button_data
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
+from bot.domain.ports import UnitOfWork
 from bot.domain.services.moderation import ModerationBase
 from bot.texts import moderation as t
 
@@ -21,47 +22,51 @@ SAME_JOIN = timedelta(minutes=1)
 
 
 class NewcomerService(ModerationBase):
-    async def joined(self, chat_id: int, person: Person) -> None:
-        """Someone joined a chat (a chat_member update or the service message)."""
+    async def joined(self, chat_id: int, *people: Person) -> None:
+        """People joined a chat (a chat_member update, or the service message that may
+        list several)."""
         ops: list[TelegramOp] = []
         chat_admins = await self._gateway.chat_admins(chat_id)
         async with self._unit() as uow:
             chat = await self._moderated_chat(uow, chat_id)
             if chat is None:
                 return
-            now = self._clock()
-            await uow.moderation.note_join(person.user_id, now)
-            settings = await self._settings(uow, chat_id)
-            _, _, rules = await uow.moderation.chat_settings(chat_id)
-            if await uow.moderation.joined_since(chat_id, person.user_id, now - SAME_JOIN):
-                return  # the same join seen twice (chat_member and the service message)
-            if not settings.newcomer_check or await self._is_exempt(
-                uow, person.user_id, chat_admins
-            ):
-                await uow.moderation.add_check(
-                    chat_id, person, at=now, deadline=now, status="skipped"
-                )
-                text = t.welcome_plain(person.name, chat.name, rules, self._tags)
-                await self._send(uow, self._in_chat(chat, text))
-                return
-            deadline = now + settings.newcomer_timeout
-            check_id = await uow.moderation.add_check(chat_id, person, at=now, deadline=deadline)
-            assert check_id is not None
-            await self._record(
-                uow, ModEntry(ModKind.NEWCOMER, chat_id, person, now, reason="проверка новичка")
-            )
-            text = t.welcome(person.name, chat.name, rules, self._tags, settings.newcomer_timeout)
-            button = Button(t.I_AM_RESIDENT, mod_button_data("ok", check_id))
-            await self._send(
-                uow,
-                replace(
-                    self._in_chat(chat, text),
-                    buttons=((button,),),
-                    remember_as=MessageRef(RefKind.WELCOME, check_id),
-                ),
-            )
-            ops.append(TelegramOp(OpKind.RESTRICT, chat_id, person.user_id))
+            for person in people:
+                ops += await self._welcome(uow, chat, person, chat_admins)
         await self._apply(ops)
+
+    async def _welcome(
+        self, uow: UnitOfWork, chat: RegisteredChat, person: Person, chat_admins: frozenset[int]
+    ) -> list[TelegramOp]:
+        chat_id = chat.place.chat_id
+        now = self._clock()
+        await uow.moderation.note_join(person.user_id, now)
+        if await uow.moderation.joined_since(chat_id, person.user_id, now - SAME_JOIN):
+            return []  # the same join seen twice (chat_member and the service message)
+        settings = await self._settings(uow, chat_id)
+        _, _, rules = await uow.moderation.chat_settings(chat_id)
+        if not settings.newcomer_check or await self._is_exempt(uow, person.user_id, chat_admins):
+            await uow.moderation.add_check(chat_id, person, at=now, deadline=now, status="skipped")
+            text = t.welcome_plain(person.name, chat.name, rules, self._tags)
+            await self._send(uow, self._in_chat(chat, text))
+            return []
+        deadline = now + settings.newcomer_timeout
+        check_id = await uow.moderation.add_check(chat_id, person, at=now, deadline=deadline)
+        assert check_id is not None
+        await self._record(
+            uow, ModEntry(ModKind.NEWCOMER, chat_id, person, now, reason="проверка новичка")
+        )
+        text = t.welcome(person.name, chat.name, rules, self._tags, settings.newcomer_timeout)
+        button = Button(t.I_AM_RESIDENT, mod_button_data("ok", check_id))
+        await self._send(
+            uow,
+            replace(
+                self._in_chat(chat, text),
+                buttons=((button,),),
+                remember_as=MessageRef(RefKind.WELCOME, check_id),
+            ),
+        )
+        return [TelegramOp(OpKind.RESTRICT, chat_id, person.user_id)]
 
     async def join_requested(self, chat_id: int, person: Person, user_chat_id: int) -> None:
         """A join request: the check happens in private, before approval."""
