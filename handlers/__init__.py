@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from aiogram import Router
 
 from handlers import admin, errors, help, intake, service_messages, work
@@ -28,7 +30,7 @@ def build_router() -> Router:
 def _detach_all() -> None:
     """Module routers are singletons; a second app in one process (an in-process restart in
     tests) must take them over from the first one's root router."""
-    for module in (errors, service_messages, member_handlers, admin, help, moderation_handlers):
-        module.router._parent_router = None
-    for module in (work, intake):
-        module.router._parent_router = None
+    for name, module in list(sys.modules.items()):
+        router = getattr(module, "router", None) if name.startswith("handlers.") else None
+        if isinstance(router, Router):
+            router._parent_router = None
