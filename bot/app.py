@@ -8,6 +8,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -21,11 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
+from bot.domain.moderation import ModerationGateway, OfflineGateway
 from bot.domain.ports import Clock
 from bot.domain.rate_limit import RateLimits, SendPlanner
 from bot.domain.services.chats import ChatService
 from bot.domain.services.issues import IssueService
 from bot.domain.services.reminders import ReminderService
+from bot.domain.services.moderation_commands import ModeratorService
+from bot.domain.services.moderation_desk import ModerationDesk
+from bot.domain.services.moderation_guard import GuardService
+from bot.domain.services.moderation_newcomers import NewcomerService
 from bot.domain.services.replies import ReplyService
 from bot.domain.services.reports import ReportService
 from bot.domain.services.roles import RoleService
@@ -33,6 +39,7 @@ from bot.domain.services.summaries import SummaryService
 from bot.domain.services.verdicts import VerdictService
 from bot.domain.sla import SlaPolicy
 from bot.telegram.delivery import OutboxDispatcher
+from bot.telegram.moderation import TelegramModeration
 from bot.telegram.polling import Poller
 from bot.telegram.session import RetryMiddleware
 from bot.telegram.waiting import wait_for_event
@@ -41,12 +48,21 @@ from handlers import build_router
 from scheduler import build_scheduler
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
+from scheduler.moderation import schedule_moderation
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+# chat_member reaches admin bots only when asked for; moderation needs it and join requests.
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+)
 
 
 def utc_now() -> datetime:
@@ -63,6 +79,10 @@ class Services:
     summaries: SummaryService
     verdicts: VerdictService
     reports: ReportService
+    newcomers: NewcomerService
+    guard: GuardService
+    moderators: ModeratorService
+    desk: ModerationDesk
 
 
 @dataclass
@@ -81,7 +101,11 @@ class App:
 
 
 def build_services(
-    settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock, wake: object
+    settings: Settings,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: Clock,
+    wake: object,
+    gateway: ModerationGateway | None = None,
 ) -> Services:
     assert callable(wake)
     tags = settings.tags.issue
@@ -93,6 +117,15 @@ def build_services(
         admins=frozenset(settings.roles.admins),
         specialists=frozenset(settings.roles.specialists),
     )
+    moderation = settings.moderation
+    common: dict[str, Any] = {
+        "roles": roles,
+        "gateway": gateway or OfflineGateway(),
+        "defaults": moderation.chat_defaults(),
+        "specialists_moderate": moderation.specialists_moderate,
+        "tags": tags,
+        "zone": settings.work_time.zone,
+    }
     return Services(
         roles=roles,
         chats=ChatService(uow_factory, clock, wake, roles=roles, tags=tags),
@@ -138,6 +171,18 @@ def build_services(
             digest_time=settings.digest.time,
             digest_chat_ids=settings.digest.chat_ids,
         ),
+        newcomers=NewcomerService(uow_factory, clock, wake, **common),
+        guard=GuardService(
+            uow_factory,
+            clock,
+            wake,
+            **common,
+            policy=moderation.spam_policy(),
+            duplicate_window=moderation.duplicate_window,
+            duplicate_min_chats=moderation.duplicate_min_chats,
+        ),
+        moderators=ModeratorService(uow_factory, clock, wake, **common),
+        desk=ModerationDesk(uow_factory, clock, wake, **common),
     )
 
 
@@ -168,7 +213,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         clock,
         poll_interval=settings.scheduler.outbox_poll.total_seconds(),
     )
-    services = build_services(settings, uow_factory, clock, outbox.wake)
+    gateway = TelegramModeration(bot, clock, settings.moderation.admin_cache)
+    services = build_services(settings, uow_factory, clock, outbox.wake, gateway)
     outbox.on_migrated = services.chats.migrate
     dispatcher = Dispatcher(
         settings=settings,
@@ -180,6 +226,10 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         summaries=services.summaries,
         verdicts=services.verdicts,
         reports=services.reports,
+        newcomers=services.newcomers,
+        guard=services.guard,
+        moderators=services.moderators,
+        desk=services.desk,
     )
     dispatcher.include_router(build_router())
     poller = Poller(
@@ -193,6 +243,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     scheduler = build_scheduler(settings, uow_factory, clock)
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
     add_report_jobs(scheduler, settings, services.reports)
+    schedule_moderation(scheduler, settings, services.newcomers)
     return App(
         settings=settings,
         engine=engine,

@@ -27,7 +27,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.domain import spam
 from bot.domain.calendar import WorkSchedule
+from bot.domain.moderation import ChatModeration, parse_duration
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 ENV_PREFIX = "CIVICBOT_"
@@ -197,6 +199,96 @@ class SummariesSettings(_Section):
     personal_time: TimeOfDay = TimeOfDay(9, 0)
     weekly_weekday: int = Field(default=5, ge=1, le=7)
     weekly_time: TimeOfDay = TimeOfDay(16, 0)
+def _duration(value: Any) -> Any:
+    """Accept "30m", "2h", "1d" besides ISO 8601 and seconds."""
+    if isinstance(value, str):
+        parsed = parse_duration(value)
+        if parsed is not None:
+            return parsed
+    return value
+
+
+class ModerationSettings(_Section):
+    newcomer_check: bool = True
+    newcomer_timeout: timedelta = timedelta(minutes=5)
+    probation_messages: int = Field(default=5, ge=0)
+    probation_days: int = Field(default=3, ge=0)
+    antispam: bool = True
+    stop_words: tuple[str, ...] | None = None
+    extra_stop_words: tuple[str, ...] = ()
+    patterns: tuple[str, ...] | None = None
+    extra_patterns: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] | None = None
+    allowed_usernames: tuple[str, ...] = ()
+    duplicate_window: timedelta = timedelta(minutes=10)
+    duplicate_min_chats: int = Field(default=3, ge=2)
+    antiflood: bool = True
+    flood_messages: int = Field(default=6, ge=1)
+    flood_seconds: int = Field(default=10, ge=1)
+    flood_mute: timedelta = timedelta(minutes=10)
+    max_warnings: int = Field(default=3, ge=1)
+    warn_mute: timedelta = timedelta(days=1)
+    mute_default: timedelta = timedelta(hours=1)
+    specialists_moderate: bool = False
+    admin_cache: timedelta = timedelta(minutes=5)
+    sweep_interval: timedelta = timedelta(seconds=10)
+
+    @field_validator(
+        "newcomer_timeout",
+        "duplicate_window",
+        "flood_mute",
+        "warn_mute",
+        "mute_default",
+        "admin_cache",
+        "sweep_interval",
+        mode="before",
+    )
+    @classmethod
+    def _short_durations(cls, value: Any) -> Any:
+        return _duration(value)
+
+    @field_validator(
+        "newcomer_timeout", "duplicate_window", "flood_mute", "warn_mute", "mute_default",
+        "sweep_interval",
+    )  # fmt: skip
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration, like 5m, 2h, 1d, PT5M or 300")
+        return value
+
+    @model_validator(mode="after")
+    def _valid_spam_rules(self) -> ModerationSettings:
+        self.spam_policy()  # an invalid pattern or empty stop word fails at start
+        return self
+
+    def spam_policy(self) -> spam.SpamPolicy:
+        return spam.SpamPolicy(
+            stop_words=(self.stop_words or spam.DEFAULT_STOP_WORDS) + self.extra_stop_words,
+            patterns=(self.patterns or spam.DEFAULT_PATTERNS) + self.extra_patterns,
+            allowed_domains=(
+                spam.DEFAULT_ALLOWED_DOMAINS
+                if self.allowed_domains is None
+                else self.allowed_domains
+            ),
+            allowed_usernames=self.allowed_usernames,
+        )
+
+    def chat_defaults(self) -> ChatModeration:
+        return ChatModeration(
+            newcomer_check=self.newcomer_check,
+            newcomer_timeout=self.newcomer_timeout,
+            antispam=self.antispam,
+            antiflood=self.antiflood,
+            probation_messages=self.probation_messages,
+            probation_days=self.probation_days,
+            flood_messages=self.flood_messages,
+            flood_seconds=self.flood_seconds,
+            flood_mute=self.flood_mute,
+            max_warnings=self.max_warnings,
+            warn_mute=self.warn_mute,
+            mute_default=self.mute_default,
+        )
 
 
 class Settings(BaseSettings):
@@ -216,6 +308,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     digest: DigestSettings = DigestSettings()
     summaries: SummariesSettings = SummariesSettings()
+    moderation: ModerationSettings = ModerationSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, errors, help, intake, reports, service_messages, sla, work
+from handlers import (
+    admin,
+    errors,
+    help,
+    intake,
+    moderation,
+    moderation_members,
+    reports,
+    service_messages,
+    sla,
+    work,
+)
 
-# Order matters: commands before the catch-all intake of tagged messages.
+# Order matters: membership changes and the moderation guard see messages before the desk's
+# commands, and every command comes before the catch-all intake of tagged messages.
 MODULE_ROUTERS = (
     errors.router,
     service_messages.router,
+    moderation_members.router,
     admin.router,
     help.router,
+    moderation.router,
     work.router,
     sla.router,
     reports.router,

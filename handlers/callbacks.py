@@ -10,3 +10,17 @@ class IssueCallback(CallbackData, prefix="iss"):
 
     action: str
     number: int
+
+
+class ModCallback(CallbackData, prefix="mod"):
+    """`mod:<action>:<ref>`; bot.domain.moderation.mod_button_data writes the same form."""
+
+    action: str
+    ref: int
+
+
+class ModSettingsCallback(CallbackData, prefix="mst"):
+    """`mst:<setting code>:<t|+|->`; bot.domain.moderation.settings_button_data writes it."""
+
+    code: str
+    op: str

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from storage.repositories.chats import SqlChatRepository
 from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.messages import SqlMessageRefRepository
+from storage.repositories.moderation import SqlModerationRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlRoleRepository, SqlUserRepository
 from storage.repositories.reports import SqlReportRepository
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     updates: SqlProcessedUpdates
     sla: SqlSlaRepository
     reports: SqlReportRepository
+    moderation: SqlModerationRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self.updates = SqlProcessedUpdates(connection)
         self.sla = SqlSlaRepository(connection)
         self.reports = SqlReportRepository(connection)
+        self.moderation = SqlModerationRepository(connection)
         return self
 
     @property

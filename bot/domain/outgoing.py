@@ -14,6 +14,10 @@ class RefKind(StrEnum):
     NOTICE = "notice"
     CLOSE_PROMPT = "close_prompt"
     CLOSE_NOTICE = "close_notice"
+    WELCOME = "mod_welcome"
+    MOD_CARD = "mod_card"
+    REPORT_CARD = "mod_report"
+    MOD_SETTINGS = "mod_settings"
 
 
 @dataclass(frozen=True, slots=True)
