@@ -27,11 +27,11 @@ from bot.domain.ports import Clock
 from bot.domain.rate_limit import RateLimits, SendPlanner
 from bot.domain.services.chats import ChatService
 from bot.domain.services.issues import IssueService
-from bot.domain.services.reminders import ReminderService
 from bot.domain.services.moderation_commands import ModeratorService
 from bot.domain.services.moderation_desk import ModerationDesk
 from bot.domain.services.moderation_guard import GuardService
 from bot.domain.services.moderation_newcomers import NewcomerService
+from bot.domain.services.reminders import ReminderService
 from bot.domain.services.replies import ReplyService
 from bot.domain.services.reports import ReportService
 from bot.domain.services.roles import RoleService
@@ -46,9 +46,9 @@ from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
 from scheduler import build_scheduler
+from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
-from scheduler.moderation import schedule_moderation
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
 

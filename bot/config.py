@@ -199,6 +199,8 @@ class SummariesSettings(_Section):
     personal_time: TimeOfDay = TimeOfDay(9, 0)
     weekly_weekday: int = Field(default=5, ge=1, le=7)
     weekly_time: TimeOfDay = TimeOfDay(16, 0)
+
+
 def _duration(value: Any) -> Any:
     """Accept "30m", "2h", "1d" besides ISO 8601 and seconds."""
     if isinstance(value, str):
