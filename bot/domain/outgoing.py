@@ -13,6 +13,9 @@ class RefKind(StrEnum):
     CARD = "card"
     NOTICE = "notice"
     CLOSE_PROMPT = "close_prompt"
+    ANNOUNCEMENT = "announcement"
+    POLL = "poll"
+    WIZARD = "wizard"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,24 @@ class Attachment:
     file_id: str | None = None
 
 
+class TargetAction(StrEnum):
+    """What to do to the message named by `Outgoing.edit_of` other than replacing its text."""
+
+    EDIT_CAPTION = "edit_caption"
+    DELETE = "delete"
+    STOP_POLL = "stop_poll"
+
+
+@dataclass(frozen=True, slots=True)
+class PollSpec:
+    """A native Telegram poll to send instead of a text message."""
+
+    question: str
+    options: tuple[str, ...]
+    is_anonymous: bool = True
+    allows_multiple_answers: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One message to send, or (with `edit_of`) an edit of a message sent earlier."""
@@ -59,6 +80,16 @@ class Outgoing:
     edit_of: MessageRef | None = None
     force_reply: bool = False
     attachment: Attachment | None = None
+    # A batch groups the entries of one announcement or poll for its delivery report; batched
+    # messages are bulk traffic, so interactive replies keep their share of Telegram's limit.
+    batch: str | None = None
+    pin: bool = False
+    poll: PollSpec | None = None
+    target_action: TargetAction | None = None
+
+    @property
+    def bulk(self) -> bool:
+        return self.batch is not None
 
 
 def issue_button_data(action: str, number: int) -> str:

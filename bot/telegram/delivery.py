@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,11 +25,13 @@ from aiogram.types import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputPollOption,
     LinkPreviewOptions,
+    Poll,
     ReplyParameters,
 )
 
-from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing
+from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing, PollSpec, TargetAction
 from bot.domain.ports import Clock
 from bot.domain.rate_limit import SendPlanner
 from bot.telegram.session import no_retry
@@ -46,6 +50,32 @@ FinishedHook = Callable[[OutboxEntry, int | None, str | None], Awaitable[None]]
 
 class _TargetNotSentYet(Exception):
     """An edit whose original message has not been delivered yet."""
+
+
+@dataclass
+class DeliveryStats:
+    """The queue's own cost, measured around its database work and planning.
+
+    `overhead` excludes Telegram round trips and the waits the planner asks for; `planned`
+    keeps (chat_id, slot) of every reservation when `keep_plan` is on (benchmarks).
+    """
+
+    messages: int = 0
+    overhead: float = 0.0
+    keep_plan: bool = False
+    planned: list[tuple[int, datetime]] = field(default_factory=list)
+
+    @property
+    def overhead_per_message(self) -> float:
+        return self.overhead / self.messages if self.messages else 0.0
+
+
+_DONE_ALREADY = (
+    "message is not modified",
+    "message to delete not found",
+    "poll has already been closed",
+)
+"""Refusals that mean the change is already in place: the entry is done, not failed."""
 
 
 class OutboxDispatcher:
@@ -77,6 +107,7 @@ class OutboxDispatcher:
         self._stopping = False
         self.on_migrated: MigrationHook | None = None
         self.on_finished: list[FinishedHook] = []
+        self.stats = DeliveryStats()
 
     def wake(self) -> None:
         self._wake.set()
@@ -101,25 +132,32 @@ class OutboxDispatcher:
             await asyncio.wait(self._tasks, timeout=grace)
 
     async def _round(self) -> float:
+        started = time.perf_counter()
+        try:
+            return await self._plan_round()
+        finally:
+            self.stats.overhead += time.perf_counter() - started
+
+    async def _plan_round(self) -> float:
         now = self._clock()
         async with self._uow_factory() as uow:
-            entries = await uow.outbox.due(now, limit=200)
+            heads = await uow.outbox.due_heads(now, limit=200)
         blocked: set[int] = set()
-        chosen: list[tuple[OutboxEntry, datetime]] = []
+        chosen: list[tuple[int, int, bool]] = []
         next_in = self._poll_interval
-        for entry in entries:
-            chat_id = entry.message.chat_id
+        for head in heads:
+            chat_id = head.chat_id
             if chat_id in self._busy_chats or chat_id in blocked:
                 continue
             if len(self._tasks) + len(chosen) >= self._concurrency:
                 next_in = 0.05
                 break
             blocked.add(chat_id)  # one per chat per round keeps each chat's order
-            slot = self._planner.earliest(chat_id, now)
+            slot = self._planner.earliest(chat_id, now, bulk=head.bulk)
             if slot > now + LOOKAHEAD:
                 next_in = min(next_in, (slot - now - LOOKAHEAD).total_seconds())
                 continue
-            chosen.append((entry, self._planner.reserve(chat_id, now)))
+            chosen.append((head.id, chat_id, head.bulk))
         if not chosen:
             async with self._uow_factory() as uow:
                 due_at = await uow.outbox.next_due_at()
@@ -127,12 +165,19 @@ class OutboxDispatcher:
                 next_in = min(next_in, max((due_at - now).total_seconds(), 0.01))
             return next_in
         async with self._uow_factory() as uow:
-            claimed = [
-                (entry, slot)
-                for entry, slot in chosen
-                if await uow.outbox.claim(entry.id, now, now + self._lease)
-            ]
+            # The lease covers the wait for the slot (at most LOOKAHEAD) and the request.
+            got = await uow.outbox.claim_many(
+                [entry_id for entry_id, _, _ in chosen], now, now + LOOKAHEAD + self._lease
+            )
+            entries = {entry.id: entry for entry in await uow.outbox.load(sorted(got))}
             await uow.commit()
+        claimed: list[tuple[OutboxEntry, datetime]] = []
+        for entry_id, chat_id, bulk in chosen:
+            if entry_id in entries:
+                slot = self._planner.reserve(chat_id, now, bulk=bulk)
+                if self.stats.keep_plan:
+                    self.stats.planned.append((chat_id, slot))
+                claimed.append((entries[entry_id], slot))
         for entry, slot in claimed:
             self._busy_chats.add(entry.message.chat_id)
             task = asyncio.create_task(self._deliver(entry, slot))
@@ -157,8 +202,9 @@ class OutboxDispatcher:
     async def _deliver_once(self, entry: OutboxEntry) -> None:
         chat_id = entry.message.chat_id
         token = no_retry.set(True)
+        result: dict[str, Any] = {}
         try:
-            message_id = await self._send(entry.message)
+            message_id = await self._send(entry.message, result)
         except TelegramRetryAfter as exc:
             until = self._clock() + timedelta(seconds=exc.retry_after)
             self._planner.pause_chat(chat_id, until)
@@ -172,7 +218,7 @@ class OutboxDispatcher:
         except _TargetNotSentYet:
             await self._retry_or_fail(entry, "the message to edit was not sent")
         except TelegramBadRequest as exc:
-            if "message is not modified" in exc.message:
+            if any(reason in exc.message for reason in _DONE_ALREADY):
                 await self._finish(entry, None, None)
             else:
                 log.warning("outbox entry %d refused: %s", entry.id, exc.message)
@@ -183,11 +229,12 @@ class OutboxDispatcher:
         except (TelegramServerError, TelegramNetworkError) as exc:
             await self._retry_or_fail(entry, f"{type(exc).__name__}: {exc.message}")
         else:
-            await self._finish(entry, message_id, None)
+            await self._finish(entry, message_id, None, result)
         finally:
             no_retry.reset(token)
 
-    async def _send(self, message: Outgoing) -> int:
+    async def _send(self, message: Outgoing, result: dict[str, Any]) -> int:
+        """Carry out one entry; what Telegram answered beyond the message id goes to `result`."""
         markup: InlineKeyboardMarkup | ForceReply | None = None
         if message.buttons:
             markup = InlineKeyboardMarkup(
@@ -204,6 +251,9 @@ class OutboxDispatcher:
             if located is None:
                 raise _TargetNotSentYet
             chat_id, message_id = located
+            if message.target_action is not None:
+                await self._act_on(message, message.target_action, chat_id, message_id, result)
+                return message_id
             await self._bot.edit_message_text(
                 chat_id=chat_id,
                 message_id=message_id,
@@ -217,6 +267,8 @@ class OutboxDispatcher:
             if message.reply_to
             else None
         )
+        if message.poll is not None:
+            return await self._send_poll(message, message.poll, reply, result)
         if message.attachment is not None:
             return await self._send_attachment(message, message.attachment, reply, markup)
         sent = await self._bot.send_message(
@@ -255,16 +307,84 @@ class OutboxDispatcher:
             sent = await self._bot.send_document(document=file, **common)
         return sent.message_id
 
-    async def _finish(self, entry: OutboxEntry, message_id: int | None, error: str | None) -> None:
+    async def _act_on(
+        self,
+        message: Outgoing,
+        action: TargetAction,
+        chat_id: int,
+        message_id: int,
+        result: dict[str, Any],
+    ) -> None:
+        if action is TargetAction.DELETE:
+            await self._bot.delete_message(chat_id=chat_id, message_id=message_id)
+        elif action is TargetAction.EDIT_CAPTION:
+            await self._bot.edit_message_caption(
+                chat_id=chat_id, message_id=message_id, caption=message.text
+            )
+        elif action is TargetAction.STOP_POLL:
+            poll = await self._bot.stop_poll(chat_id=chat_id, message_id=message_id)
+            result.update(poll_result(poll))
+
+    async def _send_poll(
+        self,
+        message: Outgoing,
+        poll: PollSpec,
+        reply: ReplyParameters | None,
+        result: dict[str, Any],
+    ) -> int:
+        sent = await self._bot.send_poll(
+            chat_id=message.chat_id,
+            question=poll.question,
+            options=[InputPollOption(text=option) for option in poll.options],
+            is_anonymous=poll.is_anonymous,
+            allows_multiple_answers=poll.allows_multiple_answers,
+            message_thread_id=message.thread_id or None,
+            reply_parameters=reply,
+        )
+        if sent.poll is not None:
+            result["poll_id"] = sent.poll.id
+        return sent.message_id
+
+    async def _pin(self, entry: OutboxEntry, message_id: int, result: dict[str, Any]) -> None:
+        """Pin a delivered announcement; the outcome is kept with the entry for the report."""
+        try:
+            await self._bot.pin_chat_message(
+                chat_id=entry.message.chat_id, message_id=message_id, disable_notification=True
+            )
+            result["pinned"] = True
+        except (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound) as exc:
+            result["pinned"] = False
+            result["pin_error"] = exc.message
+        except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
+            result["pinned"] = False
+            result["pin_error"] = f"{type(exc).__name__}: {exc.message}"
+        async with self._uow_factory() as uow:
+            await uow.outbox.set_result(entry.id, result)
+            await uow.commit()
+
+    async def _finish(
+        self,
+        entry: OutboxEntry,
+        message_id: int | None,
+        error: str | None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        # Marking the entry sent is the first thing after Telegram's answer: the time between
+        # the two is the only moment a killed process can send a message twice.
+        started = time.perf_counter()
         async with self._uow_factory() as uow:
             if error is None:
-                await uow.outbox.mark_sent(entry.id, self._clock(), message_id)
+                await uow.outbox.mark_sent(entry.id, self._clock(), message_id, result or None)
                 ref = entry.message.remember_as
                 if ref is not None and message_id is not None:
                     await uow.refs.record(entry.message.chat_id, message_id, ref)
             else:
                 await uow.outbox.mark_failed(entry.id, error)
             await uow.commit()
+        self.stats.messages += 1
+        self.stats.overhead += time.perf_counter() - started
+        if error is None and entry.message.pin and message_id is not None:
+            await self._pin(entry, message_id, dict(result or {}))
         for hook in self.on_finished:
             try:
                 await hook(entry, message_id, error)
@@ -283,3 +403,13 @@ class OutboxDispatcher:
         async with self._uow_factory() as uow:
             await uow.outbox.retry_later(entry.id, self._clock() + delay, error)
             await uow.commit()
+
+
+def poll_result(poll: Poll) -> dict[str, Any]:
+    """A poll's state as stored with the entry: its id, counts per option, voters."""
+    return {
+        "poll_id": poll.id,
+        "counts": [option.voter_count for option in poll.options],
+        "total": poll.total_voter_count,
+        "closed": poll.is_closed,
+    }
