@@ -19,6 +19,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandSc
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.announcements_wiring import AnnouncementServices, build_announcement_services
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.ports import Clock
@@ -35,11 +36,18 @@ from bot.texts import help as help_t
 from handlers import build_router
 from scheduler import build_scheduler
 from storage import db
+from storage.fsm import SqlStorage
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+ALLOWED_UPDATES: tuple[str, ...] = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+)
+ALLOWED_UPDATES += ("poll", "poll_answer")
 
 
 def utc_now() -> datetime:
@@ -52,6 +60,7 @@ class Services:
     chats: ChatService
     issues: IssueService
     replies: ReplyService
+    announcements: AnnouncementServices | None = None
 
 
 @dataclass
@@ -124,10 +133,19 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         planner,
         clock,
         poll_interval=settings.scheduler.outbox_poll.total_seconds(),
+        lease=settings.scheduler.outbox_lease,
     )
     services = build_services(settings, uow_factory, clock, outbox.wake)
     outbox.on_migrated = services.chats.migrate
+    services.announcements = build_announcement_services(
+        settings, uow_factory, clock, outbox.wake, services.roles
+    )
+    outbox.on_finished.append(services.announcements.on_outbox_finished)
     dispatcher = Dispatcher(
+        storage=SqlStorage(engine),
+        announcements=services.announcements.announcements,
+        polls=services.announcements.polls,
+        wizard=services.announcements.wizard,
         settings=settings,
         clock=clock,
         roles=services.roles,
@@ -145,6 +163,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         allowed_updates=ALLOWED_UPDATES,
     )
     scheduler = build_scheduler(settings, uow_factory, clock)
+    services.announcements.schedule(scheduler, settings.scheduler.tick)
     return App(
         settings=settings,
         engine=engine,

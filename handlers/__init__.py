@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, errors, help, intake, service_messages, work
+from handlers import admin, announcements, errors, help, intake, service_messages, work
 
 
 def build_router() -> Router:
@@ -17,4 +17,5 @@ def build_router() -> Router:
         work.router,
         intake.router,
     )
+    root.include_router(announcements.router)
     return root

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from storage.repositories.announcements import SqlAnnouncementRepository, SqlPollRepository
 from storage.repositories.chats import SqlChatRepository
 from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.messages import SqlMessageRefRepository
@@ -23,6 +24,8 @@ class SqlUnitOfWork:
     refs: SqlMessageRefRepository
     outbox: SqlOutboxRepository
     updates: SqlProcessedUpdates
+    announcements: SqlAnnouncementRepository
+    polls: SqlPollRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -40,6 +43,8 @@ class SqlUnitOfWork:
         self.refs = SqlMessageRefRepository(connection)
         self.outbox = SqlOutboxRepository(connection)
         self.updates = SqlProcessedUpdates(connection)
+        self.announcements = SqlAnnouncementRepository(connection)
+        self.polls = SqlPollRepository(connection)
         return self
 
     @property

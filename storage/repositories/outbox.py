@@ -289,6 +289,13 @@ class SqlOutboxRepository:
         )
         return int((await self._db.execute(query)).scalar_one())
 
+    async def batch_results(self, batch: str) -> Sequence[dict[str, Any]]:
+        """What Telegram answered for the batch's sent entries (poll ids, final counts)."""
+        rows = await self._db.execute(
+            select(outbox.c.result).where(outbox.c.batch == batch, outbox.c.status == SENT)
+        )
+        return [dict(row.result) for row in rows if row.result]
+
     async def batch_entries(self, batch: str) -> Sequence[BatchEntry]:
         rows = await self._db.execute(
             select(outbox).where(outbox.c.batch == batch).order_by(outbox.c.id)

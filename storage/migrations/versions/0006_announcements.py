@@ -146,9 +146,7 @@ def downgrade() -> None:
     op.drop_index("ix_polls_created_at", table_name="polls")
     op.drop_index("ix_polls_status_closes", table_name="polls")
     op.drop_table("polls")
-    op.drop_index(
-        "ix_announcement_deliveries_announcement", table_name="announcement_deliveries"
-    )
+    op.drop_index("ix_announcement_deliveries_announcement", table_name="announcement_deliveries")
     op.drop_table("announcement_deliveries")
     op.drop_index("ix_announcements_created_at", table_name="announcements")
     op.drop_index("ix_announcements_status_at", table_name="announcements")
