@@ -1,0 +1,78 @@
+"""Announcements against the Bot API double: delivery to many chats within Telegram's limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.fake_telegram import FakeTelegram
+from tests.e2e.announce_kit import (
+    Desk,
+    announcement_copies,
+    buildings,
+    max_in_window,
+    register,
+)
+from tests.e2e.harness import InProcessBot, Town, make_settings
+
+TEXT = "Плановое отключение горячей воды 12 марта с 9:00 до 17:00"
+
+
+async def test_announcement_reaches_35_chats_once_within_limits_and_429_delays_one_chat(
+    fake: FakeTelegram, town: Town, tmp_path: Path
+) -> None:
+    chats = buildings(fake, town.admin, 35)
+    settings = make_settings(
+        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[]
+    )
+    bot = InProcessBot(settings)
+    await bot.start(fake)
+    try:
+        await register(fake, town.admin, chats)
+        desk = Desk(fake, town.admin)
+        await desk.says("/announce", "Пришлите его текст")
+        await desk.says(f"<b>Внимание!</b> {TEXT}", "Кому отправить?")
+        await desk.presses("Все дома (35)", "Когда отправить?")
+        await desk.presses("Сейчас", "Закрепить")
+        summary = await desk.presses("Закрепить", "Получатели: все дома (35)")
+        assert summary is not None and "Ничего не будет отправлено" in summary.content
+        # The preview shows the announcement itself, and nothing has gone out yet.
+        assert any(TEXT in m.content for m in fake.bot_messages(desk.chat_id))
+        assert all(not announcement_copies(fake, chat, TEXT) for chat in chats)
+
+        slow = chats[7]
+        fake.fail_next("sendMessage", 429, retry_after=2, chat_id=slow.id)
+        await desk.presses("Отправить", "отправляется в 35")
+        report = await fake.wait_for_bot_message(
+            desk.chat_id, "отчёт о доставке", timeout=30
+        )
+        assert "Доставлено: 35 из 35" in report.content
+        assert "Закреплено: 35" in report.content
+
+        for chat in chats:
+            copies = announcement_copies(fake, chat, TEXT)
+            assert len(copies) == 1, chat.title
+            assert copies[0].message_id in fake.chat(chat.id).pinned
+            # Residents read exactly what the admin typed, markup-looking text included.
+            assert copies[0].content.startswith("<b>Внимание!</b> ")
+
+        # Limits: at most 20 a minute into one chat, never more than 30 in any second.
+        for chat in chats:
+            assert max_in_window(fake.sent_times(chat.id), 60.0) <= 20
+        assert max_in_window(fake.sent_times(), 1.0) <= 30
+
+        # The 429 delayed that chat only, by retry_after; the others were not held up.
+        refused = [
+            c.at for c in fake.calls_of("sendMessage", chat_id=slow.id) if c.error_code == 429
+        ]
+        assert len(refused) == 1
+        slow_sent = [r.at for r in fake.sent if r.chat_id == slow.id and r.method == "sendMessage"]
+        assert (slow_sent[-1] - refused[0]).total_seconds() >= 2
+        others = [
+            r.at
+            for r in fake.sent
+            if r.chat_id in {c.id for c in chats if c is not slow} and r.at > refused[0]
+        ]
+        assert others and max(others) < slow_sent[-1]
+        assert (max(others) - refused[0]).total_seconds() < 2
+    finally:
+        await bot.stop()
