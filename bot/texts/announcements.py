@@ -163,10 +163,6 @@ def org_chosen(org: str, count: int) -> str:
     return f"Дома организации «{esc(org)}»: {count}."
 
 
-def preview_header() -> str:
-    return "<b>Предпросмотр.</b> Так объявление увидят жители:"
-
-
 def preview_summary(
     names: Sequence[str],
     targets: Targets,
@@ -185,6 +181,7 @@ def preview_summary(
         timing = "сразу после нажатия «Отправить»"
     lines = [f"• {esc(name)}" for name in names]
     header = (
+        "<b>Предпросмотр</b>: сообщение выше жители увидят точно таким.\n"
         f"Получатели: {targets_name(targets, len(names))}.\n"
         f"Когда: {timing}.\nЗакрепить: {'да' if pin else 'нет'}.\n"
         "Ничего не будет отправлено, пока вы не нажмёте «Отправить».\n"

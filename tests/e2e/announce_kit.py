@@ -9,7 +9,9 @@ from pathlib import Path
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram, FakeUser
 
 
-def buildings(fake: FakeTelegram, admin: FakeUser, count: int, *, start: int = 1) -> list[FakeChat]:
+def buildings(
+    fake: FakeTelegram, admin: FakeUser, count: int, *, start: int = 1
+) -> list[FakeChat]:
     return [
         fake.create_group(f"Дом {i}", admins=[admin], bot_rights=ADMIN_RIGHTS)
         for i in range(start, start + count)

@@ -9,10 +9,11 @@ from tests.e2e.announce_kit import (
     Desk,
     announcement_copies,
     buildings,
+    count_sent,
     max_in_window,
     register,
 )
-from tests.e2e.harness import InProcessBot, Town, make_settings
+from tests.e2e.harness import BotProcess, InProcessBot, Town, make_settings, toml_for
 
 TEXT = "Плановое отключение горячей воды 12 марта с 9:00 до 17:00"
 
@@ -42,9 +43,7 @@ async def test_announcement_reaches_35_chats_once_within_limits_and_429_delays_o
         slow = chats[7]
         fake.fail_next("sendMessage", 429, retry_after=2, chat_id=slow.id)
         await desk.presses("Отправить", "отправляется в 35")
-        report = await fake.wait_for_bot_message(
-            desk.chat_id, "отчёт о доставке", timeout=30
-        )
+        report = await fake.wait_for_bot_message(desk.chat_id, "отчёт о доставке", timeout=30)
         assert "Доставлено: 35 из 35" in report.content
         assert "Закреплено: 35" in report.content
 
@@ -76,3 +75,58 @@ async def test_announcement_reaches_35_chats_once_within_limits_and_429_delays_o
         assert (max(others) - refused[0]).total_seconds() < 2
     finally:
         await bot.stop()
+
+
+async def test_killed_mid_delivery_the_restarted_bot_finishes_without_duplicates_and_reports(
+    fake: FakeTelegram, town: Town, tmp_path: Path
+) -> None:
+    chats = buildings(fake, town.admin, 13)
+    db_path = tmp_path / "civicbot.db"
+    settings = make_settings(
+        fake,
+        db_path,
+        admins=[town.admin.id],
+        specialists=[],
+        # A slow pace (about 4 announcement messages a second) so the kill lands between two
+        # sends; a short lease so the restarted bot takes over the interrupted ones quickly.
+        telegram={"global_per_second": 5},
+        scheduler={"outbox_lease": 2},
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(toml_for(settings), encoding="utf-8")
+    process = BotProcess(config, tmp_path / "bot.log")
+    await process.start(fake)
+    try:
+        await register(fake, town.admin, chats)
+        removed = chats[-1]
+        fake.kick_bot(removed.id)
+        desk = Desk(fake, town.admin)
+        await desk.says("/announce", "Пришлите его текст")
+        await desk.says(TEXT, "Кому отправить?")
+        await desk.presses("Все дома (13)", "Когда отправить?")
+        await desk.presses("Сейчас", "Закрепить")
+        await desk.presses("Не закреплять", "Получатели")
+        await desk.presses("Отправить", "отправляется в 13")
+
+        def delivered() -> int:
+            return sum(len(announcement_copies(fake, chat, TEXT)) for chat in chats)
+
+        # Kill once several copies went out and the bot has recorded every one it sent.
+        await fake.wait_for(
+            lambda: delivered() >= 4 and count_sent(db_path, "ann:") == delivered(),
+            timeout=30,
+        )
+        await process.kill()
+        before = delivered()
+        assert before < 12, "the kill came too late to interrupt the delivery"
+
+        await process.start(fake)
+        report = await fake.wait_for_bot_message(desk.chat_id, "отчёт о доставке", timeout=40)
+        assert "Доставлено: 12 из 13" in report.content
+        assert "Дом 13 — бот удалён из чата" in report.content
+        for chat in chats[:-1]:
+            assert len(announcement_copies(fake, chat, TEXT)) == 1, chat.title
+        assert not announcement_copies(fake, removed, TEXT)
+    finally:
+        if process.process is not None and process.process.returncode is None:
+            await process.terminate()

@@ -361,7 +361,6 @@ class WizardService(Service):
         async with self._unit() as uow:
             await self._send(
                 uow,
-                reply_to(caller, t.preview_header()),
                 content,
                 Outgoing(chat_id=caller.chat_id, text=summary, buttons=_confirm_keyboard()),
             )
