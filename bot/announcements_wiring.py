@@ -16,7 +16,6 @@ from bot.domain.services.announcements import AnnouncementService, Authors
 from bot.domain.services.polls import PollService
 from bot.domain.services.roles import RoleService
 from bot.domain.services.wizard import WizardService
-from storage.repositories.outbox import OutboxEntry
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -28,13 +27,8 @@ class AnnouncementServices:
     polls: PollService
     wizard: WizardService
 
-    async def on_outbox_finished(
-        self, entry: OutboxEntry, message_id: int | None, error: str | None
-    ) -> None:
-        """Each finished entry of a batch may complete an announcement's or a poll's delivery."""
-        batch = entry.message.batch
-        if batch is None:
-            return
+    async def on_batch_done(self, batch: str) -> None:
+        """The outbox finished a batch: an announcement's report, or a poll's closing."""
         await self.announcements.on_batch_progress(batch)
         await self.polls.on_batch_progress(batch)
 

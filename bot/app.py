@@ -140,7 +140,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     services.announcements = build_announcement_services(
         settings, uow_factory, clock, outbox.wake, services.roles
     )
-    outbox.on_finished.append(services.announcements.on_outbox_finished)
+    outbox.on_batch_done.append(services.announcements.on_batch_done)
     dispatcher = Dispatcher(
         storage=SqlStorage(engine),
         announcements=services.announcements.announcements,

@@ -154,7 +154,7 @@ outbox = Table(
     # beyond the message id (poll id, pin outcome, final poll counts).
     Column("batch", String(40), nullable=True),
     Column("result", JSON, nullable=True),
-    Index("ix_outbox_batch", "batch"),
+    Index("ix_outbox_batch", "batch", "status"),
 )
 
 processed_updates = Table(

@@ -86,6 +86,8 @@ class Outgoing:
     pin: bool = False
     poll: PollSpec | None = None
     target_action: TargetAction | None = None
+    # Edit, delete or stop a message whose id is already known (instead of `edit_of`).
+    target_message_id: int | None = None
 
     @property
     def bulk(self) -> bool:

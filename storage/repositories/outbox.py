@@ -77,6 +77,7 @@ def encode(message: Outgoing) -> dict[str, Any]:
         "pin": message.pin,
         "poll": _poll(message.poll),
         "target_action": message.target_action.value if message.target_action else None,
+        "target_message_id": message.target_message_id,
     }
 
 
@@ -144,6 +145,7 @@ def decode(chat_id: int, payload: dict[str, Any], batch: str | None = None) -> O
         pin=bool(payload.get("pin")),
         poll=_unpoll(payload.get("poll")),
         target_action=TargetAction(action) if action else None,
+        target_message_id=payload.get("target_message_id"),
     )
 
 

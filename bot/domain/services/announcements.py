@@ -20,9 +20,7 @@ from bot.domain.models import Caller, RegisteredChat, Role
 from bot.domain.outgoing import (
     Attachment,
     Button,
-    MessageRef,
     Outgoing,
-    RefKind,
     TargetAction,
 )
 from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -147,7 +145,6 @@ class AnnouncementService(Service):
                 thread_id=chat.place.thread_id,
                 text=announcement.text,
                 attachment=attachment,
-                remember_as=MessageRef(RefKind.ANNOUNCEMENT, delivery_id),
                 batch=batch_of(announcement.id),
                 pin=announcement.pin,
             )
@@ -184,6 +181,10 @@ class AnnouncementService(Service):
             deliveries = await uow.announcements.deliveries(announcement_id)
             if any(d.status is DeliveryStatus.PENDING for d in deliveries):
                 return
+            if announcement.pin and any(
+                d.status is DeliveryStatus.SENT and d.pinned is None for d in deliveries
+            ):
+                return  # a pin is still on its way; its completion calls again
             if not await uow.announcements.mark_reported(announcement_id, self._clock()):
                 return
             done = replace(announcement, status=AnnouncementStatus.DONE, reported_at=self._clock())
@@ -298,7 +299,7 @@ class AnnouncementService(Service):
                 Outgoing(
                     chat_id=d.place.chat_id,
                     text=text,
-                    edit_of=MessageRef(RefKind.ANNOUNCEMENT, d.id),
+                    target_message_id=d.message_id,
                     target_action=action,
                     batch=f"anned:{a.id}",
                 )
@@ -343,7 +344,7 @@ class AnnouncementService(Service):
                 Outgoing(
                     chat_id=d.place.chat_id,
                     text="",
-                    edit_of=MessageRef(RefKind.ANNOUNCEMENT, d.id),
+                    target_message_id=d.message_id,
                     target_action=TargetAction.DELETE,
                     batch=f"anndel:{a.id}",
                 )

@@ -23,10 +23,8 @@ from bot.domain.outgoing import (
     Attachment,
     AttachmentKind,
     Button,
-    MessageRef,
     Outgoing,
     PollSpec,
-    RefKind,
     TargetAction,
 )
 from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -102,7 +100,6 @@ class PollService(Service):
                     thread_id=chat.place.thread_id,
                     text="",
                     poll=spec,
-                    remember_as=MessageRef(RefKind.POLL, delivery_id),
                     batch=f"poll:{poll_id}",
                 )
                 for chat, delivery_id in zip(chats, delivery_ids, strict=True)
@@ -164,7 +161,7 @@ class PollService(Service):
                 Outgoing(
                     chat_id=d.place.chat_id,
                     text="",
-                    edit_of=MessageRef(RefKind.POLL, d.id),
+                    target_message_id=d.message_id,
                     target_action=TargetAction.STOP_POLL,
                     batch=f"pollstop:{poll_id}",
                 )

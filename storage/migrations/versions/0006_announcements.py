@@ -24,7 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("batch", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("result", sa.JSON(), nullable=True))
-        batch_op.create_index("ix_outbox_batch", ["batch"], unique=False)
+        batch_op.create_index("ix_outbox_batch", ["batch", "status"], unique=False)
 
     op.create_table(
         "announcements",
