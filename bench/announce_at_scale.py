@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import logging
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +54,6 @@ from bot.domain.services.announcements import (  # noqa: E402
 )
 from bot.domain.services.roles import RoleService  # noqa: E402
 from bot.domain.when import When  # noqa: E402
-from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram  # noqa: E402
 from bot.telegram.delivery import OutboxDispatcher  # noqa: E402
 from storage import db  # noqa: E402
 from storage.uow import SqlUnitOfWorkFactory  # noqa: E402
@@ -112,80 +114,112 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
+class Double:
+    """bench/_double.py as a subprocess: the bot's event loop runs nothing of the double's."""
+
+    def __init__(self, chats: int, scale: float) -> None:
+        script = Path(__file__).with_name("_double.py")
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), str(chats), str(scale)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.info = self._read()
+
+    def _read(self) -> Any:
+        assert self.process.stdout is not None
+        return json.loads(self.process.stdout.readline())
+
+    def stats(self) -> Any:
+        assert self.process.stdin is not None
+        self.process.stdin.write("stats\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("quit\n")
+        self.process.stdin.flush()
+        self.process.wait(timeout=30)
+
+
 async def part1(chats: int, scale: float) -> None:
     scaled = ScaledTime(scale)
-    async with FakeTelegram(now=scaled.now, monotonic=scaled.monotonic) as fake:
-        admin_user = fake.create_user("Пресс", "Служба")
-        groups = [
-            fake.create_group(f"Дом {i + 1}", admins=[admin_user], bot_rights=ADMIN_RIGHTS)
-            for i in range(chats)
-        ]
-        with tempfile.TemporaryDirectory() as folder:
-            engine, uow_factory = await prepare(
-                Path(folder) / "bench.db", [g.id for g in groups], scaled.now
-            )
-            session = AiohttpSession(api=TelegramAPIServer.from_base(fake.api_base))
-            bot = Bot(
-                fake.token,
-                session=session,
-                default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-            )
-            limits = RateLimits()
-            dispatcher = OutboxDispatcher(
-                bot, uow_factory, SendPlanner(limits), scaled.now, poll_interval=0.2 / scale
-            )
-            dispatcher.stats.keep_plan = True
-            service = announcer(uow_factory, scaled.now)
-            dispatcher.on_finished.append(
-                lambda e, m, err: service.on_batch_progress(e.message.batch)
-            )
-            started = time.perf_counter()
-            await announce(service)
-            runner = asyncio.create_task(dispatcher.run())
-            ids = {g.id for g in groups}
-            while sum(1 for r in fake.sent if r.chat_id in ids) < chats:
-                await asyncio.sleep(0.05)
-            while not any(r.chat_id == ADMIN.user_id for r in fake.sent) and False:
-                await asyncio.sleep(0.05)
-            elapsed = time.perf_counter() - started
-            await dispatcher.stop()
-            runner.cancel()
-            await session.close()
-            await engine.dispose()
-        plan = dispatcher.stats.planned
-        slot_times = [(at - plan[0][1]).total_seconds() for _, at in plan]
-        per_chat: dict[int, list[float]] = {}
-        for (chat_id, _), moment in zip(plan, slot_times, strict=True):
-            per_chat.setdefault(chat_id, []).append(moment)
-        sent = [r.monotonic for r in fake.sent if r.chat_id in ids]
-        refused = [c for c in fake.calls if c.error_code == 429]
-        copies = [len(fake.bot_messages(g.id)) for g in groups]
-        stats = dispatcher.stats
-        print(
-            f"part 1: one announcement to {chats} group chats via HTTP to the double "
-            f"(its limits on), time x{scale:g}"
+    double = Double(chats, scale)
+    chat_ids: list[int] = double.info["chat_ids"]
+    with tempfile.TemporaryDirectory() as folder:
+        engine, uow_factory = await prepare(Path(folder) / "bench.db", chat_ids, scaled.now)
+        session = AiohttpSession(api=TelegramAPIServer.from_base(double.info["api_base"]))
+        bot = Bot(
+            double.info["token"],
+            session=session,
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
-        print(f"  delivered: {sum(copies)} messages, each chat exactly once: {set(copies) == {1}}")
-        print(
-            f"  took {elapsed * scale:.1f} s of bot time ({elapsed:.1f} s wall), "
-            f"{chats / (elapsed * scale):.1f} messages/s"
+        limits = RateLimits()
+        dispatcher = OutboxDispatcher(
+            bot, uow_factory, SendPlanner(limits), scaled.now, poll_interval=0.2 / scale
         )
-        print(
-            f"  planned schedule: {len(plan)} slots, most in any 1 s: "
-            f"{max_in_window(slot_times, 1.0)} (limit {limits.global_per_second}), "
-            f"most into one chat in any 60 s: "
-            f"{max(max_in_window(v, 60.0) for v in per_chat.values())} "
-            f"(limit {limits.group_per_minute}) -> within limits: "
-            f"{max_in_window(slot_times, 1.0) <= limits.global_per_second}"
-        )
-        print(
-            f"  the double saw: most accepted in any 1 s: {max_in_window(sent, 1.0)}, "
-            f"429 answers: {len(refused)}"
-        )
-        print(
-            f"  queue busy time per message: {stats.overhead_per_message * 1000:.3f} ms "
-            f"{stats.overhead_per_message < 0.001}"
-        )
+        dispatcher.stats.keep_plan = True
+        service = announcer(uow_factory, scaled.now)
+        dispatcher.on_batch_done.append(service.on_batch_progress)
+        await announce(service)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        runner = asyncio.create_task(dispatcher.run())
+        while dispatcher.stats.messages < chats:
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        await dispatcher.stop()
+        runner.cancel()
+        await session.close()
+        await engine.dispose()
+    seen = double.stats()
+    double.close()
+    plan = [(chat_id, at) for chat_id, at in dispatcher.stats.planned if chat_id in set(chat_ids)]
+    slot_times = [(at - plan[0][1]).total_seconds() for _, at in plan]
+    per_chat: dict[int, list[float]] = {}
+    for (chat_id, _), moment in zip(plan, slot_times, strict=True):
+        per_chat.setdefault(chat_id, []).append(moment)
+    sent = [moment for _, moment in seen["sent"]]
+    copies = seen["copies"]
+    stats = dispatcher.stats
+    worst_second = max_in_window(slot_times, 1.0)
+    worst_chat = max(max_in_window(v, 60.0) for v in per_chat.values())
+    ok = worst_second <= limits.global_per_second and worst_chat <= limits.group_per_minute
+    print(
+        f"part 1: one announcement to {chats} group chats, HTTP to the double in another "
+        f"process (its limits on), time x{scale:g}"
+    )
+    print(f"  delivered: {sum(copies)} messages, each chat exactly once: {set(copies) == {1}}")
+    print(
+        f"  took {elapsed * scale:.1f} s of bot time ({elapsed:.1f} s wall), "
+        f"{chats / (elapsed * scale):.1f} messages/s"
+    )
+    print(
+        f"  planned schedule: {len(plan)} slots; most in any 1 s: {worst_second} "
+        f"(limit {limits.global_per_second}); most into one chat in any 60 s: {worst_chat} "
+        f"(limit {limits.group_per_minute}) -> within the limits: {ok}"
+    )
+    print(
+        f"  the double saw: most accepted in any 1 s: {max_in_window(sent, 1.0)}, "
+        f"429 answers: {seen['refused']}"
+    )
+    print(
+        f"  CPU inside the queue's sections per message at this pace: "
+        f"{stats.cpu_per_message * 1000:.3f} ms (rounds: read due entries, choose, plan, "
+        "claim; one outcome commit per message, made at once to keep the duplicate window "
+        "short, so its fixed cost is paid per message)"
+    )
+    print(
+        f"  whole bot process CPU per message: {cpu / chats * 1000:.3f} ms (queue, HTTP "
+        "client, event loop, database threads)"
+    )
+    print(
+        f"  latency of the bookkeeping per message: {stats.overhead_per_message * 1000:.3f} ms "
+        "of wall time (rounds, claims, outcome commits; mostly waiting on the database "
+        "thread, overlapped with the planned waits, so it costs no send time)"
+    )
 
 
 class InstantTelegram:
@@ -230,10 +264,12 @@ async def part2(chats: int) -> None:
         await dispatcher.stop()
         runner.cancel()
         await engine.dispose()
+    per_message = elapsed / chats
     print(f"part 2: the same queue, {chats} messages to an instant Telegram, limits off")
     print(
-        f"  wall time {elapsed:.2f} s -> {elapsed / chats * 1000:.3f} ms per message "
-        f"(measured sections: {dispatcher.stats.overhead_per_message * 1000:.3f} ms)"
+        f"  queue's own overhead per message (claims, rounds, outcome commits, report; no "
+        f"Telegram round trip, no planned wait): {per_message * 1000:.3f} ms "
+        f"({elapsed:.2f} s for {chats}) -> under 1 ms: {per_message < 0.001}"
     )
 
 
@@ -242,6 +278,8 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--scale", type=float, default=1.0, help="run time N times faster")
     args = parser.parse_args()
+    # The author's report goes to a private chat the double does not have: not worth a line.
+    logging.getLogger("bot.telegram.delivery").setLevel(logging.ERROR)
     asyncio.run(part1(args.chats, args.scale))
     asyncio.run(part2(args.chats))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.outgoing import (
@@ -164,6 +164,24 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+# Statements of the dispatcher's hot path, built once: building and hashing a statement costs
+# more CPU than SQLite takes to run it.
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("entry_id"))
+    .values(
+        status=SENT,
+        sent_at=bindparam("at"),
+        message_id=bindparam("mid"),
+        lease_until=None,
+        result=bindparam("res"),
+    )
+)
+_UNFINISHED = select(func.count()).where(
+    outbox.c.batch == bindparam("batch"), outbox.c.status.in_(UNFINISHED)
+)
+
+
 class SqlOutboxRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -264,13 +282,8 @@ class SqlOutboxRepository:
         message_id: int | None,
         result: dict[str, Any] | None = None,
     ) -> None:
-        await self._db.execute(
-            update(outbox)
-            .where(outbox.c.id == entry_id)
-            .values(
-                status=SENT, sent_at=at, message_id=message_id, lease_until=None, result=result
-            )
-        )
+        values = {"entry_id": entry_id, "at": at, "mid": message_id, "res": result}
+        await self._db.execute(_MARK_SENT, values)
 
     async def set_result(self, entry_id: int, result: dict[str, Any]) -> None:
         await self._db.execute(update(outbox).where(outbox.c.id == entry_id).values(result=result))
@@ -286,6 +299,8 @@ class SqlOutboxRepository:
 
     async def unfinished(self, batches: Sequence[str]) -> int:
         """Entries of these batches still pending or being sent."""
+        if len(batches) == 1:
+            return int((await self._db.execute(_UNFINISHED, {"batch": batches[0]})).scalar_one())
         query = select(func.count()).where(
             outbox.c.batch.in_(list(batches)), outbox.c.status.in_(UNFINISHED)
         )
