@@ -285,6 +285,13 @@ def not_found(announcement_id: int) -> str:
     return f"Объявления №{announcement_id} нет. Список: /announcements."
 
 
+def still_sending(announcement_id: int) -> str:
+    return (
+        f"Объявление №{announcement_id} ещё рассылается; изменить его можно после отчёта "
+        "о доставке."
+    )
+
+
 def nothing_sent(announcement_id: int) -> str:
     return f"Объявление №{announcement_id} ещё никуда не доставлено — менять и удалять нечего."
 

@@ -130,3 +130,51 @@ async def test_killed_mid_delivery_the_restarted_bot_finishes_without_duplicates
     finally:
         if process.process is not None and process.process.returncode is None:
             await process.terminate()
+
+
+async def test_organisation_targets_then_edit_and_delete_everywhere(
+    fake: FakeTelegram, town: Town, tmp_path: Path
+) -> None:
+    north = buildings(fake, town.admin, 2)
+    water = buildings(fake, town.admin, 1, start=3)
+    settings = make_settings(
+        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[]
+    )
+    bot = InProcessBot(settings)
+    await bot.start(fake)
+    try:
+        await register(fake, town.admin, north, org="УК Северная")
+        await register(fake, town.admin, water)
+        fake.user_sends(water[0].id, town.admin, "/setorg Водоканал")
+        await fake.wait_for_bot_message(water[0].id, "обслуживает «Водоканал»")
+        desk = Desk(fake, town.admin)
+        await desk.says("/announce", "Пришлите его текст")
+        await desk.says("Промывка системы отопления в среду", "Кому отправить?")
+        await desk.presses("Дома организации", "Дома какой организации?")
+        await desk.presses("УК Северная", "Когда отправить?")
+        await desk.presses("Сейчас", "Закрепить")
+        summary = await desk.presses("Не закреплять", "Получатели")
+        assert summary is not None and "«УК Северная» (2)" in summary.content
+        await desk.presses("Отправить", "отправляется в 2")
+        await fake.wait_for_bot_message(desk.chat_id, "Доставлено: 2 из 2", timeout=20)
+        assert not announcement_copies(fake, water[0], "Промывка")
+        copies = [announcement_copies(fake, chat, "Промывка")[0] for chat in north]
+
+        await desk.says("/announcements", "№1 отправлено")
+        await desk.presses("Изменить №1", "новый текст объявления №1")
+        await desk.says("Промывка переносится на четверг", "отправляется в 2")
+        await fake.wait_for(
+            lambda: all(
+                fake.message(c.chat_id, c.message_id).content == "Промывка переносится на четверг"
+                for c in copies
+            )
+        )
+
+        await desk.says("/announcements", "№1 отправлено")
+        await desk.presses("Удалить №1", "Удалить объявление №1 из 2")
+        await desk.presses("Да, удалить №1", "удаляется из 2")
+        await fake.wait_for(
+            lambda: all(not announcement_copies(fake, chat, "Промывка") for chat in north)
+        )
+    finally:
+        await bot.stop()

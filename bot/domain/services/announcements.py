@@ -285,11 +285,10 @@ class AnnouncementService(Service):
         async with self._unit() as uow:
             await self._authors.require(uow, caller)
             a = await self._get(uow, announcement_id)
-            sent = [
-                d
-                for d in await uow.announcements.deliveries(a.id)
-                if d.status is DeliveryStatus.SENT
-            ]
+            deliveries = await uow.announcements.deliveries(a.id)
+            if any(d.status is DeliveryStatus.PENDING for d in deliveries):
+                raise UsageError(t.still_sending(a.id))
+            sent = [d for d in deliveries if d.status is DeliveryStatus.SENT]
             if not sent or a.status is AnnouncementStatus.DELETED:
                 raise UsageError(t.nothing_sent(a.id))
             if a.media is not None and len(text) > 1024:
@@ -358,7 +357,7 @@ class AnnouncementService(Service):
 
     async def _get(self, uow: UnitOfWork, announcement_id: int) -> Announcement:
         a = await uow.announcements.get(announcement_id)
-        if a is None or a.parent_id is not None and a.status is AnnouncementStatus.RECURRING:
+        if a is None:
             raise NotFound(t.not_found(announcement_id))
         return a
 
