@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.announcements import (
@@ -33,6 +34,8 @@ from bot.texts import announcements as t
 log = logging.getLogger(__name__)
 
 RECENT_SHOWN = 10
+PIN_PATIENCE = timedelta(minutes=1)
+"""How long a report waits for pins still in flight; a pin a restart interrupted never comes."""
 
 
 def batch_of(announcement_id: int) -> str:
@@ -181,10 +184,17 @@ class AnnouncementService(Service):
             deliveries = await uow.announcements.deliveries(announcement_id)
             if any(d.status is DeliveryStatus.PENDING for d in deliveries):
                 return
-            if announcement.pin and any(
-                d.status is DeliveryStatus.SENT and d.pinned is None for d in deliveries
+            unpinned = [
+                d for d in deliveries if d.status is DeliveryStatus.SENT and d.pinned is None
+            ]
+            last_sent = max((d.sent_at for d in deliveries if d.sent_at), default=None)
+            if (
+                announcement.pin
+                and unpinned
+                and last_sent is not None
+                and self._clock() - last_sent < PIN_PATIENCE
             ):
-                return  # a pin is still on its way; its completion calls again
+                return  # a pin is still on its way; its completion (or the sweep) calls again
             if not await uow.announcements.mark_reported(announcement_id, self._clock()):
                 return
             done = replace(announcement, status=AnnouncementStatus.DONE, reported_at=self._clock())
