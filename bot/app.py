@@ -20,6 +20,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandSc
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.announcements_wiring import AnnouncementServices, build_announcement_services
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.moderation import ModerationGateway, OfflineGateway
@@ -50,18 +51,22 @@ from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
+from storage.fsm import SqlStorage
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 # chat_member reaches admin bots only when asked for; moderation needs it and join requests.
-ALLOWED_UPDATES = (
+# Polls across chats are counted from poll (anonymous totals) and poll_answer (voters).
+ALLOWED_UPDATES: tuple[str, ...] = (
     "message",
     "edited_message",
     "callback_query",
     "my_chat_member",
     "chat_member",
     "chat_join_request",
+    "poll",
+    "poll_answer",
 )
 
 
@@ -83,6 +88,7 @@ class Services:
     guard: GuardService
     moderators: ModeratorService
     desk: ModerationDesk
+    announcements: AnnouncementServices | None = None
 
 
 @dataclass
@@ -212,11 +218,20 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         planner,
         clock,
         poll_interval=settings.scheduler.outbox_poll.total_seconds(),
+        lease=settings.scheduler.outbox_lease,
     )
     gateway = TelegramModeration(bot, clock, settings.moderation.admin_cache)
     services = build_services(settings, uow_factory, clock, outbox.wake, gateway)
     outbox.on_migrated = services.chats.migrate
+    services.announcements = build_announcement_services(
+        settings, uow_factory, clock, outbox.wake, services.roles
+    )
+    outbox.on_batch_done.append(services.announcements.on_batch_done)
     dispatcher = Dispatcher(
+        storage=SqlStorage(engine),
+        announcements=services.announcements.announcements,
+        polls=services.announcements.polls,
+        wizard=services.announcements.wizard,
         settings=settings,
         clock=clock,
         roles=services.roles,
@@ -244,6 +259,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
     add_report_jobs(scheduler, settings, services.reports)
     schedule_moderation(scheduler, settings, services.newcomers)
+    services.announcements.schedule(scheduler, settings.scheduler.tick)
     return App(
         settings=settings,
         engine=engine,

@@ -181,6 +181,7 @@ class SlaSettings(_Section):
 class SchedulerSettings(_Section):
     tick: timedelta = timedelta(minutes=1)
     outbox_poll: timedelta = timedelta(seconds=5)
+    outbox_lease: timedelta = Field(default=timedelta(minutes=2), gt=timedelta(0))
 
     @field_validator("tick", "outbox_poll")
     @classmethod
@@ -188,6 +189,11 @@ class SchedulerSettings(_Section):
         if value <= timedelta(0):
             raise ValueError("must be a positive duration")
         return value
+
+
+class AnnouncementsSettings(_Section):
+    # Admins always may send announcements and polls; specialists only when this is true.
+    allow_specialists: bool = False
 
 
 class DigestSettings(_Section):
@@ -311,6 +317,7 @@ class Settings(BaseSettings):
     digest: DigestSettings = DigestSettings()
     summaries: SummariesSettings = SummariesSettings()
     moderation: ModerationSettings = ModerationSettings()
+    announcements: AnnouncementsSettings = AnnouncementsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    announcements,
     errors,
     help,
     intake,
@@ -18,7 +19,8 @@ from handlers import (
 )
 
 # Order matters: membership changes and the moderation guard see messages before the desk's
-# commands, and every command comes before the catch-all intake of tagged messages.
+# commands, and every command comes before the catch-all intake of tagged group messages. The
+# announcement and poll dialogs run in private chats, which intake leaves alone.
 MODULE_ROUTERS = (
     errors.router,
     service_messages.router,
@@ -30,6 +32,7 @@ MODULE_ROUTERS = (
     sla.router,
     reports.router,
     intake.router,
+    announcements.router,
 )
 
 

@@ -26,7 +26,18 @@ async def cmd_register(message: Message, command: CommandObject, chats: ChatServ
         kind = ChatKind(kind_word.lower())
     except ValueError:
         raise UsageError(t.USAGE_REGISTER) from None
+    name, marker, org = name.partition("org=")
+    if marker:
+        await chats.register(caller, kind, name, org=org)
+        return
     await chats.register(caller, kind, name)
+
+
+@router.message(Command("setorg"))
+async def cmd_setorg(message: Message, command: CommandObject, chats: ChatService) -> None:
+    caller = caller_from(message)
+    assert caller is not None
+    await chats.set_org(caller, (command.args or "").strip())
 
 
 @router.message(Command("unregister"))

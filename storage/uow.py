@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from storage.repositories.announcements import SqlAnnouncementRepository, SqlPollRepository
 from storage.repositories.chats import SqlChatRepository
 from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.messages import SqlMessageRefRepository
@@ -29,6 +30,8 @@ class SqlUnitOfWork:
     sla: SqlSlaRepository
     reports: SqlReportRepository
     moderation: SqlModerationRepository
+    announcements: SqlAnnouncementRepository
+    polls: SqlPollRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -49,6 +52,8 @@ class SqlUnitOfWork:
         self.sla = SqlSlaRepository(connection)
         self.reports = SqlReportRepository(connection)
         self.moderation = SqlModerationRepository(connection)
+        self.announcements = SqlAnnouncementRepository(connection)
+        self.polls = SqlPollRepository(connection)
         return self
 
     @property

@@ -18,6 +18,9 @@ class RefKind(StrEnum):
     MOD_CARD = "mod_card"
     REPORT_CARD = "mod_report"
     MOD_SETTINGS = "mod_settings"
+    ANNOUNCEMENT = "announcement"
+    POLL = "poll"
+    WIZARD = "wizard"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,24 @@ class Attachment:
     file_id: str | None = None
 
 
+class TargetAction(StrEnum):
+    """What to do to the message named by `Outgoing.edit_of` other than replacing its text."""
+
+    EDIT_CAPTION = "edit_caption"
+    DELETE = "delete"
+    STOP_POLL = "stop_poll"
+
+
+@dataclass(frozen=True, slots=True)
+class PollSpec:
+    """A native Telegram poll to send instead of a text message."""
+
+    question: str
+    options: tuple[str, ...]
+    is_anonymous: bool = True
+    allows_multiple_answers: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One message to send, or (with `edit_of`) an edit of a message sent earlier."""
@@ -64,6 +85,18 @@ class Outgoing:
     edit_of: MessageRef | None = None
     force_reply: bool = False
     attachment: Attachment | None = None
+    # A batch groups the entries of one announcement or poll for its delivery report; batched
+    # messages are bulk traffic, so interactive replies keep their share of Telegram's limit.
+    batch: str | None = None
+    pin: bool = False
+    poll: PollSpec | None = None
+    target_action: TargetAction | None = None
+    # Edit, delete or stop a message whose id is already known (instead of `edit_of`).
+    target_message_id: int | None = None
+
+    @property
+    def bulk(self) -> bool:
+        return self.batch is not None
 
 
 def issue_button_data(action: str, number: int) -> str:

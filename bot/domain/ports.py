@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from bot.domain.models import (
     ChatKind,
@@ -22,6 +22,9 @@ from bot.domain.moderation import MemberRecord, ModEntry, ModKind, NewcomerCheck
 from bot.domain.outgoing import MessageRef, Outgoing
 from bot.domain.reports.measures import Answered, SpecialistLine
 from bot.domain.sla import WeekFigures
+
+if TYPE_CHECKING:
+    from bot.domain.announcement_ports import AnnouncementRepository, PollRepository
 
 Clock = Callable[[], datetime]
 
@@ -83,6 +86,12 @@ class MessageRefRepository(Protocol):
 class OutboxRepository(Protocol):
     async def enqueue(self, message: Outgoing, *, not_before: datetime) -> int: ...
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int: ...
+    async def enqueue_batch(
+        self, messages: Sequence[Outgoing], *, not_before: datetime, created_at: datetime
+    ) -> list[int]: ...
+    async def cancel_batch(self, batch: str) -> int: ...
+    async def unfinished(self, batches: Sequence[str]) -> int: ...
+    async def batch_results(self, batch: str) -> Sequence[dict[str, Any]]: ...
 
 
 class ProcessedUpdateRepository(Protocol):
@@ -178,6 +187,10 @@ class UnitOfWork(Protocol):
     def reports(self) -> ReportRepository: ...
     @property
     def moderation(self) -> ModerationRepository: ...
+    @property
+    def announcements(self) -> AnnouncementRepository: ...
+    @property
+    def polls(self) -> PollRepository: ...
 
     async def commit(self) -> None: ...
     async def __aenter__(self) -> Self: ...

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.outgoing import (
@@ -17,7 +17,9 @@ from bot.domain.outgoing import (
     Button,
     MessageRef,
     Outgoing,
+    PollSpec,
     RefKind,
+    TargetAction,
 )
 from storage.repositories._util import inserted_id
 from storage.tables import outbox
@@ -26,6 +28,8 @@ PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+CANCELLED = "cancelled"
+UNFINISHED = (PENDING, SENDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,31 @@ class OutboxEntry:
     id: int
     message: Outgoing
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxHead:
+    """What the dispatcher needs to choose entries, without decoding their payloads."""
+
+    id: int
+    chat_id: int
+    bulk: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BatchEntry:
+    """One entry of a batch as its delivery report sees it."""
+
+    id: int
+    chat_id: int
+    thread_id: int
+    status: str
+    message_id: int | None
+    error: str | None
+    sent_at: datetime | None
+    result: dict[str, Any]
+    created_at: datetime
+    not_before: datetime
 
 
 def encode(message: Outgoing) -> dict[str, Any]:
@@ -45,7 +74,33 @@ def encode(message: Outgoing) -> dict[str, Any]:
         "edit_of": _ref(message.edit_of),
         "force_reply": message.force_reply,
         "attachment": _attachment(message.attachment),
+        "pin": message.pin,
+        "poll": _poll(message.poll),
+        "target_action": message.target_action.value if message.target_action else None,
+        "target_message_id": message.target_message_id,
     }
+
+
+def _poll(poll: PollSpec | None) -> dict[str, Any] | None:
+    if poll is None:
+        return None
+    return {
+        "question": poll.question,
+        "options": list(poll.options),
+        "is_anonymous": poll.is_anonymous,
+        "allows_multiple_answers": poll.allows_multiple_answers,
+    }
+
+
+def _unpoll(value: dict[str, Any] | None) -> PollSpec | None:
+    if not value:
+        return None
+    return PollSpec(
+        question=value["question"],
+        options=tuple(value["options"]),
+        is_anonymous=bool(value["is_anonymous"]),
+        allows_multiple_answers=bool(value["allows_multiple_answers"]),
+    )
 
 
 def _attachment(attachment: Attachment | None) -> dict[str, Any] | None:
@@ -72,7 +127,8 @@ def _unattachment(value: dict[str, Any] | None) -> Attachment | None:
     )
 
 
-def decode(chat_id: int, payload: dict[str, Any]) -> Outgoing:
+def decode(chat_id: int, payload: dict[str, Any], batch: str | None = None) -> Outgoing:
+    action = payload.get("target_action")
     return Outgoing(
         chat_id=chat_id,
         text=payload["text"],
@@ -85,6 +141,11 @@ def decode(chat_id: int, payload: dict[str, Any]) -> Outgoing:
         edit_of=_unref(payload.get("edit_of")),
         force_reply=bool(payload.get("force_reply")),
         attachment=_unattachment(payload.get("attachment")),
+        batch=batch,
+        pin=bool(payload.get("pin")),
+        poll=_unpoll(payload.get("poll")),
+        target_action=TargetAction(action) if action else None,
+        target_message_id=payload.get("target_message_id"),
     )
 
 
@@ -103,6 +164,24 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+# Statements of the dispatcher's hot path, built once: building and hashing a statement costs
+# more CPU than SQLite takes to run it.
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("entry_id"))
+    .values(
+        status=SENT,
+        sent_at=bindparam("at"),
+        message_id=bindparam("mid"),
+        lease_until=None,
+        result=bindparam("res"),
+    )
+)
+_UNFINISHED = select(func.count()).where(
+    outbox.c.batch == bindparam("batch"), outbox.c.status.in_(UNFINISHED)
+)
+
+
 class SqlOutboxRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -115,9 +194,29 @@ class SqlOutboxRepository:
                 status=PENDING,
                 not_before=not_before,
                 created_at=not_before,
+                batch=message.batch,
             )
         )
         return inserted_id(result)
+
+    async def enqueue_batch(
+        self, messages: Sequence[Outgoing], *, not_before: datetime, created_at: datetime
+    ) -> list[int]:
+        """Store many messages (an announcement to every chat); ids in the given order."""
+        ids: list[int] = []
+        for message in messages:
+            result = await self._db.execute(
+                insert(outbox).values(
+                    chat_id=message.chat_id,
+                    payload=encode(message),
+                    status=PENDING,
+                    not_before=not_before,
+                    created_at=created_at,
+                    batch=message.batch,
+                )
+            )
+            ids.append(inserted_id(result))
+        return ids
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxEntry]:
         """Entries ready to send, oldest first; a sender that died leaves its lease to expire."""
@@ -131,6 +230,42 @@ class SqlOutboxRepository:
             OutboxEntry(row.id, decode(row.chat_id, row.payload), row.attempts) for row in rows
         ]
 
+    async def due_heads(self, now: datetime, limit: int) -> Sequence[OutboxHead]:
+        """Like `due`, without payloads; interactive messages first, then bulk, each by id."""
+        bulk = outbox.c.batch.is_not(None)
+        rows = await self._db.execute(
+            select(outbox.c.id, outbox.c.chat_id, bulk.label("bulk"))
+            .where(_claimable(now))
+            .order_by(bulk, outbox.c.id)
+            .limit(limit)
+        )
+        return [OutboxHead(row.id, row.chat_id, bool(row.bulk)) for row in rows]
+
+    async def load(self, entry_ids: Sequence[int]) -> Sequence[OutboxEntry]:
+        rows = await self._db.execute(
+            select(
+                outbox.c.id, outbox.c.chat_id, outbox.c.payload, outbox.c.attempts, outbox.c.batch
+            ).where(outbox.c.id.in_(list(entry_ids)))
+        )
+        return [
+            OutboxEntry(row.id, decode(row.chat_id, row.payload, row.batch), row.attempts)
+            for row in rows
+        ]
+
+    async def claim_many(
+        self, entry_ids: Sequence[int], now: datetime, lease_until: datetime
+    ) -> set[int]:
+        """Claim several entries in one statement; the ids this sender got."""
+        if not entry_ids:
+            return set()
+        result = await self._db.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(entry_ids)), _claimable(now))
+            .values(status=SENDING, lease_until=lease_until, attempts=outbox.c.attempts + 1)
+            .returning(outbox.c.id)
+        )
+        return {row.id for row in result}
+
     async def claim(self, entry_id: int, now: datetime, lease_until: datetime) -> bool:
         """Take one entry for sending; False if another sender already has it."""
         result = await self._db.execute(
@@ -140,12 +275,63 @@ class SqlOutboxRepository:
         )
         return result.rowcount == 1
 
-    async def mark_sent(self, entry_id: int, at: datetime, message_id: int | None) -> None:
-        await self._db.execute(
+    async def mark_sent(
+        self,
+        entry_id: int,
+        at: datetime,
+        message_id: int | None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        values = {"entry_id": entry_id, "at": at, "mid": message_id, "res": result}
+        await self._db.execute(_MARK_SENT, values)
+
+    async def set_result(self, entry_id: int, result: dict[str, Any]) -> None:
+        await self._db.execute(update(outbox).where(outbox.c.id == entry_id).values(result=result))
+
+    async def cancel_batch(self, batch: str) -> int:
+        """Cancel the batch's entries not yet taken for sending; how many were cancelled."""
+        result = await self._db.execute(
             update(outbox)
-            .where(outbox.c.id == entry_id)
-            .values(status=SENT, sent_at=at, message_id=message_id, lease_until=None)
+            .where(outbox.c.batch == batch, outbox.c.status == PENDING)
+            .values(status=CANCELLED, lease_until=None)
         )
+        return result.rowcount
+
+    async def unfinished(self, batches: Sequence[str]) -> int:
+        """Entries of these batches still pending or being sent."""
+        if len(batches) == 1:
+            return int((await self._db.execute(_UNFINISHED, {"batch": batches[0]})).scalar_one())
+        query = select(func.count()).where(
+            outbox.c.batch.in_(list(batches)), outbox.c.status.in_(UNFINISHED)
+        )
+        return int((await self._db.execute(query)).scalar_one())
+
+    async def batch_results(self, batch: str) -> Sequence[dict[str, Any]]:
+        """What Telegram answered for the batch's sent entries (poll ids, final counts)."""
+        rows = await self._db.execute(
+            select(outbox.c.result).where(outbox.c.batch == batch, outbox.c.status == SENT)
+        )
+        return [dict(row.result) for row in rows if row.result]
+
+    async def batch_entries(self, batch: str) -> Sequence[BatchEntry]:
+        rows = await self._db.execute(
+            select(outbox).where(outbox.c.batch == batch).order_by(outbox.c.id)
+        )
+        return [
+            BatchEntry(
+                id=row.id,
+                chat_id=row.chat_id,
+                thread_id=int((row.payload or {}).get("thread_id") or 0),
+                status=row.status,
+                message_id=row.message_id,
+                error=row.last_error if row.status == FAILED else None,
+                sent_at=row.sent_at,
+                result=dict(row.result or {}),
+                created_at=row.created_at,
+                not_before=row.not_before,
+            )
+            for row in rows
+        ]
 
     async def retry_later(self, entry_id: int, not_before: datetime, error: str) -> None:
         await self._db.execute(
@@ -162,6 +348,7 @@ class SqlOutboxRepository:
         )
 
     async def next_due_at(self) -> datetime | None:
+        """The earliest `not_before` among pending entries, or None when nothing is pending."""
         query = select(func.min(outbox.c.not_before)).where(outbox.c.status == PENDING)
         value = (await self._db.execute(query)).scalar()
         return value if isinstance(value, datetime) else None

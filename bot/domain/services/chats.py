@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, ChatKind, ChatPlace, Permission, RegisteredChat
@@ -10,6 +11,7 @@ from bot.domain.ports import Clock, UnitOfWorkFactory
 from bot.domain.services.base import Service
 from bot.domain.services.replies import reply_to
 from bot.domain.services.roles import RoleService
+from bot.texts import announcements as announcements_t
 from bot.texts import chats as t
 from bot.texts import errors as errors_t
 
@@ -32,7 +34,14 @@ class ChatService(Service):
         async with self._uow_factory() as uow:
             return await uow.chats.get(place)
 
-    async def register(self, caller: Caller, kind: ChatKind, name: str) -> None:
+    async def register(
+        self, caller: Caller, kind: ChatKind, name: str, *, org: str | None = None
+    ) -> None:
+        """Register the caller's chat; `org` (when given) labels the organisation serving it."""
+        if org is not None:
+            org = " ".join(org.split())
+            if not org or len(org) > 200:
+                raise UsageError(errors_t.USAGE_REGISTER)
         if caller.is_private:
             raise UsageError(errors_t.GROUP_ONLY)
         name = " ".join(name.split())
@@ -55,11 +64,27 @@ class ChatService(Service):
                     name=name,
                     registered_by=caller.person.user_id,
                     registered_at=previous.registered_at if previous else self._clock(),
-                    org=previous.org if previous else None,
+                    org=org if org is not None else previous.org if previous else None,
                 )
             )
             text = t.staff_moved() if moved else t.registered(kind, name, self._tags)
             await self._send(uow, reply_to(caller, text))
+
+    async def set_org(self, caller: Caller, org: str) -> None:
+        """`/setorg Name` labels the chat with the organisation serving it; `/setorg -` clears."""
+        if caller.is_private:
+            raise UsageError(errors_t.GROUP_ONLY)
+        org = " ".join(org.split())
+        if not org or len(org) > 200:
+            raise UsageError(announcements_t.USAGE_SETORG)
+        async with self._unit() as uow:
+            await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
+            chat = await uow.chats.get(caller.place)
+            if chat is None:
+                raise UsageError(errors_t.NOT_REGISTERED_HERE)
+            label = None if org == "-" else org
+            await uow.chats.save(replace(chat, org=label))
+            await self._send(uow, reply_to(caller, announcements_t.org_set(chat.name, label)))
 
     async def unregister(self, caller: Caller) -> None:
         if caller.is_private:

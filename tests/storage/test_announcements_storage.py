@@ -1,0 +1,137 @@
+"""Announcement storage on real SQLite files: dialog state, batches, the export sheet."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiogram.fsm.storage.base import StorageKey
+from openpyxl import Workbook
+
+from bot.domain.announcements import Announcement, AnnouncementStatus, TargetKind, Targets
+from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
+from bot.domain.outgoing import Outgoing
+from bot.export_announcements import SHEET_TITLE, add_announcements_sheet
+from storage import db
+from storage.fsm import SqlStorage
+from storage.uow import SqlUnitOfWorkFactory
+
+NOW = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
+
+
+async def test_dialog_state_survives_a_new_engine_and_clearing_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fsm.db'}"
+    engine = db.create_engine(url)
+    await db.upgrade(engine)
+    storage = SqlStorage(engine)
+    await storage.set_state(KEY, "ann:when")
+    await storage.set_data(KEY, {"text": "Отключение воды", "targets": {"kind": "buildings"}})
+    await engine.dispose()
+
+    engine = db.create_engine(url)
+    storage = SqlStorage(engine)
+    assert await storage.get_state(KEY) == "ann:when"
+    assert (await storage.get_data(KEY))["text"] == "Отключение воды"
+    assert await storage.get_state(StorageKey(bot_id=1, chat_id=7, user_id=7)) is None
+    await storage.set_state(KEY, None)
+    await storage.set_data(KEY, {})
+    async with engine.connect() as connection:
+        rows = (await connection.exec_driver_sql("SELECT count(*) FROM fsm_states")).scalar()
+    assert rows == 0
+    await engine.dispose()
+
+
+async def test_batches_order_cancel_and_count(uow_factory: SqlUnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        bulk = await uow.outbox.enqueue_batch(
+            [Outgoing(chat_id=-i, text="объявление", batch="ann:1") for i in (1, 2, 3)],
+            not_before=NOW,
+            created_at=NOW,
+        )
+        reply = await uow.outbox.enqueue(Outgoing(chat_id=5, text="ответ"), not_before=NOW)
+        later = await uow.outbox.enqueue_batch(
+            [Outgoing(chat_id=-1, text="позже", batch="ann:2")],
+            not_before=NOW + timedelta(hours=1),
+            created_at=NOW,
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        heads = await uow.outbox.due_heads(NOW, 10)
+        # An interactive reply goes before an announcement queued earlier.
+        assert [h.id for h in heads] == [reply, *bulk]
+        assert [h.bulk for h in heads] == [False, True, True, True]
+        assert await uow.outbox.claim_many(bulk[:2], NOW, NOW + timedelta(minutes=1)) == set(
+            bulk[:2]
+        )
+        assert await uow.outbox.claim_many(bulk[:2], NOW, NOW + timedelta(minutes=1)) == set()
+        await uow.outbox.mark_sent(bulk[0], NOW, 11, {"pinned": True})
+        assert await uow.outbox.unfinished(["ann:1"]) == 2
+        assert await uow.outbox.cancel_batch("ann:2") == 1
+        assert await uow.outbox.cancel_batch("ann:1") == 1  # only the one not yet taken
+        assert await uow.outbox.unfinished(["ann:1", "ann:2"]) == 1
+        assert [e.id for e in await uow.outbox.due(NOW, 10)] == [reply]
+        entries = await uow.outbox.batch_entries("ann:1")
+        assert [e.status for e in entries] == ["sent", "sending", "cancelled"]
+        assert entries[0].result == {"pinned": True} and entries[0].message_id == 11
+        assert later
+
+
+async def test_announcements_sheet_lists_every_chat_with_its_outcome(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    chats = [
+        RegisteredChat(ChatPlace(-1), ChatKind.BUILDING, "Дом 1", 1, NOW),
+        RegisteredChat(ChatPlace(-2), ChatKind.BUILDING, "Дом 2", 1, NOW),
+    ]
+    async with uow_factory() as uow:
+        announcement = Announcement(
+            0,
+            Person(7, "Пресс-служба"),
+            7,
+            "<b>Отключение</b> воды &amp; света",
+            Targets(TargetKind.BUILDINGS),
+            True,
+            AnnouncementStatus.DONE,
+            NOW,
+        )
+        announcement_id = await uow.announcements.add(announcement)
+        delivery_ids = [await uow.announcements.add_delivery(announcement_id, c) for c in chats]
+        outbox_ids = await uow.outbox.enqueue_batch(
+            [Outgoing(chat_id=c.place.chat_id, text="x", batch="ann:1") for c in chats],
+            not_before=NOW,
+            created_at=NOW,
+        )
+        await uow.announcements.link_outbox(delivery_ids, outbox_ids)
+        await uow.outbox.mark_sent(outbox_ids[0], NOW + timedelta(seconds=3), 50, {"pinned": True})
+        await uow.outbox.mark_failed(
+            outbox_ids[1], "Forbidden: bot was kicked from the group chat"
+        )
+        await uow.commit()
+
+    workbook = Workbook()
+    sheet = await add_announcements_sheet(
+        workbook,
+        uow_factory,
+        NOW - timedelta(days=1),
+        NOW + timedelta(days=1),
+        ZoneInfo("Asia/Kamchatka"),
+    )
+    assert sheet.title == SHEET_TITLE
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("№", "Автор", "Текст")
+    assert len(rows) == 3
+    first, second = rows[1], rows[2]
+    assert first[1] == "Пресс-служба" and first[2] == "Отключение воды & света"
+    assert first[7] == "Дом 1" and first[8] == "доставлено" and first[10] == "да"
+    town = datetime(2026, 3, 10, 14, 30, 3, tzinfo=ZoneInfo("Asia/Kamchatka"))
+    assert first[9] == town.replace(tzinfo=None)  # local wall time of the town
+    assert second[7] == "Дом 2" and second[8] == "не доставлено"
+    assert "kicked" in second[11]
+    empty = await add_announcements_sheet(
+        Workbook(), uow_factory, NOW + timedelta(days=1), NOW + timedelta(days=2), ZoneInfo("UTC")
+    )
+    assert empty.max_row == 1
