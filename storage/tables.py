@@ -150,6 +150,7 @@ outbox = Table(
     Column("lease_until", UtcDateTime(), nullable=True),
     Column("message_id", BigInteger, nullable=True),
     Index("ix_outbox_due", "status", "not_before"),
+    Index("ix_outbox_chat_order", "chat_id", "status", "id"),
     # Announcements and polls: the batch an entry belongs to, and what Telegram answered
     # beyond the message id (poll id, pin outcome, final poll counts).
     Column("batch", String(40), nullable=True),

@@ -254,8 +254,6 @@ class OutboxDispatcher:
         try:
             message_id = await self._send(entry.message, result)
         except TelegramRetryAfter as exc:
-            until = self._clock() + timedelta(seconds=exc.retry_after)
-            self._planner.pause_chat(chat_id, until)
             log.warning("429 for chat %d: retry after %ds", chat_id, exc.retry_after)
             await self._reschedule(entry, timedelta(seconds=exc.retry_after), "429")
         except TelegramMigrateToChat as exc:
@@ -513,8 +511,11 @@ class OutboxDispatcher:
         await self._reschedule(entry, timedelta(seconds=min(2**attempts, 300)), error)
 
     async def _reschedule(self, entry: OutboxEntry, delay: timedelta, error: str) -> None:
+        """Try again after `delay`; the chat waits too, so no later message overtakes this one."""
+        until = self._clock() + delay
+        self._planner.pause_chat(entry.message.chat_id, until)
         async with self._uow_factory() as uow:
-            await uow.outbox.retry_later(entry.id, self._clock() + delay, error)
+            await uow.outbox.retry_later(entry.id, until, error)
             await uow.commit()
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.outgoing import (
@@ -157,10 +157,25 @@ def _unref(value: list[Any] | None) -> MessageRef | None:
     return MessageRef(RefKind(value[0]), int(value[1])) if value else None
 
 
+_earlier = outbox.alias("earlier")
+
+
 def _claimable(now: datetime) -> Any:
     return or_(
         and_(outbox.c.status == PENDING, outbox.c.not_before <= now),
         and_(outbox.c.status == SENDING, outbox.c.lease_until < now),
+    )
+
+
+def _first_in_chat() -> Any:
+    """No earlier message waits in the queue for the same chat, so a chat's messages keep their
+    order even when one of them is retried later. (One being sent is not waited for: this
+    sender keeps one in flight per chat, and one orphaned by a dead sender must not hold its
+    chat until the lease runs out.)"""
+    return ~exists().where(
+        _earlier.c.chat_id == outbox.c.chat_id,
+        _earlier.c.id < outbox.c.id,
+        _earlier.c.status == PENDING,
     )
 
 
@@ -222,7 +237,7 @@ class SqlOutboxRepository:
         """Entries ready to send, oldest first; a sender that died leaves its lease to expire."""
         rows = await self._db.execute(
             select(outbox.c.id, outbox.c.chat_id, outbox.c.payload, outbox.c.attempts)
-            .where(_claimable(now))
+            .where(_claimable(now), _first_in_chat())
             .order_by(outbox.c.id)
             .limit(limit)
         )
@@ -235,7 +250,7 @@ class SqlOutboxRepository:
         bulk = outbox.c.batch.is_not(None)
         rows = await self._db.execute(
             select(outbox.c.id, outbox.c.chat_id, bulk.label("bulk"))
-            .where(_claimable(now))
+            .where(_claimable(now), _first_in_chat())
             .order_by(bulk, outbox.c.id)
             .limit(limit)
         )

@@ -121,8 +121,11 @@ async def test_export_sends_xlsx_and_csv_and_the_cli_writes_the_same(
     assert "Поступило 1, отвечено 1, закрыто 0." in stats.content
 
     town.says(town.specialist, private, f"/export {first} {last}")
-    await fake.wait_for(lambda: len(documents(fake, private.id)) == 3, message="for 3 files")
-    xlsx, issues_csv, steps_csv = documents(fake, private.id)
+    await fake.wait_for(lambda: len(documents(fake, private.id)) == 4, message="for 4 files")
+    xlsx, issues_csv, *more_csv = documents(fake, private.id)
+    named = {m.document["file_name"].rsplit("-", 1)[-1]: m for m in more_csv if m.document}
+    assert set(named) == {"transitions.csv", "announcements.csv"}
+    steps_csv = named["transitions.csv"]
     assert xlsx.document is not None and xlsx.document["file_name"].endswith(".xlsx")
     assert "обращений — 1" in xlsx.content
     workbook = fake.file_bytes(xlsx.document["file_id"])

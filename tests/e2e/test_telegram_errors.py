@@ -65,3 +65,15 @@ async def test_a_bot_removed_from_a_chat_is_recorded_not_fatal(
     # The bot goes on working elsewhere.
     town.says(town.specialist, town.staff, "/issue 1")
     await town.reply_in(town.staff, "История")
+
+
+async def test_a_retried_message_is_not_overtaken_by_later_ones_in_its_chat(
+    fake: FakeTelegram, town: Town, running: InProcessBot
+) -> None:
+    await town.register()
+    fake.fail_next("sendMessage", 502, chat_id=town.building.id)
+    for text in ("#проблема Первое", "#проблема Второе", "#проблема Третье"):
+        town.says(town.resident, town.building, text)
+    await town.reply_in(town.building, "№3 принята", timeout=20)
+    acks = [m.content for m in fake.bot_messages(town.building.id) if "принята" in m.content]
+    assert [ack.split()[1] for ack in acks] == ["№1", "№2", "№3"]

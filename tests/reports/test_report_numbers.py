@@ -133,7 +133,7 @@ async def test_export_workbook_holds_the_period(town: SqlUnitOfWorkFactory) -> N
     ctx = await reports.export_context(date(2026, 3, 1), date(2026, 3, 18))
     file = await export.write_xlsx(ctx, "march")
     book = load_workbook(io.BytesIO(file.content))
-    assert book.sheetnames == ["Обращения", "Переходы"]
+    assert book.sheetnames == ["Обращения", "Переходы", "Объявления"]
     rows = list(book["Обращения"].iter_rows(values_only=True))
     assert rows[0] == t.ISSUE_COLUMNS
     assert [r[0] for r in rows[1:]] == [1, 2, 3, 4, 5, 6, 7]
@@ -150,7 +150,11 @@ async def test_export_workbook_holds_the_period(town: SqlUnitOfWorkFactory) -> N
     assert [s[6] for s in steps[1:]].count("Сделано") == 2
     assert {s[3] for s in steps[1:]} == {"взято в работу", "закрыто", "возвращено в работу"}
     csv_files = await export.write_csv(ctx, "march")
-    assert [f.filename for f in csv_files] == ["march.csv", "march-transitions.csv"]
+    assert [f.filename for f in csv_files] == [
+        "march.csv",
+        "march-transitions.csv",
+        "march-announcements.csv",
+    ]
     lines = csv_files[0].content.decode("utf-8-sig").splitlines()
     assert lines[0].split(";")[0] == "Номер" and len(lines) == 8
     assert lines[1].startswith("1;Дом Ленина 5;") and ";1,00;да" in lines[1]
@@ -172,7 +176,7 @@ async def test_export_sheets_are_pluggable(town: SqlUnitOfWorkFactory) -> None:
     ctx = await service(town).export_context(date(2026, 3, 1), date(2026, 3, 18))
     file = await export.write_xlsx(ctx, "x", sheets=[*export.SHEETS, Numbers()])
     book = load_workbook(io.BytesIO(file.content))
-    assert book.sheetnames == ["Обращения", "Переходы", "Числа"]
+    assert book.sheetnames == ["Обращения", "Переходы", "Объявления", "Числа"]
     assert [r for r in book["Числа"].iter_rows(values_only=True)] == [("n",), (1,), (2,)]
 
 

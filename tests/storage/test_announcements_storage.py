@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram.fsm.storage.base import StorageKey
-from openpyxl import Workbook
+from openpyxl import load_workbook
 
 from bot.domain.announcements import Announcement, AnnouncementStatus, TargetKind, Targets
+from bot.domain.calendar import WorkCalendar, WorkSchedule
 from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
 from bot.domain.outgoing import Outgoing
-from bot.export_announcements import SHEET_TITLE, add_announcements_sheet
+from bot.domain.reports.announcements_sheet import AnnouncementsSheet
+from bot.domain.reports.export import SHEETS, ExportContext, write_xlsx
 from storage import db
 from storage.fsm import SqlStorage
 from storage.uow import SqlUnitOfWorkFactory
@@ -112,26 +115,25 @@ async def test_announcements_sheet_lists_every_chat_with_its_outcome(
         )
         await uow.commit()
 
-    workbook = Workbook()
-    sheet = await add_announcements_sheet(
-        workbook,
-        uow_factory,
-        NOW - timedelta(days=1),
-        NOW + timedelta(days=1),
-        ZoneInfo("Asia/Kamchatka"),
-    )
-    assert sheet.title == SHEET_TITLE
-    rows = list(sheet.iter_rows(values_only=True))
+    zone = ZoneInfo("Asia/Kamchatka")
+
+    async def export(start: datetime, end: datetime) -> list[tuple[object, ...]]:
+        ctx = ExportContext(
+            uow_factory, start, end, NOW, WorkCalendar(WorkSchedule(zone)), chat_names={}
+        )
+        book = await write_xlsx(ctx, "report", sheets=[AnnouncementsSheet()])
+        sheet = load_workbook(io.BytesIO(book.content))["Объявления"]
+        return list(sheet.iter_rows(values_only=True))
+
+    assert AnnouncementsSheet in {type(sheet) for sheet in SHEETS}  # part of every export
+    rows = await export(NOW - timedelta(days=1), NOW + timedelta(days=1))
     assert rows[0][:3] == ("№", "Автор", "Текст")
     assert len(rows) == 3
     first, second = rows[1], rows[2]
     assert first[1] == "Пресс-служба" and first[2] == "Отключение воды & света"
     assert first[7] == "Дом 1" and first[8] == "доставлено" and first[10] == "да"
-    town = datetime(2026, 3, 10, 14, 30, 3, tzinfo=ZoneInfo("Asia/Kamchatka"))
+    town = datetime(2026, 3, 10, 14, 30, 3, tzinfo=zone)
     assert first[9] == town.replace(tzinfo=None)  # local wall time of the town
     assert second[7] == "Дом 2" and second[8] == "не доставлено"
-    assert "kicked" in second[11]
-    empty = await add_announcements_sheet(
-        Workbook(), uow_factory, NOW + timedelta(days=1), NOW + timedelta(days=2), ZoneInfo("UTC")
-    )
-    assert empty.max_row == 1
+    assert "kicked" in str(second[11])
+    assert len(await export(NOW + timedelta(days=1), NOW + timedelta(days=2))) == 1

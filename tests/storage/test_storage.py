@@ -35,7 +35,7 @@ async def add_issue(factory: SqlUnitOfWorkFactory, message_id: int, place: ChatP
 async def test_empty_database_migrates_to_head(tmp_path: Path) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'folder' / 'bot.db'}")
     await db.upgrade(engine)
-    assert await db.current_revisions(engine) == db.head_revisions() == {"0007_merge"}
+    assert await db.current_revisions(engine) == db.head_revisions() == {"0008_outbox_order"}
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
         mode = (await connection.execute(sa.text("PRAGMA journal_mode"))).scalar()
@@ -158,3 +158,20 @@ async def test_outbox_keeps_a_generated_file(uow_factory: SqlUnitOfWorkFactory) 
     async with uow_factory() as uow:
         [entry] = await uow.outbox.due(NOW, 10)
     assert entry.message == message
+
+
+async def test_a_chat_waits_for_its_earlier_message_being_retried(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        first = await uow.outbox.enqueue(Outgoing(chat_id=-5, text="1"), not_before=NOW)
+        second = await uow.outbox.enqueue(Outgoing(chat_id=-5, text="2"), not_before=NOW)
+        other = await uow.outbox.enqueue(Outgoing(chat_id=-6, text="x"), not_before=NOW)
+        await uow.outbox.retry_later(first, NOW + timedelta(seconds=30), "502")
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert [e.id for e in await uow.outbox.due(NOW + timedelta(seconds=1), 10)] == [other]
+        later = NOW + timedelta(seconds=31)
+        assert [e.id for e in await uow.outbox.due(later, 10)] == [first, other]
+        await uow.outbox.mark_failed(first, "gave up")
+        assert second in [e.id for e in await uow.outbox.due(later, 10)]

@@ -10,45 +10,31 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from bot.domain.calendar import WorkCalendar
-from bot.domain.models import ChatPlace, IssueStatus
-from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.models import IssueStatus
+from bot.domain.reports.announcements_sheet import AnnouncementsSheet
 from bot.domain.reports.measures import hours
+from bot.domain.reports.sheet import PAGE, Cell, ExportContext, Progress, SheetProvider
 from bot.texts import issues as issue_t
 from bot.texts import reports as t
 
-Cell = str | int | float | datetime | None
-Progress = Callable[[str, int, int], None]
-"""Called as (sheet title, rows written, rows in the sheet)."""
-
-PAGE = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class ExportContext:
-    uow_factory: UnitOfWorkFactory
-    start: datetime
-    end: datetime
-    now: datetime
-    calendar: WorkCalendar
-    chat_names: Mapping[ChatPlace, str]
-
-
-class SheetProvider(Protocol):
-    title: str
-    slug: str
-    columns: tuple[str, ...]
-
-    async def count(self, ctx: ExportContext) -> int: ...
-    def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]: ...
+__all__ = [
+    "SHEETS",
+    "Cell",
+    "ExportContext",
+    "ExportFile",
+    "Progress",
+    "SheetProvider",
+    "write_csv",
+    "write_xlsx",
+]
 
 
 class IssuesSheet:
@@ -136,6 +122,7 @@ class TransitionsSheet:
 SHEETS: list[SheetProvider] = [
     IssuesSheet(),
     TransitionsSheet(),
+    AnnouncementsSheet(),
 ]
 
 
