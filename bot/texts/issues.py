@@ -75,7 +75,9 @@ def resident_notice(issue: Issue, action: IssueAction, comment: str | None) -> s
             text += f"\nКомментарий: {quote(comment)}"
         return text
     if action is IssueAction.CLOSE:
-        return f"Заявка №{number} закрыта.\nОтвет: {quote(issue.answer or '', limit=3500)}"
+        # An answer is at most a command's length; only its very end could be cut, so the
+        # notice with the verdict question stays within Telegram's 4096 characters.
+        return f"Заявка №{number} закрыта.\nОтвет: {quote(issue.answer or '', limit=3950)}"
     return f"Заявка №{number} снова в работе."
 
 

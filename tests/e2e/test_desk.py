@@ -329,3 +329,12 @@ async def test_help_depends_on_role(fake: FakeTelegram, town: Town, running: InP
     fake.user_sends(admin_chat.id, town.admin, "/help")
     admin_help = await fake.wait_for_bot_message(admin_chat.id, "Для администраторов")
     assert "/take" in admin_help.content and "/register" in admin_help.content
+
+
+async def test_a_long_answer_reaches_the_resident_whole(town: Town, running: InProcessBot) -> None:
+    await town.register()
+    await file_issue(town)
+    answer = "Работы выполнены. " * 200  # 3,600 characters: a long, detailed answer
+    town.says(town.specialist, town.staff, f"/close 1 {answer.strip()}")
+    closed = await town.reply_in(town.building, "закрыта")
+    assert answer.strip() in closed.content
