@@ -236,11 +236,12 @@ async def _off_loop(
     async def hand_over(item: Batch | _End) -> bool:
         """False once the builder has stopped (it failed: its error is raised below)."""
         put = asyncio.ensure_future(handoff.put(item))
-        await asyncio.wait({put, building}, return_when=asyncio.FIRST_COMPLETED)
-        if put.done():
-            return True
-        put.cancel()
-        return False
+        try:
+            await asyncio.wait({put, building}, return_when=asyncio.FIRST_COMPLETED)
+            return put.done()
+        finally:
+            if not put.done():
+                put.cancel()
 
     try:
         async with aclosing(_batches(sheets, ctx, progress)) as batches:
