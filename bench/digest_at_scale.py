@@ -4,7 +4,9 @@
 
 Builds a SQLite file with a year of issues spread over many chats and specialists, with their
 transitions, then prints how long one digest (numbers + text + PNG chart), one month's /stats
-and one month's XLSX export take. Targets: digest and /stats under 1 s each.
+and one month's XLSX and CSV export take, and the longest the event loop waited during the
+export (openpyxl and csv run in a worker thread). Targets: digest and /stats under 1 s each,
+no event-loop stall over 0.2 s during an export.
 """
 
 from __future__ import annotations
@@ -170,6 +172,31 @@ async def timed(label: str, runs: int, action: object) -> None:
     print(f"{label:<44} first {times[0] * 1000:7.0f} ms   best {min(times) * 1000:7.0f} ms")
 
 
+async def longest_stall(action: object, tick: float = 0.01) -> float:
+    """Run `action` beside a task ticking every `tick` s: the longest gap between two ticks."""
+    assert callable(action)
+    done = False
+    worst = 0.0
+
+    async def ticker() -> None:
+        nonlocal worst
+        last = time.perf_counter()
+        while not done:
+            await asyncio.sleep(tick)
+            now = time.perf_counter()
+            worst = max(worst, now - last)
+            last = now
+
+    ticking = asyncio.create_task(ticker())
+    await asyncio.sleep(tick * 2)
+    try:
+        await action()
+    finally:
+        done = True
+        await ticking
+    return worst
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issues", type=int, default=100_000)
@@ -215,6 +242,10 @@ async def main() -> None:
         ctx = await service.export_context(first, last)
         await export.write_xlsx(ctx, "bench")
 
+    async def month_csv() -> None:
+        ctx = await service.export_context(first, last)
+        await export.write_csv(ctx, "bench")
+
     digest = await service.digest()
     print(
         f"digest: received {digest.period.counts.received} since the last digest, "
@@ -225,6 +256,10 @@ async def main() -> None:
     await timed("digest: numbers + text + PNG chart", 3, whole_digest)
     await timed(f"/stats {first} .. {last}", 3, stats)
     await timed(f"export XLSX {first} .. {last}", 1, month_export)
+    await timed(f"export CSV {first} .. {last}", 1, month_csv)
+    for label, action in (("XLSX", month_export), ("CSV", month_csv)):
+        stall = await longest_stall(action)
+        print(f"{'longest event-loop stall, export ' + label:<44} {stall * 1000:7.0f} ms")
     await engine.dispose()
     folder.cleanup()
 

@@ -66,6 +66,14 @@ def export_caption(start: date, end: date, issues: int, fmt: str) -> str:
     return f"Выгрузка ({fmt}) за {period_words(start, end)}: обращений — {issues}."
 
 
+def export_too_large(start: date, end: date, limit_bytes: int) -> str:
+    size = f"{limit_bytes // 1_000_000} МБ" if limit_bytes >= 1_000_000 else f"{limit_bytes} байт"
+    return (
+        f"Выгрузка за {period_words(start, end)} больше {size} — столько Telegram "
+        "не пропустит. Выберите период короче, например /export 2026-01-01 2026-01-31."
+    )
+
+
 def export_started(start: date, end: date) -> str:
     return f"Готовлю выгрузку за {period_words(start, end)}…"
 

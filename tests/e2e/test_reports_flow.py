@@ -260,3 +260,22 @@ async def test_no_scheduled_digest_on_a_holiday(
     await asyncio.sleep(0.6)
     await bot.stop()
     assert not photos(fake, town.staff.id)
+
+
+async def test_an_export_over_telegrams_file_limit_gets_one_line_instead_of_files(
+    town: Town, bot: InProcessBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.domain.services import reports
+
+    monkeypatch.setattr(reports, "EXPORT_MAX_BYTES", 2000)  # every workbook is larger
+    fake = town.fake
+    await file_issue_and_take(town)
+    private = fake.private_chat(town.specialist)
+    town.says(town.specialist, private, "/export")
+    refusal = await fake.wait_for_bot_message(private.id, contains="Выберите период короче")
+    assert "\n" not in refusal.content
+    assert "больше 2000 байт" in refusal.content
+    await asyncio.sleep(0.3)
+    assert not documents(fake, private.id)
+    town.says(town.specialist, private, "/stats")  # the bot goes on answering
+    await fake.wait_for_bot_message(private.id, contains="Статистика за")

@@ -15,7 +15,7 @@ Cell = str | int | float | datetime | None
 Progress = Callable[[str, int, int], None]
 """Called as (sheet title, rows written, rows in the sheet)."""
 
-PAGE = 2000
+PAGE = 500
 
 
 @dataclass(frozen=True, slots=True)

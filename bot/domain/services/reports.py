@@ -34,6 +34,8 @@ from bot.texts import reports as t
 log = logging.getLogger(__name__)
 
 CHART_DAYS = 30
+EXPORT_MAX_BYTES = 50 * 1000 * 1000
+"""The largest file /export sends: Telegram takes documents of up to 50 MB from bots."""
 FIRST_DIGEST_WINDOW = timedelta(days=1)
 """What "since the last digest" means before any digest was sent."""
 
@@ -49,6 +51,7 @@ class ReportService(Service):
         calendar: WorkCalendar,
         digest_time: time,
         digest_chat_ids: Sequence[int],
+        export_max_bytes: int | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._roles = roles
@@ -56,6 +59,7 @@ class ReportService(Service):
         self._zone = calendar.schedule.timezone
         self._digest_time = digest_time
         self._digest_chats = tuple(digest_chat_ids)
+        self._export_max_bytes = export_max_bytes
 
     def today(self) -> date:
         return self._calendar.local(self._clock()).date()
@@ -247,8 +251,13 @@ class ReportService(Service):
         first, last = self.period(first, last, t.USAGE_EXPORT)
         ctx = await self.export_context(first, last)
         basename = export_basename(first, last)
-        workbook = await export.write_xlsx(ctx, basename)
-        files = [workbook, *await export.write_csv(ctx, basename)]
+        limit = self._export_max_bytes or EXPORT_MAX_BYTES
+        try:
+            workbook = await export.write_xlsx(ctx, basename, max_bytes=limit)
+            files = [workbook, *await export.write_csv(ctx, basename, max_bytes=limit)]
+        except export.ExportTooLarge:
+            log.info("export %s refused: a file would exceed %d bytes", basename, limit)
+            raise UsageError(t.export_too_large(first, last, limit)) from None
         async with self._unit() as uow:
             for index, file in enumerate(files):
                 fmt = "Excel" if file.filename.endswith(".xlsx") else "CSV"
