@@ -219,6 +219,7 @@ def _duration(value: Any) -> Any:
 class ModerationSettings(_Section):
     newcomer_check: bool = True
     newcomer_timeout: timedelta = timedelta(minutes=5)
+    newcomer_question: bool = False
     probation_messages: int = Field(default=5, ge=0)
     probation_days: int = Field(default=3, ge=0)
     antispam: bool = True
@@ -286,6 +287,7 @@ class ModerationSettings(_Section):
         return ChatModeration(
             newcomer_check=self.newcomer_check,
             newcomer_timeout=self.newcomer_timeout,
+            newcomer_question=self.newcomer_question,
             antispam=self.antispam,
             antiflood=self.antiflood,
             probation_messages=self.probation_messages,

@@ -130,6 +130,11 @@ async def cmd_setrules(message: Message, command: CommandObject, desk: Moderatio
     await desk.set_rules(_caller(message), command.args or "")
 
 
+@router.message(_GROUP, Command("setstreet"))
+async def cmd_setstreet(message: Message, command: CommandObject, desk: ModerationDesk) -> None:
+    await desk.set_street(_caller(message), command.args or "")
+
+
 @router.message(_GROUP, Command("settings"))
 async def cmd_settings(message: Message, desk: ModerationDesk) -> None:
     await desk.show_settings(_caller(message))

@@ -15,6 +15,7 @@ from aiogram.types import (
 
 from bot.domain.services.moderation_desk import ModerationDesk
 from bot.domain.services.moderation_newcomers import NewcomerService
+from bot.domain.street_check import ANSWER_ACTIONS
 from handlers.adapters import person_from
 from handlers.callbacks import ModCallback
 
@@ -56,6 +57,15 @@ async def on_resident_button(
 ) -> None:
     await newcomers.pressed(callback_data.ref, person_from(query.from_user))
     await query.answer()
+
+
+@router.callback_query(ModCallback.filter(F.action.in_(ANSWER_ACTIONS)))
+async def on_street_answer(
+    query: CallbackQuery, callback_data: ModCallback, newcomers: NewcomerService
+) -> None:
+    index = int(callback_data.action[1:])
+    reply = await newcomers.answered(callback_data.ref, person_from(query.from_user), index)
+    await query.answer(reply, show_alert=reply is not None)
 
 
 @router.my_chat_member()

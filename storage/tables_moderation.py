@@ -39,6 +39,9 @@ mod_checks = Table(
     Column("via_request", Boolean, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("deadline", UtcDateTime(), nullable=False),
+    # The street question (null: the button): its choices in order and the right street.
+    Column("choices", JSON, nullable=True),
+    Column("answer", String(100), nullable=True),
     Index("ix_mod_checks_due", "status", "deadline"),
     Index("ix_mod_checks_member", "chat_id", "user_id", "status"),
 )
@@ -91,6 +94,7 @@ mod_chat_settings = Table(
     Column("chat_id", BigInteger, nullable=False, unique=True),
     Column("overrides", JSON, nullable=False),
     Column("rules", Text, nullable=True),
+    Column("street", String(100), nullable=True),  # the building's street, for the question
 )
 
 mod_right_notices = Table(

@@ -65,6 +65,7 @@ class ChatModeration:
 
     newcomer_check: bool = True
     newcomer_timeout: timedelta = timedelta(minutes=5)
+    newcomer_question: bool = False  # the street question instead of the button
     antispam: bool = True
     antiflood: bool = True
     probation_messages: int = 5
@@ -101,6 +102,7 @@ class SettingSpec:
 
 SETTINGS: dict[str, SettingSpec] = {
     "newcomer_check": SettingSpec("bool"),
+    "newcomer_question": SettingSpec("bool"),
     "antispam": SettingSpec("bool"),
     "antiflood": SettingSpec("bool"),
     "newcomer_timeout": SettingSpec("minutes", (1, 2, 5, 10, 30, 60)),
@@ -111,6 +113,7 @@ SETTINGS: dict[str, SettingSpec] = {
 # Short keys keep the buttons' callback_data far under 64 bytes.
 SETTING_CODES: dict[str, str] = {
     "nc": "newcomer_check",
+    "nq": "newcomer_question",
     "as": "antispam",
     "af": "antiflood",
     "nt": "newcomer_timeout",
@@ -312,8 +315,14 @@ class NewcomerCheck:
     chat_id: int
     user: Person
     deadline: datetime
-    status: str = "pending"  # pending | passed | expired
+    status: str = "pending"  # pending | passed | expired | failed
     via_request: bool = False
+    choices: tuple[str, ...] = ()  # the street question's choices; empty: the button
+    answer: str | None = None  # the chat's street when the question was asked
+
+    @property
+    def is_question(self) -> bool:
+        return bool(self.choices) and self.answer is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,48 @@ def join_request_passed(chat_name: str) -> str:
     return f"Спасибо! Заявка в «{esc(chat_name)}» одобрена."
 
 
+STREET_QUESTION = "На какой улице ваш дом?"
+
+
+def welcome_question(
+    name: str, chat_name: str, rules: str | None, tags: tuple[str, ...], timeout: timedelta
+) -> str:
+    text = (
+        f"Добро пожаловать в «{esc(chat_name)}», {esc(name)}!\n"
+        f"Чтобы писать в чате, ответьте на вопрос: <b>{STREET_QUESTION}</b>\n"
+        f"Выберите улицу кнопкой ниже в течение {duration(timeout)}. Неверный ответ или "
+        "молчание — и бот удалит вас из чата (вернуться и ответить снова можно в любой момент)."
+    )
+    return text + _welcome_tail(rules, tags)
+
+
+def join_request_question(chat_name: str, timeout: timedelta) -> str:
+    return (
+        f"Вы попросились в чат «{esc(chat_name)}». Ответьте на вопрос: <b>{STREET_QUESTION}</b>\n"
+        f"Выберите улицу кнопкой ниже в течение {duration(timeout)}, и бот одобрит заявку. "
+        "При неверном ответе заявка будет отклонена (подать её снова можно в любой момент)."
+    )
+
+
+WRONG_STREET = "Неверно. Бот удалит вас из чата; вернуться и ответить снова можно в любой момент."
+WRONG_STREET_REQUEST = "Неверно: заявка отклонена. Подать её снова можно в любой момент."
+
+
+def join_request_failed(chat_name: str) -> str:
+    return (
+        f"Неверный ответ: заявка в «{esc(chat_name)}» отклонена. "
+        "Подать её снова можно в любой момент."
+    )
+
+
+REASON_CHECK_BUTTON = "проверка новичка"
+REASON_CHECK_QUESTION = "проверка новичка: вопрос об улице"
+REASON_NO_PRESS = "не нажал кнопку"
+REASON_NO_ANSWER = "не ответил на вопрос об улице"
+REASON_WRONG_STREET = "неверный ответ на вопрос об улице"
+REASON_RIGHT_STREET = "верный ответ на вопрос об улице"
+ANSWER_THE_QUESTION = "Ответьте на вопрос: выберите улицу кнопкой."
+
 NOT_YOUR_BUTTON = "Эта кнопка — для нового участника, а не для вас."
 CHECK_DONE = "Проверка уже завершена."
 
@@ -201,6 +243,10 @@ USAGE_UNBAN = "Использование: /unban ответом на сообщ
 USAGE_DEL = "Использование: ответьте на сообщение, которое нужно удалить: /del [причина]."
 USAGE_REPORT = "Использование: ответьте на сообщение с нарушением: /report."
 USAGE_SETRULES = "Использование: /setrules текст правил чата."
+USAGE_SETSTREET = (
+    "Использование: /setstreet Ленина — улица, на которой стоит дом этого чата "
+    "(для вопроса новичкам); /setstreet - — убрать."
+)
 USAGE_MODLOG = "Использование: /modlog [N] — последние N действий модерации (до 50)."
 NOT_BANNED = "Этот участник не заблокирован."
 NOTHING_TO_UNDO = "Это действие уже отменено или его нельзя отменить."
@@ -243,8 +289,19 @@ def rules(chat_name: str, text: str) -> str:
 
 RULES_SAVED = "Правила сохранены; новички увидят их в приветствии. Показать: /rules."
 
+
+def street_saved(street: str, question_on: bool) -> str:
+    text = f"Улица дома сохранена: {esc(street)}."
+    if question_on:
+        return text + f" Новички отвечают на вопрос «{STREET_QUESTION}»."
+    return text + " Включить вопрос новичкам вместо кнопки: /settings."
+
+
+STREET_CLEARED = "Улица дома убрана: новички проходят проверку кнопкой."
+
 SETTING_LABELS = {
     "newcomer_check": "Проверка новичков",
+    "newcomer_question": "Вопрос об улице вместо кнопки",
     "antispam": "Антиспам",
     "antiflood": "Антифлуд",
     "newcomer_timeout": "Время на проверку, мин",
@@ -254,14 +311,27 @@ SETTING_LABELS = {
 }
 
 
-def settings_text(chat_name: str, current: ChatModeration) -> str:
-    def mark(on: bool) -> str:
-        return "вкл" if on else "выкл"
+def _street_line(current: ChatModeration, street: str | None) -> str:
+    where = f"улица дома: {esc(street)}" if street else "улица дома не задана"
+    line = (
+        f"Вопрос «{STREET_QUESTION}» вместо кнопки: {_mark(current.newcomer_question)}; {where}\n"
+    )
+    if current.newcomer_question and not street:
+        line += "⚠️ Пока улица не задана, новички получают кнопку. Задать: /setstreet Ленина\n"
+    return line
 
+
+def _mark(on: bool) -> str:
+    return "вкл" if on else "выкл"
+
+
+def settings_text(chat_name: str, current: ChatModeration, street: str | None = None) -> str:
+    mark = _mark
     return (
         f"<b>Модерация в «{esc(chat_name)}»</b>\n"
         f"Проверка новичков: {mark(current.newcomer_check)}, "
         f"на ответ {duration(current.newcomer_timeout)}\n"
+        f"{_street_line(current, street)}"
         f"Антиспам: {mark(current.antispam)}; испытательный срок: "
         f"{current.probation_messages} сообщений или {current.probation_days} дн.\n"
         f"Антифлуд: {mark(current.antiflood)}; больше {current.flood_messages} сообщений "

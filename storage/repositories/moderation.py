@@ -59,6 +59,8 @@ def _check(row: Row[Any]) -> NewcomerCheck:
         deadline=row.deadline,
         status=row.status,
         via_request=bool(row.via_request),
+        choices=tuple(row.choices or ()),
+        answer=row.answer,
     )
 
 
@@ -146,6 +148,8 @@ class SqlModerationRepository:
         deadline: datetime,
         via_request: bool = False,
         status: str = "pending",
+        choices: tuple[str, ...] = (),
+        answer: str | None = None,
     ) -> int | None:
         """A new check; None if one is already pending for that member there."""
         if await self.pending_check(chat_id, user.user_id) is not None:
@@ -159,6 +163,8 @@ class SqlModerationRepository:
                 via_request=via_request,
                 created_at=at,
                 deadline=deadline,
+                choices=list(choices) if choices else None,
+                answer=answer,
             )
         )
         return inserted_id(result)
@@ -171,6 +177,9 @@ class SqlModerationRepository:
                     mod_checks.c.chat_id == chat_id,
                     mod_checks.c.user_id == user_id,
                     mod_checks.c.created_at >= since,
+                    # After a failed or expired check the member was removed: joining
+                    # again is a new join, to be checked again.
+                    mod_checks.c.status.not_in(("failed", "expired")),
                 )
             )
         ).first()
@@ -356,6 +365,37 @@ class SqlModerationRepository:
             .where(mod_chat_settings.c.chat_id == chat_id)
             .values(overrides=overrides, rules=rules)
         )
+
+    async def street(self, chat_id: int) -> str | None:
+        row = (
+            await self._db.execute(
+                select(mod_chat_settings.c.street).where(mod_chat_settings.c.chat_id == chat_id)
+            )
+        ).first()
+        return row.street if row else None
+
+    async def set_street(self, chat_id: int, street: str | None) -> None:
+        await self.chat_settings(chat_id)
+        await self._db.execute(
+            update(mod_chat_settings)
+            .where(mod_chat_settings.c.chat_id == chat_id)
+            .values(street=street)
+        )
+
+    async def other_streets(self, chat_id: int) -> tuple[str, ...]:
+        """The streets set in the other registered residents' chats, each once."""
+        registered = select(chats.c.chat_id).where(chats.c.kind != ChatKind.STAFF.value)
+        rows = await self._db.execute(
+            select(mod_chat_settings.c.street)
+            .where(
+                mod_chat_settings.c.chat_id != chat_id,
+                mod_chat_settings.c.street.is_not(None),
+                mod_chat_settings.c.chat_id.in_(registered),
+            )
+            .distinct()
+            .order_by(mod_chat_settings.c.street)
+        )
+        return tuple(row.street for row in rows)
 
     # --- rights -----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.domain.services.moderation import ModerationBase
 from bot.domain.services.moderation_commands import Target
 from bot.domain.services.replies import reply_to
+from bot.domain.street_check import parse_street
 from bot.texts import moderation as t
 from bot.texts.format import fit_lines
 
@@ -102,6 +103,23 @@ class ModerationDesk(ModerationBase):
             await uow.moderation.save_chat_settings(caller.chat_id, overrides, text)
             await self._send(uow, reply_to(caller, t.RULES_SAVED))
 
+    async def set_street(self, caller: Caller, text: str) -> None:
+        """/setstreet Ленина: the building's street, the answer of the newcomers' question;
+        "/setstreet -" clears it (the check falls back to the button)."""
+        street = None if text.strip() == "-" else parse_street(text, t.USAGE_SETSTREET)
+        async with self._unit() as uow:
+            await self._require_moderator(uow, caller)
+            if await self._moderated_chat(uow, caller.chat_id) is None:
+                raise UsageError(t.NOT_MODERATED_HERE)
+            await uow.moderation.set_street(caller.chat_id, street)
+            if street is None:
+                text = t.STREET_CLEARED
+            else:
+                text = t.street_saved(
+                    street, (await self._settings(uow, caller.chat_id)).newcomer_question
+                )
+            await self._send(uow, reply_to(caller, text))
+
     # --- settings ---------------------------------------------------------------------------
 
     async def show_settings(self, caller: Caller) -> None:
@@ -112,10 +130,11 @@ class ModerationDesk(ModerationBase):
                 raise UsageError(t.NOT_MODERATED_HERE)
             row_id, overrides, _ = await uow.moderation.chat_settings(caller.chat_id)
             current = self._defaults.with_overrides(overrides)
+            street = await uow.moderation.street(caller.chat_id)
             await self._send(
                 uow,
                 replace(
-                    reply_to(caller, t.settings_text(chat.name, current)),
+                    reply_to(caller, t.settings_text(chat.name, current, street)),
                     buttons=_settings_keyboard(current),
                     remember_as=MessageRef(RefKind.MOD_SETTINGS, row_id),
                 ),
@@ -135,11 +154,12 @@ class ModerationDesk(ModerationBase):
             overrides[key] = change_setting(current, key, op)
             await uow.moderation.save_chat_settings(caller.chat_id, overrides, rules)
             updated = self._defaults.with_overrides(overrides)
+            street = await uow.moderation.street(caller.chat_id)
             await self._send(
                 uow,
                 Outgoing(
                     chat_id=caller.chat_id,
-                    text=t.settings_text(chat.name, updated),
+                    text=t.settings_text(chat.name, updated, street),
                     buttons=_settings_keyboard(updated),
                     edit_of=MessageRef(RefKind.MOD_SETTINGS, row_id),
                 ),

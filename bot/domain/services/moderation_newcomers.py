@@ -1,4 +1,8 @@
-"""Newcomer check: restrict on joining, release on the button, remove when time runs out.
+"""Newcomer check: restrict on joining, release on the button (or the right answer to the
+street question), remove when time runs out or the answer is wrong.
+
+A wrong street removes the newcomer at once, like the timeout (ban then unban, so they may
+join again and answer again): a second try on four choices would give a guesser even odds.
 
 The deadline is stored with the check, so a restart does not forget it: the sweep
 (`expire_due`, run by the scheduler) removes everyone whose time has passed.
@@ -11,10 +15,19 @@ from datetime import timedelta
 
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.models import Person, RegisteredChat
-from bot.domain.moderation import ModEntry, ModKind, OpKind, TelegramOp, mod_button_data
+from bot.domain.moderation import (
+    ChatModeration,
+    ModEntry,
+    ModKind,
+    NewcomerCheck,
+    OpKind,
+    TelegramOp,
+    mod_button_data,
+)
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.domain.ports import UnitOfWork
 from bot.domain.services.moderation import ModerationBase
+from bot.domain.street_check import answer_button_data, is_right_answer, street_choices
 from bot.texts import moderation as t
 
 SAME_JOIN = timedelta(minutes=1)
@@ -51,22 +64,40 @@ class NewcomerService(ModerationBase):
             await self._send(uow, self._in_chat(chat, text))
             return []
         deadline = now + settings.newcomer_timeout
-        check_id = await uow.moderation.add_check(chat_id, person, at=now, deadline=deadline)
-        assert check_id is not None
-        await self._record(
-            uow, ModEntry(ModKind.NEWCOMER, chat_id, person, now, reason="проверка новичка")
+        choices, answer = await self._question(uow, chat_id, person.user_id, settings)
+        check_id = await uow.moderation.add_check(
+            chat_id, person, at=now, deadline=deadline, choices=choices, answer=answer
         )
-        text = t.welcome(person.name, chat.name, rules, self._tags, settings.newcomer_timeout)
-        button = Button(t.I_AM_RESIDENT, mod_button_data("ok", check_id))
+        assert check_id is not None
+        reason = t.REASON_CHECK_QUESTION if choices else t.REASON_CHECK_BUTTON
+        await self._record(uow, ModEntry(ModKind.NEWCOMER, chat_id, person, now, reason=reason))
+        timeout = settings.newcomer_timeout
+        if choices:
+            text = t.welcome_question(person.name, chat.name, rules, self._tags, timeout)
+        else:
+            text = t.welcome(person.name, chat.name, rules, self._tags, timeout)
         await self._send(
             uow,
             replace(
                 self._in_chat(chat, text),
-                buttons=((button,),),
+                buttons=_check_buttons(check_id, choices),
                 remember_as=MessageRef(RefKind.WELCOME, check_id),
             ),
         )
         return [TelegramOp(OpKind.RESTRICT, chat_id, person.user_id)]
+
+    async def _question(
+        self, uow: UnitOfWork, chat_id: int, user_id: int, settings: ChatModeration
+    ) -> tuple[tuple[str, ...], str | None]:
+        """The street question's choices and answer; none (the button) where the chat has no
+        street set or the question is off."""
+        if not settings.newcomer_question:
+            return (), None
+        street = await uow.moderation.street(chat_id)
+        if street is None:
+            return (), None
+        others = await uow.moderation.other_streets(chat_id)
+        return street_choices(street, others, chat_id=chat_id, user_id=user_id), street
 
     async def join_requested(self, chat_id: int, person: Person, user_chat_id: int) -> None:
         """A join request: the check happens in private, before approval."""
@@ -78,23 +109,30 @@ class NewcomerService(ModerationBase):
             if not settings.newcomer_check:
                 return  # the chat's administrators approve requests themselves
             now = self._clock()
+            choices, answer = await self._question(uow, chat_id, person.user_id, settings)
             check_id = await uow.moderation.add_check(
                 chat_id,
                 person,
                 at=now,
                 deadline=now + settings.newcomer_timeout,
                 via_request=True,
+                choices=choices,
+                answer=answer,
             )
             if check_id is None:
                 return
             await uow.moderation.note_join(person.user_id, now)
-            button = Button(t.I_AM_RESIDENT, mod_button_data("ok", check_id))
+            timeout = settings.newcomer_timeout
             await self._send(
                 uow,
                 Outgoing(
                     chat_id=user_chat_id,
-                    text=t.join_request_check(chat.name, settings.newcomer_timeout),
-                    buttons=((button,),),
+                    text=(
+                        t.join_request_question(chat.name, timeout)
+                        if choices
+                        else t.join_request_check(chat.name, timeout)
+                    ),
+                    buttons=_check_buttons(check_id, choices),
                     remember_as=MessageRef(RefKind.WELCOME, check_id),
                 ),
             )
@@ -103,36 +141,104 @@ class NewcomerService(ModerationBase):
         """ "Я житель, не бот": only the newcomer's own press counts."""
         ops: list[TelegramOp] = []
         async with self._unit() as uow:
-            check = await uow.moderation.get_check(check_id)
-            if check is None:
-                raise NotFound(t.CHECK_DONE)
-            if check.user.user_id != presser.user_id:
-                raise PermissionDenied(t.NOT_YOUR_BUTTON)
-            if not await uow.moderation.finish_check(check_id, "passed"):
-                raise NotFound(t.CHECK_DONE)
-            now = self._clock()
-            for entry in await uow.moderation.active(presser.user_id, (ModKind.NEWCOMER,)):
-                if entry.chat_id == check.chat_id:
-                    await uow.moderation.mark_undone(entry.id, presser, now)
-            await self._record(uow, ModEntry(ModKind.PASSED, check.chat_id, presser, now))
-            chat = await uow.moderation.registered(check.chat_id)
-            name = chat.name if chat else ""
-            _, _, rules = await uow.moderation.chat_settings(check.chat_id)
-            if check.via_request:
-                text = t.join_request_passed(name)
-                ops.append(TelegramOp(OpKind.APPROVE_JOIN, check.chat_id, presser.user_id))
-            else:
-                text = t.welcome_passed(presser.name, name, rules, self._tags)
-                ops.append(TelegramOp(OpKind.UNRESTRICT, check.chat_id, presser.user_id))
-            await self._send(
-                uow,
-                Outgoing(
-                    chat_id=check.chat_id,
-                    text=text,
-                    edit_of=MessageRef(RefKind.WELCOME, check_id),
-                ),
-            )
+            check = await self._own_check(uow, check_id, presser)
+            if check.is_question:
+                raise PermissionDenied(t.ANSWER_THE_QUESTION)
+            ops += await self._pass(uow, check, presser)
         await self._apply(ops)
+
+    async def answered(self, check_id: int, presser: Person, index: int) -> str | None:
+        """A street pressed under the question: the right one releases the newcomer like the
+        button; a wrong one removes them (or declines the join request) at once.
+
+        Returns what to tell the presser, if anything."""
+        ops: list[TelegramOp] = []
+        reply: str | None = None
+        async with self._unit() as uow:
+            check = await self._own_check(uow, check_id, presser)
+            if not check.is_question:
+                raise NotFound(t.CHECK_DONE)
+            assert check.answer is not None
+            if is_right_answer(check.choices, check.answer, index):
+                ops += await self._pass(uow, check, presser)
+            else:
+                if not await uow.moderation.finish_check(check_id, "failed"):
+                    raise NotFound(t.CHECK_DONE)
+                chosen = check.choices[index] if 0 <= index < len(check.choices) else "?"
+                ops += await self._remove(uow, check, t.REASON_WRONG_STREET, f"ответ: {chosen}")
+                if check.via_request:
+                    reply = t.WRONG_STREET_REQUEST
+                    chat = await uow.moderation.registered(check.chat_id)
+                    await self._send(
+                        uow,
+                        Outgoing(
+                            chat_id=check.chat_id,
+                            text=t.join_request_failed(chat.name if chat else ""),
+                            edit_of=MessageRef(RefKind.WELCOME, check_id),
+                        ),
+                    )
+                else:
+                    reply = t.WRONG_STREET
+        await self._apply(ops)
+        return reply
+
+    async def _own_check(self, uow: UnitOfWork, check_id: int, presser: Person) -> NewcomerCheck:
+        check = await uow.moderation.get_check(check_id)
+        if check is None:
+            raise NotFound(t.CHECK_DONE)
+        if check.user.user_id != presser.user_id:
+            raise PermissionDenied(t.NOT_YOUR_BUTTON)
+        return check
+
+    async def _pass(
+        self, uow: UnitOfWork, check: NewcomerCheck, presser: Person
+    ) -> list[TelegramOp]:
+        """Release the newcomer (or approve the request) and thank them under the welcome."""
+        if not await uow.moderation.finish_check(check.id, "passed"):
+            raise NotFound(t.CHECK_DONE)
+        now = self._clock()
+        for entry in await uow.moderation.active(presser.user_id, (ModKind.NEWCOMER,)):
+            if entry.chat_id == check.chat_id:
+                await uow.moderation.mark_undone(entry.id, presser, now)
+        reason = t.REASON_RIGHT_STREET if check.is_question else ""
+        await self._record(
+            uow, ModEntry(ModKind.PASSED, check.chat_id, presser, now, reason=reason)
+        )
+        chat = await uow.moderation.registered(check.chat_id)
+        name = chat.name if chat else ""
+        _, _, rules = await uow.moderation.chat_settings(check.chat_id)
+        if check.via_request:
+            text = t.join_request_passed(name)
+            op = TelegramOp(OpKind.APPROVE_JOIN, check.chat_id, presser.user_id)
+        else:
+            text = t.welcome_passed(presser.name, name, rules, self._tags)
+            op = TelegramOp(OpKind.UNRESTRICT, check.chat_id, presser.user_id)
+        await self._send(
+            uow,
+            Outgoing(
+                chat_id=check.chat_id, text=text, edit_of=MessageRef(RefKind.WELCOME, check.id)
+            ),
+        )
+        return [op]
+
+    async def _remove(
+        self, uow: UnitOfWork, check: NewcomerCheck, reason: str, text: str = ""
+    ) -> list[TelegramOp]:
+        """Record the failed check and remove the newcomer (they may come back); a welcome in
+        the group is deleted, a private one stays for the caller to edit."""
+        now = self._clock()
+        await self._record(
+            uow,
+            ModEntry(ModKind.KICKED, check.chat_id, check.user, now, reason=reason, text=text),
+        )
+        if check.via_request:
+            return [TelegramOp(OpKind.DECLINE_JOIN, check.chat_id, check.user.user_id)]
+        ops = [TelegramOp(OpKind.KICK, check.chat_id, check.user.user_id)]
+        located = await uow.refs.locate(MessageRef(RefKind.WELCOME, check.id))
+        if located is not None:
+            chat_id, message_id = located
+            ops.append(TelegramOp(OpKind.DELETE, chat_id, message_id=message_id))
+        return ops
 
     async def expire_due(self) -> int:
         """Remove newcomers whose time ran out (ban then unban, so they may come back)."""
@@ -142,23 +248,26 @@ class NewcomerService(ModerationBase):
             for check in await uow.moderation.due_checks(now):
                 if not await uow.moderation.finish_check(check.id, "expired"):
                     continue
-                await self._record(
-                    uow,
-                    ModEntry(
-                        ModKind.KICKED, check.chat_id, check.user, now, reason="не нажал кнопку"
-                    ),
-                )
+                reason = t.REASON_NO_ANSWER if check.is_question else t.REASON_NO_PRESS
+                removal = await self._remove(uow, check, reason)
                 if check.via_request:
-                    ops.append(TelegramOp(OpKind.DECLINE_JOIN, check.chat_id, check.user.user_id))
-                else:
-                    ops.append(TelegramOp(OpKind.KICK, check.chat_id, check.user.user_id))
-                located = await uow.refs.locate(MessageRef(RefKind.WELCOME, check.id))
-                if located is not None:
-                    chat_id, message_id = located
-                    ops.append(TelegramOp(OpKind.DELETE, chat_id, message_id=message_id))
+                    # The private message is deleted like a welcome in the group.
+                    located = await uow.refs.locate(MessageRef(RefKind.WELCOME, check.id))
+                    if located is not None:
+                        chat_id, message_id = located
+                        removal.append(TelegramOp(OpKind.DELETE, chat_id, message_id=message_id))
+                ops += removal
         await self._apply(ops)
         return sum(op.kind in (OpKind.KICK, OpKind.DECLINE_JOIN) for op in ops)
 
     @staticmethod
     def _in_chat(chat: RegisteredChat, text: str) -> Outgoing:
         return Outgoing(chat_id=chat.place.chat_id, thread_id=chat.place.thread_id, text=text)
+
+
+def _check_buttons(check_id: int, choices: tuple[str, ...]) -> tuple[tuple[Button, ...], ...]:
+    """The button, or the streets two to a row."""
+    if not choices:
+        return ((Button(t.I_AM_RESIDENT, mod_button_data("ok", check_id)),),)
+    buttons = [Button(street, answer_button_data(check_id, i)) for i, street in enumerate(choices)]
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
