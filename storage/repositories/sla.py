@@ -28,6 +28,19 @@ def _in_place(place: ChatPlace) -> ColumnElement[bool]:
     return and_(issues.c.chat_id == place.chat_id, issues.c.thread_id == place.thread_id)
 
 
+# The same condition chooses the candidates and guards their claim, so an issue claimed by
+# another sweeper in between is skipped.
+def _not_escalated() -> ColumnElement[bool]:
+    return and_(issues.c.status == NEW, issues.c.escalated_at.is_(None))
+
+
+def _control_not_reminded(today: date) -> ColumnElement[bool]:
+    return and_(
+        issues.c.status == ON_CONTROL,
+        or_(issues.c.control_reminded_on.is_(None), issues.c.control_reminded_on < today),
+    )
+
+
 class SqlSlaRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -62,11 +75,7 @@ class SqlSlaRepository:
     async def escalation_candidates(self, due_before: datetime, limit: int) -> list[Issue]:
         rows = await self._db.execute(
             select(issues)
-            .where(
-                issues.c.status == NEW,
-                issues.c.escalated_at.is_(None),
-                issues.c.response_due_at <= due_before,
-            )
+            .where(_not_escalated(), issues.c.response_due_at <= due_before)
             .order_by(issues.c.response_due_at)
             .limit(limit)
         )
@@ -77,11 +86,7 @@ class SqlSlaRepository:
             return []
         claimed = await self._db.execute(
             update(issues)
-            .where(
-                issues.c.number.in_(list(numbers)),
-                issues.c.status == NEW,
-                issues.c.escalated_at.is_(None),
-            )
+            .where(issues.c.number.in_(list(numbers)), _not_escalated())
             .values(escalated_at=now)
             .returning(*issues.c)
         )
@@ -93,11 +98,7 @@ class SqlSlaRepository:
         """On-control issues due today or earlier that were not reminded of today."""
         rows = await self._db.execute(
             select(issues)
-            .where(
-                issues.c.status == ON_CONTROL,
-                issues.c.due_date <= today,
-                or_(issues.c.control_reminded_on.is_(None), issues.c.control_reminded_on < today),
-            )
+            .where(_control_not_reminded(today), issues.c.due_date <= today)
             .order_by(issues.c.due_date, issues.c.number)
             .limit(limit)
         )
@@ -108,11 +109,7 @@ class SqlSlaRepository:
             return []
         claimed = await self._db.execute(
             update(issues)
-            .where(
-                issues.c.number.in_(list(numbers)),
-                issues.c.status == ON_CONTROL,
-                or_(issues.c.control_reminded_on.is_(None), issues.c.control_reminded_on < today),
-            )
+            .where(issues.c.number.in_(list(numbers)), _control_not_reminded(today))
             .values(control_reminded_on=today)
             .returning(*issues.c)
         )
