@@ -46,15 +46,15 @@ from aiogram.enums import ParseMode  # noqa: E402
 
 from bot.domain.announcements import TargetKind, Targets  # noqa: E402
 from bot.domain.models import Caller, ChatKind, ChatPlace, Person, RegisteredChat  # noqa: E402
-from bot.domain.rate_limit import RateLimits, SendPlanner  # noqa: E402
-from bot.domain.services.announcements import (  # noqa: E402
+from bot.domain.when import When  # noqa: E402
+from bot.services.announcements import (  # noqa: E402
     AnnouncementDraft,
     AnnouncementService,
     Authors,
 )
-from bot.domain.services.roles import RoleService  # noqa: E402
-from bot.domain.when import When  # noqa: E402
+from bot.services.roles import RoleService  # noqa: E402
 from bot.telegram.delivery import OutboxDispatcher  # noqa: E402
+from bot.telegram.rate_limit import RateLimits, SendPlanner  # noqa: E402
 from storage import db  # noqa: E402
 from storage.uow import SqlUnitOfWorkFactory  # noqa: E402
 

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert  # noqa: E402
 
 from bot.domain.calendar import WorkCalendar, WorkSchedule  # noqa: E402
-from bot.domain.reports import chart, export  # noqa: E402
-from bot.domain.services.reports import ReportService  # noqa: E402
-from bot.domain.services.roles import RoleService  # noqa: E402
+from bot.services.reporting import chart, export  # noqa: E402
+from bot.services.reports import ReportService  # noqa: E402
+from bot.services.roles import RoleService  # noqa: E402
 from bot.texts import reports as texts  # noqa: E402
 from storage import db  # noqa: E402
 from storage.tables import chats, issue_transitions, issues  # noqa: E402

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.domain.rate_limit import RateLimits, SendPlanner  # noqa: E402
+from bot.telegram.rate_limit import RateLimits, SendPlanner  # noqa: E402
 from tests.domain.test_rate_limit import violations  # noqa: E402
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

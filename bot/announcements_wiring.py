@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from bot.charts import poll_chart
 from bot.config import Settings
-from bot.domain.ports import Clock
-from bot.domain.services.announcements import AnnouncementService, Authors
-from bot.domain.services.polls import PollService
-from bot.domain.services.roles import RoleService
-from bot.domain.services.wizard import WizardService
-from storage.uow import SqlUnitOfWorkFactory
+from bot.services.announcements import AnnouncementService, Authors
+from bot.services.polls import PollService
+from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.roles import RoleService
+from bot.services.wizard import WizardService
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +31,10 @@ class AnnouncementServices:
         await self.announcements.sweep()
         await self.polls.sweep()
 
-    def schedule(self, scheduler: AsyncIOScheduler, tick: timedelta) -> None:
-        """One sweep: repetitions that are due, polls to close, reports a restart interrupted."""
-        scheduler.add_job(
-            self.sweep,
-            "interval",
-            seconds=tick.total_seconds(),
-            id="announcements_sweep",
-            replace_existing=True,
-        )
-
 
 def build_announcement_services(
     settings: Settings,
-    uow_factory: SqlUnitOfWorkFactory,
+    uow_factory: UnitOfWorkFactory,
     clock: Clock,
     wake: Callable[[], None],
     roles: RoleService,
@@ -57,7 +42,7 @@ def build_announcement_services(
     zone = settings.work_time.zone
     authors = Authors(roles, settings.announcements.allow_specialists)
     announcements = AnnouncementService(uow_factory, clock, wake, authors=authors, zone=zone)
-    polls = PollService(uow_factory, clock, wake, authors=authors, zone=zone, chart=poll_chart)
+    polls = PollService(uow_factory, clock, wake, authors=authors, zone=zone, chart=_poll_chart)
     wizard = WizardService(
         uow_factory,
         clock,
@@ -68,3 +53,9 @@ def build_announcement_services(
         zone=zone,
     )
     return AnnouncementServices(announcements, polls, wizard)
+
+
+def _poll_chart(question: str, options: Sequence[str], totals: Sequence[int]) -> bytes:
+    from bot.services.reporting.chart import poll_chart  # matplotlib loads on the first chart
+
+    return poll_chart(question, options, totals)

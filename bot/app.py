@@ -24,34 +24,36 @@ from bot.announcements_wiring import AnnouncementServices, build_announcement_se
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.moderation import ModerationGateway, OfflineGateway
-from bot.domain.ports import Clock
-from bot.domain.rate_limit import RateLimits, SendPlanner
-from bot.domain.services.chats import ChatService
-from bot.domain.services.issues import IssueService
-from bot.domain.services.moderation_commands import ModeratorService
-from bot.domain.services.moderation_desk import ModerationDesk
-from bot.domain.services.moderation_guard import GuardService
-from bot.domain.services.moderation_newcomers import NewcomerService
-from bot.domain.services.reminders import ReminderService
-from bot.domain.services.replies import ReplyService
-from bot.domain.services.reports import ReportService
-from bot.domain.services.roles import RoleService
-from bot.domain.services.summaries import SummaryService
-from bot.domain.services.verdicts import VerdictService
 from bot.domain.sla import SlaPolicy
+from bot.services.chats import ChatService
+from bot.services.housekeeping import HousekeepingService
+from bot.services.issues import IssueService
+from bot.services.moderation_commands import ModeratorService
+from bot.services.moderation_desk import ModerationDesk
+from bot.services.moderation_guard import GuardService
+from bot.services.moderation_newcomers import NewcomerService
+from bot.services.ports import Clock
+from bot.services.reminders import ReminderService
+from bot.services.replies import ReplyService
+from bot.services.reports import ReportService
+from bot.services.roles import RoleService
+from bot.services.summaries import SummaryService
+from bot.services.verdicts import VerdictService
 from bot.telegram.delivery import OutboxDispatcher
+from bot.telegram.fsm_storage import SqlStorage
 from bot.telegram.moderation import TelegramModeration
 from bot.telegram.polling import Poller
+from bot.telegram.rate_limit import RateLimits, SendPlanner
 from bot.telegram.session import RetryMiddleware
 from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
 from scheduler import build_scheduler
+from scheduler.announcements import add_announcement_jobs
 from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
-from storage.fsm import SqlStorage
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -255,11 +257,11 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         timeout=telegram.polling_timeout,
         allowed_updates=ALLOWED_UPDATES,
     )
-    scheduler = build_scheduler(settings, uow_factory, clock)
+    scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
     add_report_jobs(scheduler, settings, services.reports)
     schedule_moderation(scheduler, settings, services.newcomers)
-    services.announcements.schedule(scheduler, settings.scheduler.tick)
+    add_announcement_jobs(scheduler, settings.scheduler.tick, services.announcements)
     return App(
         settings=settings,
         engine=engine,

@@ -15,7 +15,7 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from bot.domain.services.reports import ReportService
+    from bot.services.reports import ReportService
 
 EXIT_USAGE = 2
 
@@ -99,8 +99,8 @@ async def run_stats(settings: Settings, first: date | None, last: date | None) -
 async def run_export(
     settings: Settings, first: date | None, last: date | None, fmt: str, out: Path | None
 ) -> list[Path]:
-    from bot.domain.reports import export
-    from bot.domain.services.reports import export_basename
+    from bot.services.reporting import export
+    from bot.services.reports import export_basename
     from bot.texts import reports as t
     from storage import db
 

@@ -8,8 +8,8 @@ from aiogram.types import Message
 
 from bot.domain.errors import UsageError
 from bot.domain.models import ChatKind
-from bot.domain.services.chats import ChatService
-from bot.domain.services.roles import RoleService
+from bot.services.chats import ChatService
+from bot.services.roles import RoleService
 from bot.texts import errors as t
 from handlers.adapters import caller_from, person_from
 

@@ -9,8 +9,8 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.domain.errors import BotError
-from bot.domain.idempotency import AlreadyHandled
-from bot.domain.services.replies import ReplyService
+from bot.services.idempotency import AlreadyHandled
+from bot.services.replies import ReplyService
 from bot.texts import errors as t
 from handlers.adapters import caller_from
 
@@ -30,13 +30,13 @@ async def on_bot_error_in_message(
     assert isinstance(event.exception, BotError)
     caller = caller_from(message)
     if caller is not None:
-        await replies.tell(caller, event.exception.message)
+        await replies.tell(caller, t.explain(event.exception))
 
 
 @router.error(ExceptionTypeFilter(BotError), F.update.callback_query.as_("query"))
 async def on_bot_error_in_button(event: ErrorEvent, query: CallbackQuery) -> None:
     assert isinstance(event.exception, BotError)
-    await query.answer(event.exception.message[:200], show_alert=True)
+    await query.answer(t.explain(event.exception)[:200], show_alert=True)
 
 
 @router.error()

@@ -7,8 +7,8 @@ from typing import Any
 from aiogram.filters import BaseFilter
 from aiogram.types import Message
 
-from bot.domain.services.chats import ChatService
-from bot.domain.services.issues import IssueService
+from bot.services.chats import ChatService
+from bot.services.issues import IssueService
 from handlers.adapters import place_of
 
 

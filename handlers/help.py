@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
-from bot.domain.services.replies import ReplyService
+from bot.services.replies import ReplyService
 from handlers.adapters import caller_from
 
 router = Router(name=__name__)

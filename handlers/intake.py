@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import Message
 
-from bot.domain.services.issues import IssueService
+from bot.services.issues import IssueService
 from handlers.adapters import incoming_from
 
 router = Router(name=__name__)

@@ -12,10 +12,10 @@ from aiogram.types import CallbackQuery, Message, MessageOriginChannel
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, Person
 from bot.domain.moderation import split_duration
-from bot.domain.services.moderation_commands import ModeratorService, Target
-from bot.domain.services.moderation_desk import ModerationDesk
-from bot.domain.services.moderation_guard import GroupMessage, GuardService
 from bot.domain.spam import MessageFacts
+from bot.services.moderation_commands import ModeratorService, Target
+from bot.services.moderation_desk import ModerationDesk
+from bot.services.moderation_guard import GroupMessage, GuardService
 from bot.texts import moderation as t
 from bot.texts.moderation import duration
 from handlers.adapters import caller_from, person_from, place_of

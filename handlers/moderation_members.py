@@ -13,9 +13,9 @@ from aiogram.types import (
     Message,
 )
 
-from bot.domain.services.moderation_desk import ModerationDesk
-from bot.domain.services.moderation_newcomers import NewcomerService
 from bot.domain.street_check import ANSWER_ACTIONS
+from bot.services.moderation_desk import ModerationDesk
+from bot.services.moderation_newcomers import NewcomerService
 from handlers.adapters import person_from
 from handlers.callbacks import ModCallback
 

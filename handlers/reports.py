@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller
-from bot.domain.services.reports import ReportService
+from bot.services.reports import ReportService
 from bot.texts import reports as t
 from handlers import args
 from handlers.adapters import caller_from

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import Message
 
-from bot.domain.services.chats import ChatService
+from bot.services.chats import ChatService
 
 router = Router(name=__name__)
 

@@ -8,8 +8,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.errors import UsageError
-from bot.domain.services.summaries import SummaryService
-from bot.domain.services.verdicts import VerdictOutcome, VerdictService
+from bot.services.summaries import SummaryService
+from bot.services.verdicts import VerdictOutcome, VerdictService
 from bot.texts import sla as t
 from handlers.adapters import caller_from, person_from
 
@@ -20,7 +20,7 @@ WEEKLY_SWITCH = {"on": True, "off": False, "вкл": True, "выкл": False}
 
 
 class VerdictCallback(CallbackData, prefix="vrd"):
-    """`vrd:<yes|no>:<number>`; bot.domain.services.closing.verdict_data writes the same."""
+    """`vrd:<yes|no>:<number>`; bot.services.closing.verdict_data writes the same."""
 
     answer: str
     number: int

@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, IssueAction
-from bot.domain.services.issues import IssueService
+from bot.services.issues import IssueService
 from bot.texts import errors as t
 from handlers import args
 from handlers.adapters import caller_from, incoming_from

@@ -11,7 +11,7 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
-from bot.domain.services.moderation_newcomers import NewcomerService
+from bot.services.moderation_newcomers import NewcomerService
 
 log = logging.getLogger(__name__)
 

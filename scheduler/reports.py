@@ -7,7 +7,7 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
-from bot.domain.services.reports import ReportService
+from bot.services.reports import ReportService
 
 log = logging.getLogger(__name__)
 

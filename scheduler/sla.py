@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain.services.reminders import ReminderService
-from bot.domain.services.summaries import SummaryService
+from bot.services.reminders import ReminderService
+from bot.services.summaries import SummaryService
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from bot.domain.models import (
     RegisteredChat,
     Transition,
 )
-from bot.domain.ports import UnitOfWorkFactory
-from bot.domain.services.reports import ReportService
-from bot.domain.services.roles import RoleService
+from bot.services.ports import UnitOfWorkFactory
+from bot.services.reports import ReportService
+from bot.services.roles import RoleService
 
 ZONE = ZoneInfo("Asia/Kamchatka")
 CALENDAR = WorkCalendar(WorkSchedule(timezone=ZONE))

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.calendar import WorkCalendar, WorkSchedule
-from bot.domain.idempotency import AlreadyHandled, current_update
 from bot.domain.models import ChatKind, ChatPlace, IncomingMessage, Person, RegisteredChat
-from bot.domain.services.issues import IssueService
-from bot.domain.services.roles import RoleService
+from bot.services.idempotency import AlreadyHandled, current_update
+from bot.services.issues import IssueService
+from bot.services.roles import RoleService
 from storage.uow import SqlUnitOfWorkFactory
 
 KAMCHATKA = ZoneInfo("Asia/Kamchatka")

@@ -1,12 +1,21 @@
-"""Expected failures. Each carries the Russian line the user sees; handlers never word them."""
+"""Expected failures: what the user caused and is told about in one line.
+
+Services word their own failures (`message`). Domain rules carry no text: they raise a
+refusal with the facts, and `bot.texts.errors.explain` words it for the user.
+"""
 
 from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from bot.domain.models import IssueAction, IssueStatus, Permission
 
 
 class BotError(Exception):
     """Base for failures a user can cause and should be told about in one line."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(message)
         self.message = message
 
@@ -29,3 +38,41 @@ class InvalidTransition(BotError):
 
 class ChatNotRegistered(BotError):
     pass
+
+
+class NotPermitted(PermissionDenied):
+    """The caller's role lacks `permission` (raised by the permission table)."""
+
+    def __init__(self, permission: Permission) -> None:
+        super().__init__()
+        self.permission = permission
+
+
+class Refusal(StrEnum):
+    NOT_FROM_THIS_STATUS = "not_from_this_status"
+    ALREADY_YOURS = "already_yours"
+    DUE_DATE_MISSING = "due_date_missing"
+    DUE_DATE_IN_PAST = "due_date_in_past"
+    ANSWER_MISSING = "answer_missing"
+
+
+class TransitionRefused(InvalidTransition):
+    """A status change the transition table or its preconditions do not allow."""
+
+    def __init__(
+        self,
+        refusal: Refusal,
+        *,
+        number: int,
+        status: IssueStatus,
+        action: IssueAction,
+        due_date: date | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.refusal = refusal
+        self.number = number
+        self.status = status
+        self.action = action
+        self.due_date = due_date
+        self.today = today

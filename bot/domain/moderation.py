@@ -1,6 +1,6 @@
 """Group moderation rules: durations, per-chat settings, probation, actions and their undo.
 
-Pure domain code. The services in `bot.domain.services.moderation*` decide with these and
+Pure domain code. The services in `bot.services.moderation*` decide with these and
 hand the Telegram side effects (restrict, ban, delete: not messages) to a `ModerationGateway`
 after the decision is committed.
 """

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.domain.errors import InvalidTransition, PermissionDenied
+from bot.domain.errors import NotPermitted, Refusal, TransitionRefused
 from bot.domain.models import Issue, IssueAction, IssueStatus, Permission, Person, Role
-from bot.texts import errors as t
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RESIDENT: frozenset(),
@@ -24,7 +23,7 @@ def can(role: Role, permission: Permission) -> bool:
 
 def require(role: Role, permission: Permission) -> None:
     if not can(role, permission):
-        raise PermissionDenied(t.PERMISSION_DENIED[permission])
+        raise NotPermitted(permission)
 
 
 # action -> (statuses it may start from, status it leads to)
@@ -69,24 +68,35 @@ def plan_transition(
 
     `today` is the local date at the town, used to refuse due dates in the past.
     """
+
+    def refuse(refusal: Refusal) -> TransitionRefused:
+        return TransitionRefused(
+            refusal,
+            number=issue.number,
+            status=issue.status,
+            action=action,
+            due_date=due_date,
+            today=today,
+        )
+
     allowed_from, to_status = TRANSITIONS[action]
     if issue.status not in allowed_from:
-        raise InvalidTransition(t.transition_not_allowed(issue.number, issue.status, action))
+        raise refuse(Refusal.NOT_FROM_THIS_STATUS)
     assignee = issue.assignee
     if action is IssueAction.TAKE:
         same = issue.assignee is not None and issue.assignee.user_id == actor.user_id
         if issue.status is IssueStatus.IN_PROGRESS and same:
-            raise InvalidTransition(t.already_yours(issue.number))
+            raise refuse(Refusal.ALREADY_YOURS)
         assignee = actor
     elif action is IssueAction.CONTROL:
         if due_date is None:
-            raise InvalidTransition(t.USAGE_CONTROL)
+            raise refuse(Refusal.DUE_DATE_MISSING)
         if due_date < today:
-            raise InvalidTransition(t.due_date_in_past(due_date, today))
+            raise refuse(Refusal.DUE_DATE_IN_PAST)
         assignee = assignee or actor
     elif action is IssueAction.CLOSE:
         if not answer or not answer.strip():
-            raise InvalidTransition(t.USAGE_CLOSE)
+            raise refuse(Refusal.ANSWER_MISSING)
         assignee = assignee or actor
     elif action is IssueAction.REOPEN:
         assignee = assignee or actor

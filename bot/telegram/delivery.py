@@ -32,8 +32,8 @@ from aiogram.types import (
 )
 
 from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing, PollSpec, TargetAction
-from bot.domain.ports import Clock
-from bot.domain.rate_limit import SendPlanner
+from bot.services.ports import Clock
+from bot.telegram.rate_limit import SendPlanner
 from bot.telegram.session import no_retry
 from bot.telegram.waiting import wait_for_event
 from storage.repositories.outbox import OutboxEntry

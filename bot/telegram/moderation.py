@@ -21,7 +21,7 @@ from bot.domain.moderation import (
     OpKind,
     TelegramOp,
 )
-from bot.domain.ports import Clock
+from bot.services.ports import Clock
 
 log = logging.getLogger(__name__)
 

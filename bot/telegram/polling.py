@@ -22,8 +22,8 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from bot.domain.idempotency import AlreadyHandled, current_update
-from bot.domain.ports import Clock
+from bot.services.idempotency import AlreadyHandled, current_update
+from bot.services.ports import Clock
 from bot.telegram.waiting import wait_for_event
 from storage.uow import SqlUnitOfWorkFactory
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.domain.errors import BotError, NotPermitted, Refusal, TransitionRefused
 from bot.domain.models import IssueAction, IssueStatus, Permission
 from bot.texts.format import full_date
 
@@ -89,3 +90,27 @@ def transition_not_allowed(number: int, status: IssueStatus, action: IssueAction
 def button_done(number: int, action: IssueAction) -> str:
     done = {"take": "взято в работу", "reopen": "возвращено в работу"}
     return f"№{number} {done.get(action.value, 'обновлено')}"
+
+
+def explain(error: BotError) -> str:
+    """The one line a user is told: the service's own wording, or the domain's refusal worded."""
+    if isinstance(error, NotPermitted):
+        return PERMISSION_DENIED[error.permission]
+    if isinstance(error, TransitionRefused):
+        return _refusal(error)
+    return error.message
+
+
+def _refusal(error: TransitionRefused) -> str:
+    match error.refusal:
+        case Refusal.NOT_FROM_THIS_STATUS:
+            return transition_not_allowed(error.number, error.status, error.action)
+        case Refusal.ALREADY_YOURS:
+            return already_yours(error.number)
+        case Refusal.DUE_DATE_MISSING:
+            return USAGE_CONTROL
+        case Refusal.DUE_DATE_IN_PAST:
+            assert error.due_date is not None and error.today is not None
+            return due_date_in_past(error.due_date, error.today)
+        case Refusal.ANSWER_MISSING:
+            return USAGE_CLOSE

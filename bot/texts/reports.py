@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.models import IssueStatus
-from bot.domain.reports.measures import (
+from bot.domain.measures import (
     ChatLine,
     Digest,
     LateIssue,
@@ -16,6 +15,7 @@ from bot.domain.reports.measures import (
     ResponseStats,
     SpecialistLine,
 )
+from bot.domain.models import IssueStatus
 from bot.texts.format import MESSAGE_LIMIT, day_month, esc, full_date, local_time
 
 GROUP_LINES = 15
@@ -52,6 +52,9 @@ CHART_TITLE = "Обращения за 30 дней"
 CHART_RECEIVED = "поступило"
 CHART_CLOSED = "закрыто"
 CHART_BACKLOG = "открыто на конец дня"
+CHART_PER_DAY = "в день"
+CHART_OPEN = "открыто"
+CHART_VOTES = "Голоса"
 REMOVED_CHAT = "чат отключён"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.measures import Answered, SpecialistLine
 from bot.domain.models import (
     OPEN_STATUSES,
     ChatPlace,
@@ -24,7 +25,6 @@ from bot.domain.models import (
     Person,
     Transition,
 )
-from bot.domain.reports.measures import Answered, SpecialistLine
 from storage.repositories._util import insert_unless_duplicate
 from storage.repositories.issues import issue_from_row
 from storage.tables import issue_transitions, issues

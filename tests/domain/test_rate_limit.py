@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.rate_limit import RateLimits, SendPlanner, _SlotSet
+from bot.telegram.rate_limit import RateLimits, SendPlanner, _SlotSet
 
 NOW = datetime(2025, 3, 3, 9, 0, 0, 123456, tzinfo=UTC)
 SECOND = timedelta(seconds=1)

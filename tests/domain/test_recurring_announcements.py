@@ -17,9 +17,9 @@ from bot.domain.announcements import (
     Targets,
 )
 from bot.domain.models import Caller, ChatKind, ChatPlace, Person, RegisteredChat
-from bot.domain.services.announcements import AnnouncementDraft, AnnouncementService, Authors
-from bot.domain.services.roles import RoleService
 from bot.domain.when import When
+from bot.services.announcements import AnnouncementDraft, AnnouncementService, Authors
+from bot.services.roles import RoleService
 from storage.tables import outbox
 from storage.uow import SqlUnitOfWorkFactory
 

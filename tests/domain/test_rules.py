@@ -18,6 +18,7 @@ from bot.domain.models import (
 )
 from bot.domain.rules import can, plan_transition, require
 from bot.domain.tags import find_issue_tag
+from bot.texts.errors import explain
 
 TODAY = date(2026, 11, 25)
 SPECIALIST = Person(10, "Ольга Специалист")
@@ -66,7 +67,7 @@ def test_role_permissions(role: Role, permission: Permission, allowed: bool) -> 
     else:
         with pytest.raises(PermissionDenied) as refused:
             require(role, permission)
-        assert refused.value.message  # a Russian sentence for the user
+        assert explain(refused.value)  # a Russian sentence for the user
 
 
 def test_residents_can_do_nothing_reserved_for_staff() -> None:
@@ -117,7 +118,7 @@ def test_refused_transitions(status: IssueStatus, action: IssueAction) -> None:
         plan_transition(
             make_issue(status), action, SPECIALIST, today=TODAY, due_date=TODAY, answer="x"
         )
-    assert "№7" in refused.value.message
+    assert "№7" in explain(refused.value)
 
 
 def test_taking_own_issue_again_is_refused_but_another_specialist_takes_over() -> None:
@@ -134,7 +135,7 @@ def test_control_date_must_not_be_in_the_past() -> None:
         plan_transition(
             issue, IssueAction.CONTROL, SPECIALIST, today=TODAY, due_date=date(2026, 11, 24)
         )
-    assert "уже прошла" in refused.value.message
+    assert "уже прошла" in explain(refused.value)
     plan = plan_transition(issue, IssueAction.CONTROL, SPECIALIST, today=TODAY, due_date=TODAY)
     assert plan.due_date == TODAY
 

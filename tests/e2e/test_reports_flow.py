@@ -265,7 +265,7 @@ async def test_no_scheduled_digest_on_a_holiday(
 async def test_an_export_over_telegrams_file_limit_gets_one_line_instead_of_files(
     town: Town, bot: InProcessBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.domain.services import reports
+    from bot.services import reports
 
     monkeypatch.setattr(reports, "EXPORT_MAX_BYTES", 2000)  # every workbook is larger
     fake = town.fake

@@ -16,8 +16,8 @@ from sqlalchemy import insert
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller
-from bot.domain.reports import export
-from bot.domain.reports.sheet import Cell
+from bot.services.reporting import export
+from bot.services.reporting.sheet import Cell
 from storage.tables import issue_transitions, issues
 from storage.uow import SqlUnitOfWorkFactory
 from tests.reports_data import ADMIN, CALENDAR, CHAT_A, OLGA, at, build, service

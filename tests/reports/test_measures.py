@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.domain.reports.measures import (
+from bot.domain.measures import (
     Answered,
     backlog_series,
     day_bounds,

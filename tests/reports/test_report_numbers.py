@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 
 from bot.domain.errors import PermissionDenied
+from bot.domain.measures import ChatLine, SpecialistLine
 from bot.domain.models import Caller, IssueStatus
-from bot.domain.reports import chart, export
-from bot.domain.reports.measures import ChatLine, SpecialistLine
+from bot.services.reporting import chart, export
 from bot.texts import reports as t
 from storage.uow import SqlUnitOfWorkFactory
 from tests.reports_data import (

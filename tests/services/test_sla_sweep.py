@@ -24,7 +24,7 @@ from bot.domain.models import (
     Person,
     RegisteredChat,
 )
-from bot.domain.services.verdicts import VerdictOutcome
+from bot.services.verdicts import VerdictOutcome
 from storage.tables import issue_transitions, outbox
 from storage.uow import SqlUnitOfWorkFactory
 

@@ -14,10 +14,10 @@ from bot.domain.announcements import Announcement, AnnouncementStatus, TargetKin
 from bot.domain.calendar import WorkCalendar, WorkSchedule
 from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
 from bot.domain.outgoing import Outgoing
-from bot.domain.reports.announcements_sheet import AnnouncementsSheet
-from bot.domain.reports.export import SHEETS, ExportContext, write_xlsx
+from bot.services.reporting.announcements_sheet import AnnouncementsSheet
+from bot.services.reporting.export import SHEETS, ExportContext, write_xlsx
+from bot.telegram.fsm_storage import SqlStorage
 from storage import db
-from storage.fsm import SqlStorage
 from storage.uow import SqlUnitOfWorkFactory
 
 NOW = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)

@@ -24,10 +24,10 @@ from bot.domain.moderation import (
     on_probation,
 )
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
-from bot.domain.ports import Clock, UnitOfWorkFactory
-from bot.domain.services.moderation import ModerationBase
-from bot.domain.services.roles import RoleService
 from bot.domain.spam import MessageFacts, SpamPolicy, SpamVerdict, check_message, should_check
+from bot.services.moderation import ModerationBase
+from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.roles import RoleService
 from bot.texts import moderation as t
 
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, ChatKind, ChatPlace, Permission, RegisteredChat
-from bot.domain.ports import Clock, UnitOfWorkFactory
-from bot.domain.services.base import Service
-from bot.domain.services.replies import reply_to
-from bot.domain.services.roles import RoleService
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.replies import reply_to
+from bot.services.roles import RoleService
 from bot.texts import announcements as announcements_t
 from bot.texts import chats as t
 from bot.texts import errors as errors_t

@@ -27,10 +27,10 @@ from bot.domain.outgoing import (
     PollSpec,
     TargetAction,
 )
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.domain.services.announcements import Authors, parse_batch
-from bot.domain.services.base import Service
-from bot.domain.services.replies import reply_to
+from bot.services.announcements import Authors, parse_batch
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.replies import reply_to
 from bot.texts import announcements as t
 
 log = logging.getLogger(__name__)

@@ -24,11 +24,11 @@ from bot.domain.outgoing import (
     Outgoing,
     TargetAction,
 )
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.domain.services.base import Service
-from bot.domain.services.replies import reply_to
-from bot.domain.services.roles import RoleService
 from bot.domain.when import When
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.replies import reply_to
+from bot.services.roles import RoleService
 from bot.texts import announcements as t
 
 log = logging.getLogger(__name__)

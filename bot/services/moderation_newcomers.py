@@ -25,9 +25,9 @@ from bot.domain.moderation import (
     mod_button_data,
 )
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
-from bot.domain.ports import UnitOfWork
-from bot.domain.services.moderation import ModerationBase
 from bot.domain.street_check import answer_button_data, is_right_answer, street_choices
+from bot.services.moderation import ModerationBase
+from bot.services.ports import UnitOfWork
 from bot.texts import moderation as t
 
 SAME_JOIN = timedelta(minutes=1)

@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from bot.domain.reports.sheet import Cell, ExportContext
+from bot.services.reporting.sheet import Cell, ExportContext
 
 _DELIVERY = {
     "sent": "доставлено",

@@ -21,14 +21,14 @@ from bot.domain.models import (
     Transition,
 )
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind, issue_button_data
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.rules import can, plan_transition
-from bot.domain.services.base import Service
-from bot.domain.services.closing import closing_notice
-from bot.domain.services.replies import reply_to
-from bot.domain.services.roles import RoleService
 from bot.domain.sla import ack_timing
 from bot.domain.tags import find_issue_tag
+from bot.services.base import Service
+from bot.services.closing import closing_notice
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.replies import reply_to
+from bot.services.roles import RoleService
 from bot.texts import errors as errors_t
 from bot.texts import issues as t
 from bot.texts import sla as sla_t

@@ -16,8 +16,6 @@ from datetime import datetime
 from bot.domain.calendar import WorkCalendar
 from bot.domain.models import ChatKind, ChatPlace, Issue
 from bot.domain.outgoing import Outgoing
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.domain.services.base import Service
 from bot.domain.sla import (
     SlaPolicy,
     control_due,
@@ -27,6 +25,8 @@ from bot.domain.sla import (
     next_reminder,
     working_age,
 )
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.texts import sla as t
 
 log = logging.getLogger(__name__)

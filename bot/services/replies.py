@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from bot.domain.models import Caller
 from bot.domain.outgoing import Button, MessageRef, Outgoing
-from bot.domain.ports import Clock, UnitOfWorkFactory
-from bot.domain.services.base import Service
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.texts import help as help_t
 
 if TYPE_CHECKING:
-    from bot.domain.services.roles import RoleService
+    from bot.services.roles import RoleService
 
 
 def reply_to(

@@ -20,8 +20,8 @@ from bot.domain.moderation import (
     undo_ops,
 )
 from bot.domain.outgoing import MessageRef, Outgoing, RefKind
-from bot.domain.ports import UnitOfWork
-from bot.domain.services.moderation import ModerationBase
+from bot.services.moderation import ModerationBase
+from bot.services.ports import UnitOfWork
 from bot.texts import moderation as t
 
 

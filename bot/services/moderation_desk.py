@@ -21,10 +21,10 @@ from bot.domain.moderation import (
     settings_button_data,
 )
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
-from bot.domain.services.moderation import ModerationBase
-from bot.domain.services.moderation_commands import Target
-from bot.domain.services.replies import reply_to
 from bot.domain.street_check import parse_street
+from bot.services.moderation import ModerationBase
+from bot.services.moderation_commands import Target
+from bot.services.replies import reply_to
 from bot.texts import moderation as t
 from bot.texts.format import fit_lines
 

@@ -29,12 +29,12 @@ from bot.domain.announcements import (
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, ChatKind, ChatPlace
 from bot.domain.outgoing import Attachment, Button, MessageRef, Outgoing, RefKind
-from bot.domain.ports import Clock, UnitOfWorkFactory
-from bot.domain.services.announcements import AnnouncementDraft, AnnouncementService, Authors
-from bot.domain.services.base import Service
-from bot.domain.services.polls import PollDraft, PollService
-from bot.domain.services.replies import reply_to
 from bot.domain.when import When, WhenError, parse_when
+from bot.services.announcements import AnnouncementDraft, AnnouncementService, Authors
+from bot.services.base import Service
+from bot.services.polls import PollDraft, PollService
+from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.replies import reply_to
 from bot.texts import announcements as t
 
 PAGE_SIZE = 8

@@ -22,10 +22,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.measures import hours
 from bot.domain.models import IssueStatus
-from bot.domain.reports.announcements_sheet import AnnouncementsSheet
-from bot.domain.reports.measures import hours
-from bot.domain.reports.sheet import PAGE, Cell, ExportContext, Progress, SheetProvider
+from bot.services.reporting.announcements_sheet import AnnouncementsSheet
+from bot.services.reporting.sheet import PAGE, Cell, ExportContext, Progress, SheetProvider
 from bot.texts import issues as issue_t
 from bot.texts import reports as t
 

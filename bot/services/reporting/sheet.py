@@ -9,7 +9,7 @@ from typing import Protocol
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.models import ChatPlace
-from bot.domain.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWorkFactory
 
 Cell = str | int | float | datetime | None
 Progress = Callable[[str, int, int], None]

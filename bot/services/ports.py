@@ -7,6 +7,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from bot.domain.measures import Answered, SpecialistLine
 from bot.domain.models import (
     ChatKind,
     ChatPlace,
@@ -20,11 +21,10 @@ from bot.domain.models import (
 )
 from bot.domain.moderation import MemberRecord, ModEntry, ModKind, NewcomerCheck, Report
 from bot.domain.outgoing import MessageRef, Outgoing
-from bot.domain.reports.measures import Answered, SpecialistLine
 from bot.domain.sla import WeekFigures
 
 if TYPE_CHECKING:
-    from bot.domain.announcement_ports import AnnouncementRepository, PollRepository
+    from bot.services.announcement_ports import AnnouncementRepository, PollRepository
 
 Clock = Callable[[], datetime]
 
@@ -97,6 +97,7 @@ class OutboxRepository(Protocol):
 class ProcessedUpdateRepository(Protocol):
     async def seen(self, update_id: int) -> bool: ...
     async def mark(self, update_id: int, at: datetime) -> bool: ...
+    async def forget_before(self, moment: datetime) -> int: ...
 
 
 class SlaRepository(Protocol):

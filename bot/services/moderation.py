@@ -27,9 +27,9 @@ from bot.domain.moderation import (
     may_moderate,
 )
 from bot.domain.outgoing import Outgoing
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.domain.services.base import Service
-from bot.domain.services.roles import RoleService
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.roles import RoleService
 from bot.texts import moderation as t
 
 log = logging.getLogger(__name__)

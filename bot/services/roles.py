@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.domain.models import Caller, Permission, Person, Role
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.rules import require
-from bot.domain.services.base import Service
-from bot.domain.services.replies import reply_to
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.replies import reply_to
 from bot.texts import chats as t
 
 

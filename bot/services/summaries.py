@@ -10,12 +10,12 @@ from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import PermissionDenied, UsageError
 from bot.domain.models import Caller, ChatKind, Issue, Permission
 from bot.domain.outgoing import Outgoing
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.rules import can
-from bot.domain.services.base import Service
-from bot.domain.services.replies import reply_to
-from bot.domain.services.roles import RoleService
 from bot.domain.sla import local_today, morning_due, weekly_moment, working_age
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.replies import reply_to
+from bot.services.roles import RoleService
 from bot.texts import errors as errors_t
 from bot.texts import sla as t
 

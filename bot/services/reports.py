@@ -9,11 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import PermissionDenied, UsageError
-from bot.domain.models import Caller, ChatKind, ChatPlace, Issue, IssueStatus, Permission
-from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.domain.reports import export
-from bot.domain.reports.measures import (
+from bot.domain.measures import (
     MAX_LISTED,
     ChatLine,
     Digest,
@@ -25,10 +21,14 @@ from bot.domain.reports.measures import (
     hours,
     response_stats,
 )
+from bot.domain.models import Caller, ChatKind, ChatPlace, Issue, IssueStatus, Permission
+from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing
 from bot.domain.rules import can
-from bot.domain.services.base import Service
-from bot.domain.services.replies import reply_to
-from bot.domain.services.roles import RoleService
+from bot.services.base import Service
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.replies import reply_to
+from bot.services.reporting import export
+from bot.services.roles import RoleService
 from bot.texts import reports as t
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ class ReportService(Service):
             Outgoing(chat_id=chat_id, thread_id=thread_id, text=part)
             for part in t.split_message(t.digest(digest, self._zone))
         ]
-        from bot.domain.reports import chart  # matplotlib loads only where a chart is drawn
+        from bot.services.reporting import chart  # matplotlib loads only where a chart is drawn
 
         png = chart.digest_chart(digest.days)
         photo = Attachment(AttachmentKind.PHOTO, filename="digest.png", content=png)

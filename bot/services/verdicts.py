@@ -17,10 +17,10 @@ from bot.domain.models import (
     Transition,
 )
 from bot.domain.outgoing import MessageRef, Outgoing, RefKind
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.domain.services.base import Service
-from bot.domain.services.issues import REMOVED_CHAT_NAME, card_buttons
 from bot.domain.sla import NOT_RESOLVED, RESOLVED, verdict_applies
+from bot.services.base import Service
+from bot.services.issues import REMOVED_CHAT_NAME, card_buttons
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.texts import errors as errors_t
 from bot.texts import issues as issues_t
 from bot.texts import sla as t

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from bot.domain.idempotency import AlreadyHandled, current_update
 from bot.domain.outgoing import Outgoing
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.idempotency import AlreadyHandled, current_update
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
 class Service:
