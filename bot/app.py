@@ -212,6 +212,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
             per_chat_interval=telegram.per_chat_interval,
             group_per_minute=telegram.group_per_minute,
             global_per_second=telegram.global_per_second,
+            in_flight_margin=telegram.in_flight_margin,
         )
     )
     outbox = OutboxDispatcher(
