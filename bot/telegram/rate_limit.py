@@ -3,23 +3,23 @@
 Pure bookkeeping over explicit timestamps; the outgoing-queue dispatcher owns the clock.
 
 Limits kept (all windows half-open, so sends at t and t + window are in different windows):
-* one chat: at least `per_chat_interval` between two messages;
+* one chat: at least `per_chat_interval` (+ `in_flight_margin`) between two messages;
 * one group (chat_id < 0): at most `group_per_minute` in any 60 s + `in_flight_margin`;
 * everything: at most `global_per_second` in any 1 s + `in_flight_margin`.
 
 Why the margin: Telegram counts a message when it arrives, and two requests sent in order may
 arrive closer together than they left (the earlier one spent longer in the event loop, the
-HTTP client or the network). Planning the windows wider by the most one request may lag
-behind another keeps the server's count within the limit; the cost is a global rate of
-global_per_second / (1 s + margin).
+HTTP client or the network). Planning the windows (and a chat's interval) wider by the most one
+request may lag behind another keeps the server's count within the limit; the cost is a global
+rate of global_per_second / (1 s + margin).
 
 How the global limit is kept: time is cut into slots of ceil((1 s + margin) / global_per_second),
 and a reservation takes one whole free slot (its start is the send time). A half-open window of
 1 s + margin holds at most `global_per_second` slot starts, so the global limit cannot be
 broken by reservations, and slots for different chats interleave freely: a reservation takes
 the first free slot at or after its chat's own earliest moment, wherever that falls among slots
-reserved before. A message that leaves later than its slot is counted by `DepartureWindow`,
-which holds it back if the actual departures would break the (widened) global window.
+reserved before. Messages that leave later than their slots, or travel unevenly, are
+caught by `DepartureWindow`, which counts requests as they actually go and come back.
 
 Fairness (the promise to interactive replies): every `interactive_every`-th slot is never
 given to bulk reservations (`plan`, `reserve(..., bulk=True)`), so bulk traffic runs at
@@ -44,8 +44,7 @@ Dispatcher contract:
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left, insort
-from collections import deque
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,6 +54,7 @@ _US = timedelta(microseconds=1)
 _SECOND_US = 1_000_000
 _GROUP_WINDOW_US = 60 * _SECOND_US
 _FULL = (1 << 64) - 1
+_ONE_SECOND = timedelta(seconds=1)
 
 
 class _SlotSet:
@@ -174,8 +174,10 @@ class SendPlanner:
 
     def __init__(self, limits: RateLimits) -> None:
         self._limits = limits
-        self._interval = limits.per_chat_interval // _US
         margin = limits.in_flight_margin // _US
+        self._interval = limits.per_chat_interval // _US
+        if self._interval:
+            self._interval += margin
         self._group_window = _GROUP_WINDOW_US + margin
         self._retention = max(self._group_window, self._interval)
         self._slot = -(-(_SECOND_US + margin) // limits.global_per_second)
@@ -385,27 +387,41 @@ class SendPlanner:
 
 
 class DepartureWindow:
-    """The global limit over the moments messages actually leave.
+    """The global limit over requests as they actually go, whatever their slots said.
 
-    The planner's slots keep the limit when every message leaves on its slot; one that leaves
-    late (a busy event loop, a slow round) would crowd the messages after it into the server's
-    window. Before a message leaves, `hold` says how long it must still wait so that no window
-    of 1 s + `in_flight_margin` holds more than `global_per_second` departures; `leave` counts
-    it. Call the two with no await between them.
+    Telegram counts a message when it arrives, somewhere between the moment the request left
+    and the moment its answer came back. A request therefore counts from its departure until
+    one second after its answer: with no more than `global_per_second` of them counting at any
+    departure, no second of arrivals can hold more, however late some left (a busy event loop,
+    a slow round) or however unevenly they travelled. The planner's slots, a window of
+    1 s + in_flight_margin apart, make this hold back almost nothing while answers come within
+    the margin. Call `hold` and `leave` with no await between them, and `answered` once for
+    every `leave`.
     """
 
     def __init__(self, limits: RateLimits) -> None:
         self._limit = limits.global_per_second
-        self._window = timedelta(seconds=1) + limits.in_flight_margin
-        self._left: deque[datetime] = deque()
+        self._in_flight = 0
+        self._answered: list[datetime] = []  # sorted answer moments of the last second
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
 
     def hold(self, now: datetime) -> timedelta:
-        left = self._left
-        while left and left[0] <= now - self._window:
-            left.popleft()
-        if len(left) < self._limit:
+        """How long a request must still wait before it may leave; zero if it may go now."""
+        answered = self._answered
+        del answered[: bisect_right(answered, now - _ONE_SECOND)]
+        counting = self._in_flight + len(answered)
+        if counting < self._limit:
             return timedelta(0)
-        return left[-self._limit] + self._window - now
+        if self._in_flight >= self._limit:
+            return _ONE_SECOND / self._limit  # every one counting is in flight: look again
+        return answered[counting - self._limit] + _ONE_SECOND - now
 
-    def leave(self, now: datetime) -> None:
-        self._left.append(now)
+    def leave(self) -> None:
+        self._in_flight += 1
+
+    def answered(self, now: datetime) -> None:
+        self._in_flight -= 1
+        insort(self._answered, now)
