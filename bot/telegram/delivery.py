@@ -231,6 +231,7 @@ class OutboxDispatcher:
         """Stop taking new entries and let messages being sent finish."""
         self._stopping = True
         self._wake.set()
+        self._news.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=grace)
 
@@ -296,27 +297,34 @@ class OutboxDispatcher:
 
     async def _deliver(self, entry: OutboxEntry, pick: _Pick) -> None:
         chat_id = entry.message.chat_id
+        left = False
         try:
             await self._leave(pick)
+            left = True
             await self._deliver_once(entry)
         except Exception:
             log.exception("outbox entry %d: unexpected failure", entry.id)
             await self._retry_or_fail(entry, "internal error")
         finally:
+            if left:
+                # Telegram saw it at the latest now: the chat's own limits and the global
+                # window count from here.
+                done = self._clock()
+                self._departures.answered(done)
+                self._planner.departed(chat_id, pick.slot, done)
             self._busy_chats.discard(chat_id)
             self._wake.set()
 
     async def _leave(self, pick: _Pick) -> None:
-        """Wait until the message may leave, and while the messages that actually left in the
-        last window (some later than their slots) leave no room; then count it as leaving."""
+        """Wait until the message may leave, and while the requests counting in the global
+        window (in flight, or answered within the last second) leave no room."""
         while True:
             now = self._clock()
             wait = max(pick.leave_from - now, self._departures.hold(now))
             if wait <= timedelta(0):
                 break
             await asyncio.sleep(wait.total_seconds())
-        self._departures.leave(now)
-        self._planner.departed(pick.chat_id, pick.slot, now)
+        self._departures.leave()
 
     async def _deliver_once(self, entry: OutboxEntry) -> None:
         chat_id = entry.message.chat_id
