@@ -44,7 +44,7 @@ from bot.telegram.fsm_storage import SqlStorage
 from bot.telegram.moderation import TelegramModeration
 from bot.telegram.polling import Poller
 from bot.telegram.rate_limit import RateLimits, SendPlanner
-from bot.telegram.session import RetryMiddleware
+from bot.telegram.session import AnswerMiddleware, RetryMiddleware
 from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
@@ -202,6 +202,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
     )
     session.middleware(RetryMiddleware())
+    session.middleware(AnswerMiddleware())
     bot = Bot(
         token=telegram.token.get_secret_value(),
         session=session,

@@ -34,7 +34,7 @@ from aiogram.types import (
 from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing, PollSpec, TargetAction
 from bot.services.ports import Clock
 from bot.telegram.rate_limit import DepartureWindow, SendPlanner
-from bot.telegram.session import no_retry
+from bot.telegram.session import no_retry, on_answer
 from bot.telegram.waiting import wait_for_event
 from storage.repositories.outbox import OutboxEntry, OutboxHead
 from storage.uow import SqlUnitOfWorkFactory
@@ -71,6 +71,19 @@ class _Pick:
     chat_id: int
     leave_from: datetime
     slot: datetime
+
+
+class _Answered:
+    """Counts the first answer to a delivery's requests, once (see session.AnswerMiddleware)."""
+
+    def __init__(self, dispatcher: OutboxDispatcher, pick: _Pick) -> None:
+        self._dispatcher: OutboxDispatcher | None = dispatcher
+        self._pick = pick
+
+    def __call__(self) -> None:
+        if self._dispatcher is not None:
+            dispatcher, self._dispatcher = self._dispatcher, None
+            dispatcher._count_answer(self._pick)
 
 
 class _TargetNotSentYet(Exception):
@@ -297,23 +310,30 @@ class OutboxDispatcher:
 
     async def _deliver(self, entry: OutboxEntry, pick: _Pick) -> None:
         chat_id = entry.message.chat_id
-        left = False
+        answered: _Answered | None = None
         try:
             await self._leave(pick)
-            left = True
-            await self._deliver_once(entry)
+            answered = _Answered(self, pick)
+            token = on_answer.set(answered)
+            try:
+                await self._deliver_once(entry)
+            finally:
+                on_answer.reset(token)
         except Exception:
             log.exception("outbox entry %d: unexpected failure", entry.id)
             await self._retry_or_fail(entry, "internal error")
         finally:
-            if left:
-                # Telegram saw it at the latest now: the chat's own limits and the global
-                # window count from here.
-                done = self._clock()
-                self._departures.answered(done)
-                self._planner.departed(chat_id, pick.slot, done)
+            if answered is not None:
+                answered()  # if no request reported its answer (none made, or no middleware)
             self._busy_chats.discard(chat_id)
             self._wake.set()
+
+    def _count_answer(self, pick: _Pick) -> None:
+        """Telegram saw the request at the latest now: the global window and the chat's own
+        limits count from here."""
+        now = self._clock()
+        self._departures.answered(now)
+        self._planner.departed(pick.chat_id, pick.slot, now)
 
     async def _leave(self, pick: _Pick) -> None:
         """Wait until the message may leave, and while the requests counting in the global
