@@ -16,10 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, S
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.measures import hours
@@ -28,6 +25,9 @@ from bot.services.reporting.announcements_sheet import AnnouncementsSheet
 from bot.services.reporting.sheet import PAGE, Cell, ExportContext, Progress, SheetProvider
 from bot.texts import issues as issue_t
 from bot.texts import reports as t
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 __all__ = [
     "SHEETS",
@@ -281,6 +281,8 @@ async def write_xlsx(
     heads = [(sheet.title[:31], sheet.columns) for sheet in sheets]
 
     def build(batches: Iterator[Batch]) -> ExportFile:
+        from openpyxl import Workbook  # loaded by the first export, not at start
+
         workbook = Workbook(write_only=True)
         counts = [0] * len(heads)
         ws: Any = None
@@ -317,6 +319,8 @@ def _discard(workbook: Workbook) -> None:
 
 def _xlsx_cell(ws: object, value: Cell, calendar: WorkCalendar) -> object:
     if isinstance(value, datetime):
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(ws, value=_local(value, calendar))
         cell.number_format = "DD.MM.YYYY HH:MM"
         return cell
