@@ -3,18 +3,17 @@ send."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from datetime import time as TimeOfDay
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.announcements import CAPTION_MAX, Media, Recurrence, Repeat, Targets
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller
 from bot.domain.outgoing import Attachment, AttachmentKind, Button, Outgoing
 from bot.domain.when import When, WhenError, parse_when
-from bot.services.announcements import AnnouncementDraft, AnnouncementService, Authors
+from bot.services.announcements import AnnouncementDraft
 from bot.services.dialogs.common import (
     TARGET_BUTTONS,
     DraftInput,
@@ -25,7 +24,6 @@ from bot.services.dialogs.common import (
     wizard_button,
     yes_no,
 )
-from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.texts import announcements as t
 
 ANN_CONTENT = "ann:content"
@@ -46,19 +44,6 @@ class AnnounceDialog(TargetedDialog):
         | TARGET_BUTTONS
         | {("now", "when"), ("pin", "pin"), ("send", "confirm")}
     )
-
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        wake: Callable[[], None] = lambda: None,
-        *,
-        authors: Authors,
-        announcements: AnnouncementService,
-        zone: ZoneInfo,
-    ) -> None:
-        super().__init__(uow_factory, clock, wake, authors=authors, zone=zone)
-        self._announcements = announcements
 
     async def start(self, caller: Caller) -> Step:
         return await self._start(caller, ANN_CONTENT, t.ASK_CONTENT, {"flow": "ann"})

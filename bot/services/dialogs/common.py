@@ -17,8 +17,9 @@ from bot.domain.announcements import Media, TargetKind, Targets, organisations
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, ChatKind, ChatPlace
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
-from bot.services.announcements import Authors
+from bot.services.announcements import AnnouncementService, Authors
 from bot.services.base import Service
+from bot.services.polls import PollService
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.replies import reply_to
 from bot.texts import announcements as t
@@ -73,7 +74,8 @@ def cancel_buttons(steps: tuple[str, ...]) -> ButtonSteps:
 
 
 class Dialog(Service):
-    """One dialog's steps; subclasses name their flow, steps and buttons."""
+    """One dialog's steps; subclasses name their flow, steps and buttons. Every dialog gets
+    the same services and uses those its last step calls."""
 
     FLOW: ClassVar[str]
     BUTTONS: ClassVar[ButtonSteps]
@@ -85,10 +87,14 @@ class Dialog(Service):
         wake: Callable[[], None] = lambda: None,
         *,
         authors: Authors,
+        announcements: AnnouncementService,
+        polls: PollService,
         zone: ZoneInfo,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._authors = authors
+        self._announcements = announcements
+        self._polls = polls
         self._zone = zone
 
     async def on_input(

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller
-from bot.services.announcements import AnnouncementService, Authors
 from bot.services.dialogs.common import Dialog, DraftInput, Step, cancel_buttons
-from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.texts import announcements as t
 
 EDIT_TEXT = "edit:text"
@@ -21,19 +17,6 @@ STATES = (EDIT_TEXT,)
 class EditDialog(Dialog):
     FLOW = "edit"
     BUTTONS = cancel_buttons(("text",))
-
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        wake: Callable[[], None] = lambda: None,
-        *,
-        authors: Authors,
-        announcements: AnnouncementService,
-        zone: ZoneInfo,
-    ) -> None:
-        super().__init__(uow_factory, clock, wake, authors=authors, zone=zone)
-        self._announcements = announcements
 
     async def start(self, caller: Caller, announcement_id: int) -> Step:
         text = t.ASK_EDIT.format(id=announcement_id)

@@ -3,10 +3,8 @@ closing time, whether to share the results, preview, send."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.announcements import (
     POLL_OPTION_MAX,
@@ -18,7 +16,6 @@ from bot.domain.announcements import (
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller
 from bot.domain.when import WhenError, parse_when
-from bot.services.announcements import Authors
 from bot.services.dialogs.common import (
     TARGET_BUTTONS,
     DraftInput,
@@ -28,8 +25,7 @@ from bot.services.dialogs.common import (
     confirm_keyboard,
     yes_no,
 )
-from bot.services.polls import PollDraft, PollService
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.polls import PollDraft
 from bot.services.replies import reply_to
 from bot.texts import announcements as t
 
@@ -65,19 +61,6 @@ class PollDialog(TargetedDialog):
         | TARGET_BUTTONS
         | {("anon", "anon"), ("multi", "multi"), ("share", "share"), ("send", "confirm")}
     )
-
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        wake: Callable[[], None] = lambda: None,
-        *,
-        authors: Authors,
-        polls: PollService,
-        zone: ZoneInfo,
-    ) -> None:
-        super().__init__(uow_factory, clock, wake, authors=authors, zone=zone)
-        self._polls = polls
 
     async def start(self, caller: Caller) -> Step:
         return await self._start(caller, POLL_QUESTION, t.ASK_QUESTION, {"flow": "poll"})

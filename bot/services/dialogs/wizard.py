@@ -34,14 +34,15 @@ class WizardService(Service):
         zone: ZoneInfo,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
-        common: dict[str, Any] = {"authors": authors, "zone": zone}
-        self._announce = announce.AnnounceDialog(
-            uow_factory, clock, wake, announcements=announcements, **common
-        )
-        self._poll = poll.PollDialog(uow_factory, clock, wake, polls=polls, **common)
-        self._edit = edit.EditDialog(
-            uow_factory, clock, wake, announcements=announcements, **common
-        )
+        uses: dict[str, Any] = {
+            "authors": authors,
+            "announcements": announcements,
+            "polls": polls,
+            "zone": zone,
+        }
+        self._announce = announce.AnnounceDialog(uow_factory, clock, wake, **uses)
+        self._poll = poll.PollDialog(uow_factory, clock, wake, **uses)
+        self._edit = edit.EditDialog(uow_factory, clock, wake, **uses)
         self._dialogs: dict[str, Dialog] = {
             dialog.FLOW: dialog for dialog in (self._announce, self._poll, self._edit)
         }
