@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot.domain.calendar import WorkCalendar
 from bot.domain.measures import hours
 from bot.domain.models import IssueStatus
+from bot.services.chat_names import REMOVED_CHAT
 from bot.services.reporting.announcements_sheet import AnnouncementsSheet
 from bot.services.reporting.sheet import PAGE, Cell, ExportContext, Progress, SheetProvider
 from bot.texts import issues as issue_t
@@ -75,7 +76,7 @@ class IssuesSheet:
                     met = t.NO if overdue and due is not None and due < ctx.now else None
                 yield (
                     issue.number,
-                    ctx.chat_names.get(issue.place, t.REMOVED_CHAT),
+                    ctx.chat_names.get(issue.place, REMOVED_CHAT),
                     issue.author.name,
                     issue.tag,
                     t.STATUS_NAMES.get(issue.status, issue.status.value),
