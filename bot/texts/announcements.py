@@ -159,10 +159,6 @@ def chats_prompt(selected: int, page: int, pages: int) -> str:
     return f"Отметьте чаты (выбрано: {selected}). Страница {page + 1} из {pages}."
 
 
-def org_chosen(org: str, count: int) -> str:
-    return f"Дома организации «{esc(org)}»: {count}."
-
-
 def preview_summary(
     names: Sequence[str],
     targets: Targets,
