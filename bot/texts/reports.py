@@ -263,3 +263,29 @@ TRANSITION_COLUMNS = (
 )
 SHEET_ISSUES = "Обращения"
 SHEET_TRANSITIONS = "Переходы"
+SHEET_ANNOUNCEMENTS = "Объявления"
+ANNOUNCEMENT_COLUMNS = (
+    "№",
+    "Автор",
+    "Текст",
+    "Вложение",
+    "Создано",
+    "Время отправки",
+    "Закрепить",
+    "Чат",
+    "Доставка",
+    "Доставлено в",
+    "Закреплено",
+    "Причина",
+    "Изменено",
+    "Удалено",
+)
+DELIVERY_NAMES = {
+    "sent": "доставлено",
+    "failed": "не доставлено",
+    "cancelled": "отменено",
+    "pending": "в очереди",
+    "sending": "отправляется",
+}
+"""An announcement's delivery to one chat, by the state of its outbox entry."""
+MEDIA_NAMES = {"photo": "фото", "document": "документ"}
