@@ -45,6 +45,27 @@ async def test_empty_database_migrates_to_head(tmp_path: Path) -> None:
     await engine.dispose()
 
 
+def test_head_revisions_read_from_the_files_match_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(db.alembic_config())
+    assert db.head_revisions() == set(script.get_heads())
+
+
+async def test_a_database_at_an_older_revision_is_upgraded_to_head(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await db.upgrade(engine, "0008_outbox_order")
+    assert await db.current_revisions(engine) == {"0008_outbox_order"}
+    await db.upgrade(engine)
+    assert await db.current_revisions(engine) == db.head_revisions()
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda c: {col["name"] for col in sa.inspect(c).get_columns("mod_chat_settings")}
+        )
+    assert "street" in columns
+    await engine.dispose()
+
+
 async def test_same_message_never_becomes_two_issues(uow_factory: SqlUnitOfWorkFactory) -> None:
     first = await add_issue(uow_factory, 10)
     again = await add_issue(uow_factory, 10)
