@@ -23,6 +23,9 @@ def upgrade() -> None:
             sa.Column("kind", sa.String(length=16), nullable=False, server_default="send")
         )
         batch_op.add_column(sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
+    # Entries already queued: due when they are next tried, the latest it can be (their first
+    # due time is not kept), so none is given up earlier than it would have been.
+    op.execute("UPDATE outbox SET due_at = not_before WHERE due_at IS NULL")
 
 
 def downgrade() -> None:
