@@ -2,6 +2,13 @@
 messages and members (delete, stop a poll, restrict, release, ban, unban, remove, join
 requests). Each is stored in the outbox in the decision's transaction and carried out later by
 the messenger's adapter, so a crash between the two loses nothing.
+
+What an adapter owes the core (bot.telegram.delivery is Telegram's): it carries out every
+`OpKind` in each chat's order within its messenger's limits; retries what failed for a
+transient reason (server errors, lost connections, timeouts, "too many requests") until the
+operation is older than the configured give-up age; fails an operation only on a permanent
+refusal; and reports the refusals admins can fix as a `Refusal`, which the core turns into
+one notice per chat.
 """
 
 from __future__ import annotations
