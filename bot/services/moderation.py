@@ -26,6 +26,8 @@ from bot.services.roles import RoleService
 from bot.services.staff import to_admins
 from bot.texts import moderation as t
 
+log = logging.getLogger(__name__)
+
 
 class ChatAdmins(Protocol):
     """A read-only question to the messenger: who administers a chat (cached briefly).
@@ -40,9 +42,6 @@ class NoChatAdmins:
 
     async def chat_admins(self, chat_id: int) -> frozenset[int]:
         return frozenset()
-
-
-log = logging.getLogger(__name__)
 
 
 class ModerationBase(Service):
