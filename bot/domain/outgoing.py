@@ -94,7 +94,9 @@ class MemberOp:
 
 
 class OpKind(StrEnum):
-    """Every kind of operation the outbox carries, named for the adapter and the audit."""
+    """Every kind of operation the outbox carries, named for the adapter and the audit.
+
+    Pinning goes with the send (`Outgoing.pin`): the message is pinned once it is delivered."""
 
     SEND = "send"
     SEND_PHOTO = "send_photo"
