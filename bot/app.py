@@ -44,7 +44,7 @@ from bot.telegram.fsm_storage import SqlStorage
 from bot.telegram.moderation import TelegramChatAdmins
 from bot.telegram.polling import Poller
 from bot.telegram.rate_limit import RateLimits, SendPlanner
-from bot.telegram.session import RetryMiddleware
+from bot.telegram.session import AnswerMiddleware, RetryMiddleware
 from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
@@ -202,6 +202,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
     )
     session.middleware(RetryMiddleware())
+    session.middleware(AnswerMiddleware())
     bot = Bot(
         token=telegram.token.get_secret_value(),
         session=session,
@@ -212,6 +213,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
             per_chat_interval=telegram.per_chat_interval,
             group_per_minute=telegram.group_per_minute,
             global_per_second=telegram.global_per_second,
+            in_flight_margin=telegram.in_flight_margin,
         )
     )
     outbox = OutboxDispatcher(

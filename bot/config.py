@@ -53,6 +53,11 @@ class TelegramSettings(_Section):
     per_chat_interval: timedelta = timedelta(seconds=1)
     group_per_minute: int = Field(default=20, ge=1, le=20)
     global_per_second: int = Field(default=30, ge=1, le=30)
+    # How much later one request may reach Telegram than one sent after it: the send windows
+    # are planned this much wider so that Telegram, counting arrivals, sees them within limits.
+    in_flight_margin: timedelta = Field(
+        default=timedelta(milliseconds=25), ge=timedelta(0), le=timedelta(seconds=1)
+    )
 
     @field_validator("token")
     @classmethod

@@ -3,8 +3,9 @@
 Telegram does not publish exact algorithms; the documented guidance is "about 1 message per
 second into one chat (short bursts are tolerated), no more than 20 messages per minute into
 one group, about 30 messages per second overall". Exceeding them yields 429 with
-``retry_after``. A private chat is a token bucket (rate 1/s, small burst); a group is a
-sliding 60-second window; the global limit is a sliding 1-second window.
+``retry_after``. Every chat, private or group, is a token bucket (rate 1/s, small burst); a
+group is also a sliding 60-second window; the global limit is a sliding 1-second window.
+Windows are half-open as the server sees them: a send at t leaves the 1 s window at t + 1.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class RateLimits:
     private_per_second: float = 1.0
     private_burst: int = 3
     global_per_second: int = 30
+    group_per_second: float = 1.0
+    group_burst: int = 3
 
 
 def too_many_requests(retry_after: int) -> ApiError:
@@ -53,12 +56,10 @@ class RateLimiter:
             _trim(window, now - 60.0)
             if len(window) + count > limits.group_per_minute:
                 raise too_many_requests(_wait(window, count, limits.group_per_minute, 60.0, now))
-        else:
-            tokens = self._tokens(chat_id, now, limits)
-            if tokens + 1e-9 < count:
-                raise too_many_requests(
-                    max(1, math.ceil((count - tokens) / limits.private_per_second))
-                )
+        rate, _ = _bucket(limits, is_group)
+        tokens = self._tokens(chat_id, now, limits, is_group)
+        if tokens + 1e-9 < count:
+            raise too_many_requests(max(1, math.ceil((count - tokens) / rate)))
 
     def record(self, chat_id: int, is_group: bool, count: int = 1) -> None:
         if self.limits is None:
@@ -67,13 +68,20 @@ class RateLimiter:
         self._global.extend([now] * count)
         if is_group:
             self._groups.setdefault(chat_id, deque()).extend([now] * count)
-        else:
-            tokens = self._tokens(chat_id, now, self.limits)
-            self._buckets[chat_id] = (tokens - count, now)
+        tokens = self._tokens(chat_id, now, self.limits, is_group)
+        self._buckets[chat_id] = (tokens - count, now)
 
-    def _tokens(self, chat_id: int, now: float, limits: RateLimits) -> float:
-        tokens, at = self._buckets.get(chat_id, (float(limits.private_burst), now))
-        return min(float(limits.private_burst), tokens + (now - at) * limits.private_per_second)
+    def _tokens(self, chat_id: int, now: float, limits: RateLimits, is_group: bool) -> float:
+        rate, burst = _bucket(limits, is_group)
+        tokens, at = self._buckets.get(chat_id, (float(burst), now))
+        return min(float(burst), tokens + (now - at) * rate)
+
+
+def _bucket(limits: RateLimits, is_group: bool) -> tuple[float, int]:
+    """One chat's "about 1 message a second, short bursts tolerated": (rate, burst)."""
+    if is_group:
+        return limits.group_per_second, limits.group_burst
+    return limits.private_per_second, limits.private_burst
 
 
 def _trim(window: deque[float], horizon: float) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,16 +50,21 @@ from bot.domain.outgoing import (
 )
 from bot.services.ports import Clock
 from bot.telegram.moderation import act_on_member, has_right
-from bot.telegram.rate_limit import SendPlanner
-from bot.telegram.session import no_retry
+from bot.telegram.rate_limit import DepartureWindow, SendPlanner
+from bot.telegram.session import no_retry, on_answer
 from bot.telegram.waiting import wait_for_event
-from storage.repositories.outbox import OutboxEntry
+from storage.repositories.outbox import OutboxEntry, OutboxHead
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(seconds=1)
 """How far ahead of its slot a message may be claimed; it then waits for the slot."""
+REFILL_AT = LOOKAHEAD / 2
+"""While the sender is saturated, the next round waits until the messages already claimed
+cover less than this much time, then claims up to LOOKAHEAD: a round claims about half a
+second of messages (about 14 at 30/s) in one transaction, and the rounds keep at least this
+much sending claimed ahead."""
 
 MigrationHook = Callable[[int, int], Awaitable[None]]
 FinishedHook = Callable[[OutboxEntry, int | None, str | None], Awaitable[None]]
@@ -77,6 +82,29 @@ class _Outcome:
     error: str | None
     result: dict[str, Any] | None
     future: asyncio.Future[bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pick:
+    """An entry chosen in a round: its reserved slot and the earliest moment it may leave."""
+
+    entry_id: int
+    chat_id: int
+    leave_from: datetime
+    slot: datetime
+
+
+class _Answered:
+    """Counts the first answer to a delivery's requests, once (see session.AnswerMiddleware)."""
+
+    def __init__(self, dispatcher: OutboxDispatcher, pick: _Pick) -> None:
+        self._dispatcher: OutboxDispatcher | None = dispatcher
+        self._pick = pick
+
+    def __call__(self) -> None:
+        if self._dispatcher is not None:
+            dispatcher, self._dispatcher = self._dispatcher, None
+            dispatcher._count_answer(self._pick)
 
 
 class _TargetNotSentYet(Exception):
@@ -148,8 +176,9 @@ class OutboxDispatcher:
         give_up_after: timedelta = timedelta(hours=24),
         retry_cap: timedelta = timedelta(minutes=5),
         max_attempts: int = 8,
-        concurrency: int = 16,
+        concurrency: int = 64,
         min_round_gap: float = 0.25,
+        news_gap: float = 0.1,
     ) -> None:
         self._bot = bot
         self._uow_factory = uow_factory
@@ -164,12 +193,15 @@ class OutboxDispatcher:
         self._max_attempts = max_attempts
         self._concurrency = concurrency
         self._min_round_gap = min_round_gap
+        self._news_gap = min(news_gap, min_round_gap)
         self._outcomes: list[_Outcome] = []
         # Rounds and outcome writes take turns here rather than in SQLite's busy handler,
         # whose sleeps (milliseconds) would otherwise dominate the queue's own cost.
         self._db_turn = asyncio.Lock()
         self._recording = False
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # any reason to look at the queue again
+        self._news = asyncio.Event()  # something new was queued: worth a round at once
+        self._departures = DepartureWindow(planner.limits)
         self._busy_chats: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -182,11 +214,25 @@ class OutboxDispatcher:
         self.stats = DeliveryStats()
 
     def wake(self) -> None:
+        """Something was queued: look at once, unless the sender is saturated anyway."""
+        self._news.set()
         self._wake.set()
 
     async def run(self) -> None:
+        """Rounds: claim what may go within LOOKAHEAD, in one transaction.
+
+        When something new is queued and the sender has room, a round starts at once, or
+        `news_gap` after the last round that news started if that was more recent: a reply in
+        a quiet chat leaves as soon as it is committed, and a burst of replies is claimed a
+        few at a time. Other reasons to look again (a message finished, so its chat's next one
+        may go; the timer) wait until `min_round_gap` after the last round, so they join one
+        round. While the global budget is spoken for beyond REFILL_AT, every round waits:
+        nothing new could leave sooner, and what arrives meanwhile is claimed together.
+        """
+        last_news = -self._news_gap
         while not self._stopping:
             self._wake.clear()
+            self._news.clear()
             started = time.monotonic()
             try:
                 delay = await self._round()
@@ -195,18 +241,41 @@ class OutboxDispatcher:
                 delay = self._poll_interval
             if self._stopping:
                 break
-            await wait_for_event(self._wake, max(delay, 0.01))
-            # Wake-ups closer together than this join one round: messages are claimed up to
-            # LOOKAHEAD before their slot, so a short pause costs no send time, and a round
-            # then claims several entries in one transaction instead of one each.
-            gap = self._min_round_gap - (time.monotonic() - started)
-            if gap > 0 and not self._stopping:
+            await wait_for_event(self._wake, max(delay, 0.001))
+            await self._join_wake_ups(started, last_news)
+            await self._while_saturated()
+            if self._news.is_set():
+                last_news = time.monotonic()
+
+    async def _join_wake_ups(self, started: float, last_news: float) -> None:
+        """Wait out the gap after the last round (started at `started`): for news, only
+        `news_gap` after the last round news started; for anything else `min_round_gap`."""
+        while not self._stopping:
+            now = time.monotonic()
+            if self._news.is_set():
+                gap = last_news + self._news_gap - now
+                if gap <= 0:
+                    return
                 await asyncio.sleep(gap)
+            else:
+                gap = started + self._min_round_gap - now
+                if gap <= 0:
+                    return
+                await wait_for_event(self._news, gap)
+
+    async def _while_saturated(self) -> None:
+        while not self._stopping:
+            now = self._clock()
+            ahead = self._planner.first_free(now) - now - REFILL_AT
+            if ahead <= timedelta(0):
+                return
+            await asyncio.sleep(ahead.total_seconds())
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking new entries and let messages being sent finish."""
         self._stopping = True
         self._wake.set()
+        self._news.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=grace)
 
@@ -219,64 +288,94 @@ class OutboxDispatcher:
 
     async def _plan_round(self) -> float:
         """Choose, claim and load in one transaction: a round costs the same few statements
-        whether it claims one entry or many."""
+        whether it claims one entry or many. Seconds until the next round is worth it."""
         now = self._clock()
-        next_in = self._poll_interval
         async with self._db_turn, self._uow_factory() as uow:
             heads = await uow.outbox.due_heads(now, limit=4 * self._concurrency)
-            blocked: set[int] = set()
-            chosen: list[tuple[int, int, bool]] = []
-            for head in heads:
-                chat_id = head.chat_id
-                if chat_id in self._busy_chats or chat_id in blocked:
-                    continue
-                if len(self._tasks) + len(chosen) >= self._concurrency:
-                    next_in = 0.05
-                    break
-                blocked.add(chat_id)  # one per chat per round keeps each chat's order
-                slot = self._planner.earliest(chat_id, now, bulk=head.bulk)
-                if slot > now + LOOKAHEAD:
-                    next_in = min(next_in, (slot - now - LOOKAHEAD).total_seconds())
-                    continue
-                chosen.append((head.id, chat_id, head.bulk))
+            chosen, next_in = self._choose(heads, now)
             if not chosen:
                 due_at = await uow.outbox.next_due_at()
                 if due_at is not None:
                     next_in = min(next_in, max((due_at - now).total_seconds(), 0.01))
                 return next_in
-            # The lease covers the wait for the slot (at most LOOKAHEAD) and the request.
-            got = await uow.outbox.claim_many(
-                [entry_id for entry_id, _, _ in chosen], now, now + LOOKAHEAD + self._lease
-            )
+            # The lease covers the wait for the slot and the request.
+            lease_until = max(pick.slot for pick in chosen) + self._lease
+            got = await uow.outbox.claim_many([p.entry_id for p in chosen], now, lease_until)
             entries = {entry.id: entry for entry in await uow.outbox.load(sorted(got))}
             await uow.commit()
-        claimed: list[tuple[OutboxEntry, datetime]] = []
-        for entry_id, chat_id, bulk in chosen:
-            if entry_id in entries:
-                slot = self._planner.reserve(chat_id, now, bulk=bulk)
-                if self.stats.keep_plan:
-                    self.stats.planned.append((chat_id, slot))
-                claimed.append((entries[entry_id], slot))
-        for entry, slot in claimed:
-            self._busy_chats.add(entry.message.chat_id)
-            task = asyncio.create_task(self._deliver(entry, slot))
+        for pick in chosen:
+            entry = entries.get(pick.entry_id)
+            if entry is None:  # another sender has it
+                self._planner.release(pick.chat_id, pick.slot)
+                continue
+            if self.stats.keep_plan:
+                self.stats.planned.append((pick.chat_id, pick.slot))
+            self._busy_chats.add(pick.chat_id)
+            task = asyncio.create_task(self._deliver(entry, pick))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return 0.0 if claimed else next_in
+        return next_in
 
-    async def _deliver(self, entry: OutboxEntry, slot: datetime) -> None:
+    def _choose(self, heads: Sequence[OutboxHead], now: datetime) -> tuple[list[_Pick], float]:
+        """Reserve slots for the heads that may go within LOOKAHEAD, one per chat (that keeps
+        each chat's order); and when to look again for the others."""
+        next_in = self._poll_interval
+        seen: set[int] = set()
+        chosen: list[_Pick] = []
+        for head in heads:
+            chat_id = head.chat_id
+            if chat_id in self._busy_chats or chat_id in seen:
+                continue
+            if len(self._tasks) + len(chosen) >= self._concurrency:
+                next_in = self._min_round_gap  # and a finished message wakes the loop
+                break
+            seen.add(chat_id)
+            slot = self._planner.earliest(chat_id, now, bulk=head.bulk)
+            if slot > now + LOOKAHEAD:
+                # Look again once it may be claimed with others: REFILL_AT before its slot.
+                next_in = min(next_in, (slot - now - REFILL_AT).total_seconds())
+                continue
+            leave_from, slot = self._planner.reserve_departure(chat_id, now, bulk=head.bulk)
+            chosen.append(_Pick(head.id, chat_id, leave_from, slot))
+        return chosen, next_in
+
+    async def _deliver(self, entry: OutboxEntry, pick: _Pick) -> None:
         chat_id = entry.message.chat_id
+        answered: _Answered | None = None
         try:
-            wait = (slot - self._clock()).total_seconds()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            await self._deliver_once(entry)
+            await self._leave(pick)
+            answered = _Answered(self, pick)
+            token = on_answer.set(answered)
+            try:
+                await self._deliver_once(entry)
+            finally:
+                on_answer.reset(token)
         except Exception:
             log.exception("outbox entry %d: unexpected failure", entry.id)
             await self._retry_or_fail(entry, "internal error")
         finally:
+            if answered is not None:
+                answered()  # if no request reported its answer (none made, or no middleware)
             self._busy_chats.discard(chat_id)
             self._wake.set()
+
+    def _count_answer(self, pick: _Pick) -> None:
+        """Telegram saw the request at the latest now: the global window and the chat's own
+        limits count from here."""
+        now = self._clock()
+        self._departures.answered(now)
+        self._planner.departed(pick.chat_id, pick.slot, now)
+
+    async def _leave(self, pick: _Pick) -> None:
+        """Wait until the message may leave, and while the requests counting in the global
+        window (in flight, or answered within the last second) leave no room."""
+        while True:
+            now = self._clock()
+            wait = max(pick.leave_from - now, self._departures.hold(now))
+            if wait <= timedelta(0):
+                break
+            await asyncio.sleep(wait.total_seconds())
+        self._departures.leave()
 
     async def _deliver_once(self, entry: OutboxEntry) -> None:
         chat_id = entry.message.chat_id

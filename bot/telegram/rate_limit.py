@@ -3,15 +3,23 @@
 Pure bookkeeping over explicit timestamps; the outgoing-queue dispatcher owns the clock.
 
 Limits kept (all windows half-open, so sends at t and t + window are in different windows):
-* one chat: at least `per_chat_interval` between two messages;
-* one group (chat_id < 0): at most `group_per_minute` in any 60 s;
-* everything: at most `global_per_second` in any 1 s.
+* one chat: at least `per_chat_interval` (+ `in_flight_margin`) between two messages;
+* one group (chat_id < 0): at most `group_per_minute` in any 60 s + `in_flight_margin`;
+* everything: at most `global_per_second` in any 1 s + `in_flight_margin`.
 
-How the global limit is kept: time is cut into slots of ceil(1 s / global_per_second), and a
-reservation takes one whole free slot (its start is the send time). A half-open second holds at
-most `global_per_second` slot starts, so the global limit cannot be broken by reservations, and
-slots for different chats interleave freely: a reservation takes the first free slot at or
-after its chat's own earliest moment, wherever that falls among slots reserved before.
+Why the margin: Telegram counts a message when it arrives, and two requests sent in order may
+arrive closer together than they left (the earlier one spent longer in the event loop, the
+HTTP client or the network). Planning the windows (and a chat's interval) wider by the most one
+request may lag behind another keeps the server's count within the limit; the cost is a global
+rate of global_per_second / (1 s + margin).
+
+How the global limit is kept: time is cut into slots of ceil((1 s + margin) / global_per_second),
+and a reservation takes one whole free slot (its start is the send time). A half-open window of
+1 s + margin holds at most `global_per_second` slot starts, so the global limit cannot be
+broken by reservations, and slots for different chats interleave freely: a reservation takes
+the first free slot at or after its chat's own earliest moment, wherever that falls among slots
+reserved before. Messages that leave later than their slots, or travel unevenly, are
+caught by `DepartureWindow`, which counts requests as they actually go and come back.
 
 Fairness (the promise to interactive replies): every `interactive_every`-th slot is never
 given to bulk reservations (`plan`, `reserve(..., bulk=True)`), so bulk traffic runs at
@@ -27,13 +35,16 @@ Dispatcher contract:
   the sent log after a restart); a reserved message is already counted. Recorded sends are kept
   exactly when they are at least two slots (~67 ms) apart and not on reserved slots;
 * after a 429: `pause_chat` (or `pause_all`), `release` the slots of that chat's pending
-  messages (all pending messages after `pause_all`) and reserve them again in order.
+  messages (all pending messages after `pause_all`) and reserve them again in order;
+* report when a reserved message actually left (`departed`), so the chat's own limits count
+  from the real moment; with `reserve_departure` a message may leave up to a slot early, and
+  the dispatcher then holds every departure to `DepartureWindow`.
 """
 
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +54,7 @@ _US = timedelta(microseconds=1)
 _SECOND_US = 1_000_000
 _GROUP_WINDOW_US = 60 * _SECOND_US
 _FULL = (1 << 64) - 1
+_ONE_SECOND = timedelta(seconds=1)
 
 
 class _SlotSet:
@@ -123,10 +135,15 @@ class RateLimits:
     global_per_second: int = 30
     # Every n-th global slot is kept for interactive reservations; 0 gives bulk all slots.
     interactive_every: int = 6
+    # The most one request may reach Telegram later than one sent after it; the 1 s and 60 s
+    # windows are planned this much wider (see the module docstring).
+    in_flight_margin: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
         if self.per_chat_interval < timedelta(0):
             raise ValueError("per_chat_interval must not be negative")
+        if not timedelta(0) <= self.in_flight_margin <= timedelta(seconds=1):
+            raise ValueError("in_flight_margin must be between 0 and 1 s")
         if self.group_per_minute < 1 or self.global_per_second < 1:
             raise ValueError("group_per_minute and global_per_second must be at least 1")
         if self.interactive_every == 1 or self.interactive_every < 0:
@@ -157,9 +174,13 @@ class SendPlanner:
 
     def __init__(self, limits: RateLimits) -> None:
         self._limits = limits
+        margin = limits.in_flight_margin // _US
         self._interval = limits.per_chat_interval // _US
-        self._retention = max(_GROUP_WINDOW_US, self._interval)
-        self._slot = -(-_SECOND_US // limits.global_per_second)
+        if self._interval:
+            self._interval += margin
+        self._group_window = _GROUP_WINDOW_US + margin
+        self._retention = max(self._group_window, self._interval)
+        self._slot = -(-(_SECOND_US + margin) // limits.global_per_second)
         self._every = limits.interactive_every
         self._interactive = _SlotSet()  # slots k with k % every == 0, indexed by k // every
         self._bulk = _SlotSet()  # the other slots, densely indexed (see _bulk_index)
@@ -171,6 +192,10 @@ class SendPlanner:
     # --- public API -------------------------------------------------------------------------
 
     @property
+    def limits(self) -> RateLimits:
+        return self._limits
+
+    @property
     def tracked_chats(self) -> int:
         """Chats with history or a pause still in memory (for metrics and memory checks)."""
         return len(self._chats)
@@ -178,6 +203,44 @@ class SendPlanner:
     def earliest(self, chat_id: int, now: datetime, *, bulk: bool = False) -> datetime:
         """When a message to chat_id may go, without reserving it."""
         return _to_datetime(self._find(chat_id, self._advance(_to_us(now)), bulk) * self._slot)
+
+    def first_free(self, now: datetime) -> datetime:
+        """The first slot a reply to a chat with no recent message could take: how far ahead
+        the global budget is already spoken for."""
+        now_us = self._advance(_to_us(now))
+        first = -(-max(now_us, self._paused_until) // self._slot)
+        return _to_datetime(self._free_from(first, False) * self._slot)
+
+    def reserve_departure(
+        self, chat_id: int, now: datetime, *, bulk: bool = False
+    ) -> tuple[datetime, datetime]:
+        """`reserve`, and the earliest moment the message may leave: (leave_from, slot).
+
+        A message may leave up to one slot before its slot, never before its chat's own
+        limits allow: a reply in a quiet chat goes at once instead of at the next slot
+        boundary. Only for a dispatcher that holds every departure to the global window of
+        actual departures (`DepartureWindow`): early ones can crowd that window by one.
+        """
+        now_us = self._advance(_to_us(now))
+        bound = self._bound(chat_id, now_us)
+        slot = self._free_from(-(-bound // self._slot), bulk)
+        self._take(slot)
+        at = slot * self._slot
+        self._remember(chat_id, at)
+        return _to_datetime(max(bound, at - self._slot)), _to_datetime(at)
+
+    def departed(self, chat_id: int, planned: datetime, actual: datetime) -> None:
+        """A reserved message left at `actual` rather than at its slot `planned`: the chat's
+        interval and group window count from the real moment. Its global slot stays taken."""
+        planned_us, actual_us = _to_us(planned), _to_us(actual)
+        chat = self._chats.get(chat_id)
+        if chat is None or actual_us == planned_us:
+            return
+        i = bisect_left(chat.sends, planned_us)
+        if i == len(chat.sends) or chat.sends[i] != planned_us:
+            return
+        del chat.sends[i]
+        self._remember(chat_id, actual_us)
 
     def reserve(self, chat_id: int, now: datetime, *, bulk: bool = False) -> datetime:
         """Reserve the earliest slot at or after now for chat_id and return it."""
@@ -245,6 +308,10 @@ class SendPlanner:
 
     def _find(self, chat_id: int, now_us: int, bulk: bool) -> int:
         """The first free slot not before the chat's own earliest moment."""
+        return self._free_from(-(-self._bound(chat_id, now_us) // self._slot), bulk)
+
+    def _bound(self, chat_id: int, now_us: int) -> int:
+        """The chat's own earliest moment: its interval, its group window, the pauses."""
         bound = max(now_us, self._paused_until)
         chat = self._chats.get(chat_id)
         if chat is not None:
@@ -254,8 +321,11 @@ class SendPlanner:
                 bound = max(bound, sends[-1] + self._interval)
                 quota = self._limits.group_per_minute
                 if chat_id < 0 and len(sends) >= quota:
-                    bound = max(bound, sends[-quota] + _GROUP_WINDOW_US)
-        first = -(-bound // self._slot)
+                    bound = max(bound, sends[-quota] + self._group_window)
+        return bound
+
+    def _free_from(self, first: int, bulk: bool) -> int:
+        """The first free slot at or after slot `first` that a reservation of its kind may use."""
         if not self._every:
             return self._bulk.next_free(first)
         every = self._every
@@ -314,3 +384,44 @@ class SendPlanner:
             if not chat.sends or chat.sends[-1] + self._retention <= now_us:
                 del self._chats[chat_id]
         return now_us
+
+
+class DepartureWindow:
+    """The global limit over requests as they actually go, whatever their slots said.
+
+    Telegram counts a message when it arrives, somewhere between the moment the request left
+    and the moment its answer came back. A request therefore counts from its departure until
+    one second after its answer: with no more than `global_per_second` of them counting at any
+    departure, no second of arrivals can hold more, however late some left (a busy event loop,
+    a slow round) or however unevenly they travelled. The planner's slots, a window of
+    1 s + in_flight_margin apart, make this hold back almost nothing while answers come within
+    the margin. Call `hold` and `leave` with no await between them, and `answered` once for
+    every `leave`.
+    """
+
+    def __init__(self, limits: RateLimits) -> None:
+        self._limit = limits.global_per_second
+        self._in_flight = 0
+        self._answered: list[datetime] = []  # sorted answer moments of the last second
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def hold(self, now: datetime) -> timedelta:
+        """How long a request must still wait before it may leave; zero if it may go now."""
+        answered = self._answered
+        del answered[: bisect_right(answered, now - _ONE_SECOND)]
+        counting = self._in_flight + len(answered)
+        if counting < self._limit:
+            return timedelta(0)
+        if self._in_flight >= self._limit:
+            return _ONE_SECOND / self._limit  # every one counting is in flight: look again
+        return answered[counting - self._limit] + _ONE_SECOND - now
+
+    def leave(self) -> None:
+        self._in_flight += 1
+
+    def answered(self, now: datetime) -> None:
+        self._in_flight -= 1
+        insort(self._answered, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from aiogram import Bot
@@ -19,6 +20,27 @@ log = logging.getLogger(__name__)
 
 no_retry: ContextVar[bool] = ContextVar("no_retry", default=False)
 """Set by callers (the outbox) that handle 429 and 5xx themselves, per chat."""
+
+on_answer: ContextVar[Callable[[], None] | None] = ContextVar("on_answer", default=None)
+"""Set by callers (the outbox) that count a request until Telegram answered it."""
+
+
+class AnswerMiddleware(BaseRequestMiddleware):
+    """Tell the caller the moment Telegram answered (or the request failed), before aiogram
+    parses the answer and the caller records the outcome."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        finally:
+            answered = on_answer.get()
+            if answered is not None:
+                answered()
 
 
 class RetryMiddleware(BaseRequestMiddleware):
