@@ -230,7 +230,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     )
     outbox.on_batch_done.append(services.announcements.on_batch_done)
     dispatcher = Dispatcher(
-        storage=SqlStorage(engine),
+        storage=SqlStorage(uow_factory),
         announcements=services.announcements.announcements,
         polls=services.announcements.polls,
         wizard=services.announcements.wizard,

@@ -51,10 +51,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
+BEGIN_OPTION = "civicbot_begin"
+"""Execution option naming how a unit's SQLite transaction begins: IMMEDIATE or DEFERRED."""
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
-    # one failing when it upgrades a read transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers begin IMMEDIATE: they take the write lock up front, so two writers queue on
+    # busy_timeout instead of one failing when it upgrades a read transaction. Read-only units
+    # begin DEFERRED and never take the write lock.
+    mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def alembic_config() -> Config:

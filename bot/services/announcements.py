@@ -169,7 +169,7 @@ class AnnouncementService(Service):
             await self._report_if_done(parsed[1])
 
     async def _report_if_done(self, announcement_id: int) -> None:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             if await uow.outbox.unfinished([batch_of(announcement_id)]):
                 return
         async with self._unit() as uow:
@@ -206,7 +206,7 @@ class AnnouncementService(Service):
     async def sweep(self) -> None:
         """Start due repetitions; report deliveries whose report a restart interrupted."""
         now = self._clock()
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             due = await uow.announcements.due_recurring(now)
             running = await uow.announcements.with_status(
                 AnnouncementStatus.SENDING, AnnouncementStatus.SCHEDULED

@@ -31,7 +31,7 @@ class ChatService(Service):
         self._tags = tags
 
     async def registration(self, place: ChatPlace) -> RegisteredChat | None:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             return await uow.chats.get(place)
 
     async def register(

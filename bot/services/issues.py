@@ -215,7 +215,7 @@ class IssueService(Service):
 
     async def number_from_reply(self, chat_id: int, message_id: int) -> int:
         """The issue a replied-to message belongs to: its original, acknowledgement or card."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             ref = await uow.refs.find(chat_id, message_id)
             if ref is not None:
                 return ref.ref_id
@@ -225,7 +225,7 @@ class IssueService(Service):
         return issue.number
 
     async def close_prompt_number(self, chat_id: int, message_id: int) -> int | None:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             ref = await uow.refs.find(chat_id, message_id)
         return ref.ref_id if ref is not None and ref.kind is RefKind.CLOSE_PROMPT else None
 

@@ -80,7 +80,7 @@ class GuardService(ModerationBase):
     async def observe(self, message: GroupMessage) -> bool:
         """Check one message; True when the bot removed it (nothing else should handle it)."""
         facts = message.facts
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             chat = await self._moderated_chat(uow, facts.chat_id)
             if chat is None:
                 return False

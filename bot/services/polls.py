@@ -130,7 +130,7 @@ class PollService(Service):
 
     async def sweep(self) -> None:
         """Close polls whose time has come; finish those whose stopPoll calls are done."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             due = await uow.polls.open_due(self._clock())
             closing = await uow.polls.closing()
         for poll in due:
@@ -178,7 +178,7 @@ class PollService(Service):
 
     async def _finish_if_done(self, poll_id: int) -> None:
         batches = [f"poll:{poll_id}", f"pollstop:{poll_id}"]
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             poll = await uow.polls.get(poll_id)
             if poll is None or poll.status is not PollStatus.CLOSING:
                 return

@@ -34,7 +34,7 @@ class RoleService(Service):
         return Role.RESIDENT
 
     async def role_of(self, user_id: int) -> Role:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             return await self.role_in(uow, user_id)
 
     async def require(self, uow: UnitOfWork, caller: Caller, permission: Permission) -> Role:

@@ -271,7 +271,7 @@ class WizardService(Service):
     # --- targets ----------------------------------------------------------------------
 
     async def _ask_targets(self, caller: Caller, state: str, data: dict[str, Any]) -> Step:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             chats = await uow.chats.all()
         usable = [c for c in chats if c.active and c.kind is not ChatKind.STAFF]
         buildings = sum(c.kind is ChatKind.BUILDING for c in usable)
@@ -339,7 +339,7 @@ class WizardService(Service):
 
     async def _names(self, data: dict[str, Any]) -> list[str]:
         targets = Targets.from_json(data["targets"])
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             return [chat.name for chat in targets.select(await uow.chats.all())]
 
     # --- previews ---------------------------------------------------------------------

@@ -22,7 +22,6 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from bot.services.idempotency import AlreadyHandled, current_update
 from bot.services.ports import Clock
 from bot.telegram.waiting import wait_for_event
 from storage.uow import SqlUnitOfWorkFactory
@@ -88,23 +87,31 @@ class Poller:
         return fetch.result()
 
     async def handle(self, update: Update) -> None:
-        """Handle one update unless its effects were committed before."""
-        async with self._uow_factory() as uow:
-            if await uow.updates.seen(update.update_id):
-                log.info("update %d was handled before; skipped", update.update_id)
-                return
-        token = current_update.set(update.update_id)
+        """Handle one update unless its effects were committed before.
+
+        The seen-check, every change the handlers make and the mark are one transaction,
+        committed once here: a redelivered update finds its mark and changes nothing, and no
+        handler can commit half of an update's effects.
+        """
+        update_id = update.update_id
         try:
-            await self._dispatcher.feed_update(self._bot, update)
-        except AlreadyHandled:
-            log.info("update %d was handled before; changes dropped", update.update_id)
+            async with self._uow_factory.update_unit() as uow:
+                if await uow.updates.seen(update_id):
+                    log.info("update %d was handled before; skipped", update_id)
+                    return
+                try:
+                    await self._dispatcher.feed_update(self._bot, update)
+                except Exception:
+                    log.exception("update %d failed", update_id)
+                await uow.updates.mark(update_id, self._clock())
+                await uow.commit()
         except Exception:
-            log.exception("update %d failed", update.update_id)
-        finally:
-            current_update.reset(token)
-        async with self._uow_factory() as uow:
-            await uow.updates.mark(update.update_id, self._clock())
-            await uow.commit()
+            # The update's transaction itself failed: record the update as handled so a
+            # poisonous one is not taken again and again.
+            log.exception("update %d could not be committed", update_id)
+            async with self._uow_factory() as uow:
+                await uow.updates.mark(update_id, self._clock())
+                await uow.commit()
 
     async def _confirm(self) -> None:
         """Tell Telegram which updates are done, so a restart does not see them again."""

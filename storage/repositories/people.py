@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Person
+from storage.cache import Cached, ReadCache, UnitState
 from storage.repositories._util import insert_unless_duplicate
 from storage.tables import specialist_grants, users
 
@@ -38,8 +39,16 @@ class SqlUserRepository:
         return bool((await self._db.execute(query)).scalar())
 
 
-class SqlRoleRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+class SqlRoleRepository(Cached):
+    """Specialist grants; `is_specialist` is served from the cached set of granted ids."""
+
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        cache: ReadCache | None = None,
+        unit: UnitState | None = None,
+    ) -> None:
+        super().__init__(cache, unit)
         self._db = connection
 
     async def granted_specialists(self) -> Sequence[Person]:
@@ -53,16 +62,27 @@ class SqlRoleRepository:
         return [Person(row.user_id, row.name or str(row.user_id)) for row in rows]
 
     async def is_specialist(self, user_id: int) -> bool:
+        cache = self._usable()
+        if cache is not None:
+            granted = cache.specialists()
+            if granted is None:
+                generation = cache.generation
+                rows = await self._db.execute(select(specialist_grants.c.user_id))
+                granted = frozenset(row.user_id for row in rows)
+                cache.store_specialists(generation, granted)
+            return user_id in granted
         query = select(specialist_grants.c.user_id).where(specialist_grants.c.user_id == user_id)
         return (await self._db.execute(query)).first() is not None
 
     async def grant_specialist(self, person: Person, by: int, at: datetime) -> bool:
+        self._changed()
         statement = insert(specialist_grants).values(
             user_id=person.user_id, granted_by=by, granted_at=at
         )
         return await insert_unless_duplicate(self._db, statement) is not None
 
     async def revoke_specialist(self, user_id: int) -> bool:
+        self._changed()
         result = await self._db.execute(
             delete(specialist_grants).where(specialist_grants.c.user_id == user_id)
         )

@@ -50,13 +50,13 @@ class IssuesSheet:
     columns: tuple[str, ...] = t.ISSUE_COLUMNS
 
     async def count(self, ctx: ExportContext) -> int:
-        async with ctx.uow_factory() as uow:
+        async with ctx.uow_factory.reader() as uow:
             return await uow.reports.count_received(ctx.start, ctx.end)
 
     async def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]:
         after = 0
         while True:
-            async with ctx.uow_factory() as uow:
+            async with ctx.uow_factory.reader() as uow:
                 page = await uow.reports.issues_created(
                     ctx.start, ctx.end, after=after, limit=PAGE
                 )
@@ -99,13 +99,13 @@ class TransitionsSheet:
     columns: tuple[str, ...] = t.TRANSITION_COLUMNS
 
     async def count(self, ctx: ExportContext) -> int:
-        async with ctx.uow_factory() as uow:
+        async with ctx.uow_factory.reader() as uow:
             return await uow.reports.count_transitions(ctx.start, ctx.end)
 
     async def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]:
         after = 0
         while True:
-            async with ctx.uow_factory() as uow:
+            async with ctx.uow_factory.reader() as uow:
                 page = await uow.reports.transitions_between(
                     ctx.start, ctx.end, after=after, limit=PAGE
                 )
