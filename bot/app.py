@@ -37,6 +37,7 @@ from bot.services.reminders import ReminderService
 from bot.services.replies import ReplyService
 from bot.services.reports import ReportService
 from bot.services.roles import RoleService
+from bot.services.scope import ScopeService
 from bot.services.summaries import SummaryService
 from bot.services.verdicts import VerdictService
 from bot.telegram.delivery import OutboxDispatcher
@@ -48,6 +49,7 @@ from bot.telegram.session import RetryMiddleware
 from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
+from handlers.scope import ScopeMiddleware
 from scheduler import build_scheduler
 from scheduler.announcements import add_announcement_jobs
 from scheduler.moderation import schedule_moderation
@@ -90,6 +92,7 @@ class Services:
     guard: GuardService
     moderators: ModeratorService
     desk: ModerationDesk
+    scopes: ScopeService
     announcements: AnnouncementServices | None = None
 
 
@@ -191,6 +194,7 @@ def build_services(
         ),
         moderators=ModeratorService(uow_factory, clock, wake, **common),
         desk=ModerationDesk(uow_factory, clock, wake, **common),
+        scopes=ScopeService(uow_factory, roles),
     )
 
 
@@ -248,6 +252,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         moderators=services.moderators,
         desk=services.desk,
     )
+    dispatcher.update.outer_middleware(ScopeMiddleware(services.scopes))
     dispatcher.include_router(build_router())
     poller = Poller(
         bot,

@@ -1,24 +1,36 @@
-"""Router-level scopes: where a router's handlers may run at all."""
+"""Router-level scopes: where a router's handlers may run at all, read from the update's
+`scope` (resolved once by handlers.scope.ScopeMiddleware)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aiogram.filters import BaseFilter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
 
-from bot.services.chats import ChatService
 from bot.services.issues import IssueService
-from handlers.adapters import place_of
+from bot.services.scope import Scope
 
 
 class PrivateOrRegistered(BaseFilter):
     """Private chats, and group chats (or topics) registered with /register."""
 
-    async def __call__(self, message: Message, chats: ChatService) -> bool:
-        if message.chat.type == "private":
-            return True
-        return await chats.registration(place_of(message)) is not None
+    async def __call__(self, _event: TelegramObject, scope: Scope) -> bool:
+        return scope.private_or_registered
+
+
+class TakesIssues(BaseFilter):
+    """A building or topic registered and active: its tagged messages become issues."""
+
+    async def __call__(self, _event: TelegramObject, scope: Scope) -> bool:
+        return scope.takes_issues
+
+
+class Moderated(BaseFilter):
+    """A residents' chat the bot moderates."""
+
+    async def __call__(self, _event: TelegramObject, scope: Scope) -> bool:
+        return scope.moderated
 
 
 class ReplyToClosePrompt(BaseFilter):

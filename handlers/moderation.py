@@ -16,10 +16,12 @@ from bot.domain.spam import MessageFacts
 from bot.services.moderation_commands import ModeratorService, Target
 from bot.services.moderation_desk import ModerationDesk
 from bot.services.moderation_guard import GroupMessage, GuardService
+from bot.services.scope import Scope
 from bot.texts import moderation as t
 from bot.texts.moderation import duration
 from handlers.adapters import caller_from, person_from, place_of
 from handlers.callbacks import ModCallback, ModSettingsCallback
+from handlers.filters import Moderated
 
 router = Router(name=__name__)
 router.message.filter(F.from_user)
@@ -195,10 +197,11 @@ async def on_settings_button(
 # --- the guard: every other message in a group ------------------------------------------------
 
 
-@router.message(_GROUP)
-async def on_any_group_message(message: Message, guard: GuardService) -> None:
+@router.message(_GROUP, Moderated())
+async def on_any_group_message(message: Message, guard: GuardService, scope: Scope) -> None:
     facts = _facts(message)
-    if facts is None or not await guard.observe(facts):
+    assert scope.chat is not None  # Moderated() admits registered chats only
+    if facts is None or not await guard.observe(facts, scope.chat, scope.role):
         raise SkipHandler
     # removed as spam: nothing else handles it
 

@@ -60,13 +60,19 @@ class IssueService(Service):
 
     # --- intake -------------------------------------------------------------------------
 
-    async def intake(self, message: IncomingMessage) -> Issue | None:
-        """A tagged message in a registered chat becomes an issue; None if not (or already is)."""
+    async def intake(
+        self, message: IncomingMessage, chat: RegisteredChat | None = None
+    ) -> Issue | None:
+        """A tagged message in a registered chat becomes an issue; None if not (or already is).
+
+        `chat` is the message's place's registration when the caller has resolved it already.
+        """
         tag = find_issue_tag(message.text, self._tags)
         if tag is None:
             return None
         async with self._unit() as uow:
-            chat = await uow.chats.get(message.place)
+            if chat is None:
+                chat = await uow.chats.get(message.place)
             if chat is None or not chat.kind.takes_issues or not chat.active:
                 return None
             issue = await self._add(uow, message, tag)

@@ -77,15 +77,13 @@ class GuardService(ModerationBase):
             self._flood[key] = FloodTracker(key[0], timedelta(seconds=key[1]))
         return self._flood[key]
 
-    async def observe(self, message: GroupMessage) -> bool:
-        """Check one message; True when the bot removed it (nothing else should handle it)."""
+    async def observe(self, message: GroupMessage, chat: RegisteredChat, role: Role) -> bool:
+        """Check one message in a moderated chat, sent by someone with `role` (both resolved
+        once for the update); True when the bot removed it (nothing else should handle it)."""
         facts = message.facts
+        if role is not Role.RESIDENT:
+            return False
         async with self._uow_factory.reader() as uow:
-            chat = await self._moderated_chat(uow, facts.chat_id)
-            if chat is None:
-                return False
-            if await self._roles.role_in(uow, facts.user_id) is not Role.RESIDENT:
-                return False
             settings = await self._settings(uow, facts.chat_id)
             member = await uow.moderation.member(facts.user_id)
         probation = on_probation(member, facts.sent_at, settings)
