@@ -199,8 +199,9 @@ def build_services(
 
 
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
-    engine = db.create_engine(settings.storage.database_url())
-    uow_factory = SqlUnitOfWorkFactory(engine)
+    url = settings.storage.database_url()
+    engine = db.create_engine(url)
+    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url))
     telegram = settings.telegram
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
@@ -344,5 +345,6 @@ async def run(
             task.cancel()
         await asyncio.gather(*app.background, return_exceptions=True)
         await app.bot.session.close()
+        await app.uow_factory.dispose()
         await app.engine.dispose()
         log.info("stopped")

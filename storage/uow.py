@@ -170,7 +170,13 @@ class SqlUnitOfWork:
 
 
 class _UpdateScope:
-    def __init__(self, unit: SqlUnitOfWork, task: asyncio.Task[object] | None) -> None:
+    def __init__(
+        self,
+        factory: SqlUnitOfWorkFactory,
+        unit: SqlUnitOfWork,
+        task: asyncio.Task[object] | None,
+    ) -> None:
+        self.factory = factory
         self.unit = unit
         self.task = task
 
@@ -179,13 +185,28 @@ _scope: ContextVar[_UpdateScope | None] = ContextVar("update_unit", default=None
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: AsyncEngine, cache: ReadCache | None = None) -> None:
+    """Opens units of work on `engine`; an update's unit on `inline` when given (for SQLite:
+    storage.inline_sqlite, no worker-thread hand-over per statement)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        cache: ReadCache | None = None,
+        *,
+        inline: AsyncEngine | None = None,
+    ) -> None:
         self.engine = engine
         self.cache = cache if cache is not None else ReadCache()
+        self._inline = inline
+
+    async def dispose(self) -> None:
+        """Close the update engine's connections (the caller owns `engine`)."""
+        if self._inline is not None:
+            await self._inline.dispose()
 
     def _joinable(self) -> SqlUnitOfWork | None:
         scope = _scope.get()
-        if scope is None or scope.unit._engine is not self.engine:
+        if scope is None or scope.factory is not self:
             return None
         # A task started by a handler inherits the context but not the right to the
         # update's connection, which may be closed by the time it runs.
@@ -195,7 +216,8 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         """A unit that writes: its own IMMEDIATE transaction, or a savepoint in the update's."""
-        return SqlUnitOfWork(self.engine, self.cache, parent=self._joinable())
+        parent = self._joinable()
+        return SqlUnitOfWork(self.engine, self.cache, parent=parent)
 
     def reader(self) -> SqlUnitOfWork:
         """A unit that only reads: DEFERRED (no write lock), or the update's connection."""
@@ -204,8 +226,9 @@ class SqlUnitOfWorkFactory:
     @asynccontextmanager
     async def update_unit(self) -> AsyncIterator[SqlUnitOfWork]:
         """The one transaction of an update; units opened inside it join it."""
-        async with SqlUnitOfWork(self.engine, self.cache) as unit:
-            token = _scope.set(_UpdateScope(unit, asyncio.current_task()))
+        engine = self._inline or self.engine
+        async with SqlUnitOfWork(engine, self.cache) as unit:
+            token = _scope.set(_UpdateScope(self, unit, asyncio.current_task()))
             try:
                 yield unit
             finally:

@@ -89,21 +89,20 @@ class Poller:
     async def handle(self, update: Update) -> None:
         """Handle one update unless its effects were committed before.
 
-        The seen-check, every change the handlers make and the mark are one transaction,
-        committed once here: a redelivered update finds its mark and changes nothing, and no
-        handler can commit half of an update's effects.
+        The update's mark (claimed first), every change the handlers make and nothing else
+        are one transaction, committed once here: a redelivered update finds its mark and
+        changes nothing, and no handler can commit half of an update's effects.
         """
         update_id = update.update_id
         try:
             async with self._uow_factory.update_unit() as uow:
-                if await uow.updates.seen(update_id):
+                if not await uow.updates.claim(update_id, self._clock()):
                     log.info("update %d was handled before; skipped", update_id)
                     return
                 try:
                     await self._dispatcher.feed_update(self._bot, update)
                 except Exception:
                     log.exception("update %d failed", update_id)
-                await uow.updates.mark(update_id, self._clock())
                 await uow.commit()
         except Exception:
             # The update's transaction itself failed: record the update as handled so a

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import (
@@ -20,7 +20,6 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
-from storage.repositories._util import insert_unless_duplicate, inserted_id
 from storage.tables import issue_text_versions, issue_transitions, issues
 
 
@@ -86,10 +85,15 @@ class SqlIssueRepository:
             "response_due_at": response_due_at,
             "next_reminder_at": response_due_at,
         }
-        result = await insert_unless_duplicate(self._db, insert(issues).values(values))
-        if result is None:
-            return None
-        return await self.get(inserted_id(result))
+        # One statement, and no number used up by a duplicate (ON CONFLICT would spend one).
+        fresh = select(
+            *(bindparam(name, value, type_=issues.c[name].type) for name, value in values.items())
+        ).where(
+            ~exists().where(issues.c.chat_id == place.chat_id, issues.c.message_id == message_id)
+        )
+        statement = insert(issues).from_select(list(values), fresh).returning(*issues.c)
+        row = (await self._db.execute(statement)).first()
+        return issue_from_row(row) if row is not None else None
 
     async def get(self, number: int) -> Issue | None:
         row = (await self._db.execute(select(issues).where(issues.c.number == number))).first()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Person
 from storage.cache import Cached, ReadCache, UnitState
-from storage.repositories._util import insert_unless_duplicate
+from storage.repositories._util import dialect_insert, insert_unless_duplicate
 from storage.tables import specialist_grants, users
 
 
@@ -26,13 +26,12 @@ class SqlUserRepository:
         }
         if started:
             values["started_bot"] = True
-        result = await self._db.execute(
-            update(users).where(users.c.user_id == person.user_id).values(values)
+        statement = dialect_insert(self._db, users).values(
+            {"user_id": person.user_id, "started_bot": started, **values}
         )
-        if result.rowcount == 0:
-            await self._db.execute(
-                insert(users).values({"user_id": person.user_id, "started_bot": started, **values})
-            )
+        await self._db.execute(
+            statement.on_conflict_do_update(index_elements=[users.c.user_id], set_=values)
+        )
 
     async def has_started(self, user_id: int) -> bool:
         query = select(users.c.started_bot).where(users.c.user_id == user_id)
