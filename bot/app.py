@@ -262,6 +262,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         clock,
         timeout=telegram.polling_timeout,
         allowed_updates=ALLOWED_UPDATES,
+        settle=outbox.settled,
     )
     scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)

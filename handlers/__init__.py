@@ -11,6 +11,7 @@ from handlers import (
     admin,
     announcements,
     errors,
+    guard,
     help,
     intake,
     moderation,
@@ -24,6 +25,10 @@ from handlers import (
 # Order matters: membership changes and the moderation guard see messages before the desk's
 # commands, and every command comes before the catch-all intake of tagged group messages. The
 # announcement and poll dialogs run in private chats, which intake leaves alone.
+#
+# Each router is scoped at its level (commands only, a group chat, a moderated chat, private
+# or registered, ...), so a message leaves a router that cannot take it after one check; the
+# scope itself (registration, role) is resolved once per update by handlers.scope.
 MODULE_ROUTERS = (
     errors.router,
     service_messages.router,
@@ -31,6 +36,7 @@ MODULE_ROUTERS = (
     admin.router,
     help.router,
     moderation.router,
+    guard.router,
     work.router,
     sla.router,
     reports.router,

@@ -16,9 +16,10 @@ from bot.services.polls import PollService
 from bot.services.wizard import STATES, DraftInput, Step, WizardService
 from bot.texts import announcements as t
 from handlers.adapters import caller_from, person_from
+from handlers.filters import CommandOrPrivate
 
 router = Router(name=__name__)
-router.message.filter(F.from_user)
+router.message.filter(F.from_user, CommandOrPrivate())
 
 
 def _caller(message: Message) -> Caller:

@@ -12,6 +12,38 @@ from bot.services.issues import IssueService
 from bot.services.scope import Scope
 
 
+def _command_text(message: Message) -> bool:
+    text = message.text or message.caption
+    return text is not None and text.startswith("/")
+
+
+class IsCommand(BaseFilter):
+    """A message that may be a command (starts with "/"): a router of commands rejects every
+    other message with this one check instead of trying each of its commands."""
+
+    async def __call__(self, message: Message) -> bool:
+        return _command_text(message)
+
+
+class CommandOrReply(BaseFilter):
+    """A command, or a reply (an answer to the bot's prompt)."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.reply_to_message is not None or _command_text(message)
+
+
+class CommandOrPrivate(BaseFilter):
+    """A command anywhere, or any message in a private chat (a dialog's input)."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type == "private" or _command_text(message)
+
+
+class GroupChat(BaseFilter):
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type in ("group", "supergroup")
+
+
 class PrivateOrRegistered(BaseFilter):
     """Private chats, and group chats (or topics) registered with /register."""
 

@@ -8,11 +8,11 @@ from aiogram.types import Message
 from bot.services.issues import IssueService
 from bot.services.scope import Scope
 from handlers.adapters import incoming_from
-from handlers.filters import TakesIssues
+from handlers.filters import GroupChat, TakesIssues
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
-router.edited_message.filter(F.chat.type.in_({"group", "supergroup"}))
+router.message.filter(GroupChat())
+router.edited_message.filter(GroupChat())
 
 
 @router.message(F.text | F.caption, TakesIssues())

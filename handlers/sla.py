@@ -12,9 +12,10 @@ from bot.services.summaries import SummaryService
 from bot.services.verdicts import VerdictOutcome, VerdictService
 from bot.texts import sla as t
 from handlers.adapters import caller_from, person_from
+from handlers.filters import IsCommand
 
 router = Router(name=__name__)
-router.message.filter(F.from_user)
+router.message.filter(F.from_user, IsCommand())
 
 WEEKLY_SWITCH = {"on": True, "off": False, "вкл": True, "выкл": False}
 

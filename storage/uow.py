@@ -67,6 +67,11 @@ class SqlUnitOfWork:
         self._transaction: AsyncTransaction | None = None
         self._state = UnitState()
         self._after_commit: list[Callable[[], None]] = []
+        # An update's unit: has a joined writer kept changes, or failed; writers open now.
+        self.wrote = False
+        self.failed = False
+        self._writers = 0
+        self._kept = False
 
     @property
     def joined(self) -> bool:
@@ -77,7 +82,13 @@ class SqlUnitOfWork:
         if self._parent is not None:
             self._join(self._parent)
             if not self._read_only:
-                self._transaction = await self.connection.begin_nested()
+                root = self._parent
+                # A savepoint protects the update's earlier changes from this block's failure;
+                # with none before it (and no block around it), a failure rolls the whole
+                # transaction back instead, which saves two statements on the common path.
+                if root.wrote or root._writers:
+                    self._transaction = await self.connection.begin_nested()
+                root._writers += 1
             return self
         connection = await self._engine.connect()
         self._connection = connection
@@ -131,15 +142,25 @@ class SqlUnitOfWork:
             self._after_commit.append(callback)
 
     async def commit(self) -> None:
-        """Commit a unit of its own; a joined unit only keeps its savepoint's changes."""
+        """Commit a unit of its own; a joined unit only keeps its changes in the update's."""
         if self._transaction is not None and self._transaction.is_active:
             await self._transaction.commit()
         if self._parent is not None:
+            if not self._read_only:
+                self._kept = True
+                self._parent.wrote = True
             return
         self._settle_cache()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+    async def _restart(self) -> None:
+        """Roll the update's transaction back and begin it again (nothing was kept in it)."""
+        if self._transaction is not None and self._transaction.is_active:
+            await self._transaction.rollback()
+        self._settle_cache()
+        self._transaction = await self.connection.begin()
 
     def _settle_cache(self) -> None:
         if self._state.dirty and self._cache is not None:
@@ -153,8 +174,15 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if self._parent is not None:
-            if self._transaction is not None and self._transaction.is_active:
-                await self._transaction.rollback()
+            root = self._parent
+            if not self._read_only:
+                root._writers -= 1
+                if not self._kept:
+                    root.failed = root.failed or exc is not None
+                    if self._transaction is not None and self._transaction.is_active:
+                        await self._transaction.rollback()
+                    elif self._transaction is None:
+                        await root._restart()
             self._transaction = None
             return
         try:

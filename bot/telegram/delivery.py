@@ -149,9 +149,21 @@ class OutboxDispatcher:
         # Called with the batch name when the last of its entries is sent, failed or cancelled.
         self.on_batch_done: list[BatchHook] = []
         self.stats = DeliveryStats()
+        # Sends under way (request made, outcome not yet recorded), for `settled`.
+        self._sending: set[asyncio.Future[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def settled(self, timeout: float = 5.0) -> None:
+        """Wait until the sends under way now have their outcomes (message ids) recorded.
+
+        A reply to a message the bot has just sent can arrive before the sender has stored
+        that message's id; the poller waits here before handling such a reply.
+        """
+        pending = [future for future in self._sending if not future.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
 
     async def run(self) -> None:
         while not self._stopping:
@@ -239,7 +251,13 @@ class OutboxDispatcher:
             wait = (slot - self._clock()).total_seconds()
             if wait > 0:
                 await asyncio.sleep(wait)
-            await self._deliver_once(entry)
+            sending = asyncio.get_running_loop().create_future()
+            self._sending.add(sending)
+            try:
+                await self._deliver_once(entry)
+            finally:
+                sending.set_result(None)
+                self._sending.discard(sending)
         except Exception:
             log.exception("outbox entry %d: unexpected failure", entry.id)
             await self._retry_or_fail(entry, "internal error")

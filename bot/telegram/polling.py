@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
@@ -39,6 +39,7 @@ class Poller:
         *,
         timeout: int,
         allowed_updates: Sequence[str],
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._bot = bot
         self._dispatcher = dispatcher
@@ -47,6 +48,7 @@ class Poller:
         self._timeout = timeout
         self._allowed_updates = list(allowed_updates)
         self._offset: int | None = None
+        self._settle = settle
 
     async def run(self, stop: asyncio.Event) -> None:
         failures = 0
@@ -89,21 +91,30 @@ class Poller:
     async def handle(self, update: Update) -> None:
         """Handle one update unless its effects were committed before.
 
-        The update's mark (claimed first), every change the handlers make and nothing else
-        are one transaction, committed once here: a redelivered update finds its mark and
-        changes nothing, and no handler can commit half of an update's effects.
+        The seen-check, every change the handlers make and the update's mark are one
+        transaction, committed once here: a redelivered update finds its mark and changes
+        nothing, and no handler can commit half of an update's effects.
         """
         update_id = update.update_id
+        if self._settle is not None and _replies_to_bot(update):
+            # The bot's message may have been sent a moment ago: let the sender record its
+            # id first, or the reply would not find what it answers.
+            await self._settle()
         try:
             async with self._uow_factory.update_unit() as uow:
-                if not await uow.updates.claim(update_id, self._clock()):
+                if await uow.updates.seen(update_id):
                     log.info("update %d was handled before; skipped", update_id)
                     return
                 try:
                     await self._dispatcher.feed_update(self._bot, update)
                 except Exception:
                     log.exception("update %d failed", update_id)
-                await uow.commit()
+                    uow.failed = True
+                # An update that changed nothing (most group messages) needs no mark: handled
+                # again, it would change nothing again. Its transaction is rolled back unwritten.
+                if uow.wrote or uow.failed:
+                    await uow.updates.claim(update_id, self._clock())
+                    await uow.commit()
         except Exception:
             # The update's transaction itself failed: record the update as handled so a
             # poisonous one is not taken again and again.
@@ -120,3 +131,9 @@ class Poller:
             await self._bot(GetUpdates(offset=self._offset, timeout=0, limit=1))
         except Exception as exc:  # the updates are marked handled anyway
             log.warning("could not confirm handled updates: %s", exc)
+
+
+def _replies_to_bot(update: Update) -> bool:
+    message = update.message
+    replied = message.reply_to_message if message is not None else None
+    return replied is not None and replied.from_user is not None and replied.from_user.is_bot

@@ -54,6 +54,38 @@ def issue_from_row(row: Row[Any]) -> Issue:
     )
 
 
+_ADDED = (
+    "chat_id",
+    "thread_id",
+    "message_id",
+    "author_id",
+    "author_name",
+    "text",
+    "tag",
+    "attachments",
+    "status",
+    "created_at",
+    "updated_at",
+    "response_due_at",
+    "next_reminder_at",
+)
+# A new issue unless its message already is one: one statement, built once, and no number used
+# up by a duplicate (ON CONFLICT DO NOTHING would spend one).
+_ADD = (
+    insert(issues)
+    .from_select(
+        list(_ADDED),
+        select(*(bindparam(name, type_=issues.c[name].type) for name in _ADDED)).where(
+            ~exists().where(
+                issues.c.chat_id == bindparam("same_chat_id"),
+                issues.c.message_id == bindparam("same_message_id"),
+            )
+        ),
+    )
+    .returning(*issues.c)
+)
+
+
 class SqlIssueRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -85,14 +117,8 @@ class SqlIssueRepository:
             "response_due_at": response_due_at,
             "next_reminder_at": response_due_at,
         }
-        # One statement, and no number used up by a duplicate (ON CONFLICT would spend one).
-        fresh = select(
-            *(bindparam(name, value, type_=issues.c[name].type) for name, value in values.items())
-        ).where(
-            ~exists().where(issues.c.chat_id == place.chat_id, issues.c.message_id == message_id)
-        )
-        statement = insert(issues).from_select(list(values), fresh).returning(*issues.c)
-        row = (await self._db.execute(statement)).first()
+        values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
+        row = (await self._db.execute(_ADD, values)).first()
         return issue_from_row(row) if row is not None else None
 
     async def get(self, number: int) -> Issue | None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import ChatKind, Person, RegisteredChat
@@ -24,6 +24,9 @@ from storage.tables_moderation import (
     mod_reports,
     mod_right_notices,
 )
+
+# Asked for every message in a moderated chat; built once.
+_MEMBER = select(mod_members).where(mod_members.c.user_id == bindparam("user_id"))
 
 
 def _person(user_id: int | None, name: str | None) -> Person | None:
@@ -129,9 +132,7 @@ class SqlModerationRepository(Cached):
     # --- members ----------------------------------------------------------------------------
 
     async def member(self, user_id: int) -> MemberRecord | None:
-        row = (
-            await self._db.execute(select(mod_members).where(mod_members.c.user_id == user_id))
-        ).first()
+        row = (await self._db.execute(_MEMBER, {"user_id": user_id})).first()
         if row is None:
             return None
         return MemberRecord(row.user_id, row.joined_at, row.messages, bool(row.trusted))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,25 +14,33 @@ from storage.cache import Cached, ReadCache, UnitState
 from storage.repositories._util import dialect_insert, insert_unless_duplicate
 from storage.tables import specialist_grants, users
 
+# Built once per (dialect, started): every tagged message remembers its author.
+_REMEMBER: dict[tuple[str, bool], Any] = {}
+
 
 class SqlUserRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
 
     async def remember(self, person: Person, at: datetime, *, started: bool = False) -> None:
-        values: dict[str, object] = {
+        key = (self._db.dialect.name, started)
+        statement = _REMEMBER.get(key)
+        if statement is None:
+            insert_ = dialect_insert(self._db, users)
+            kept = ("name", "username", "updated_at", *(("started_bot",) if started else ()))
+            statement = insert_.on_conflict_do_update(
+                index_elements=[users.c.user_id],
+                set_={name: insert_.excluded[name] for name in kept},
+            )
+            _REMEMBER[key] = statement
+        params = {
+            "user_id": person.user_id,
             "name": person.name,
             "username": person.username,
+            "started_bot": started,
             "updated_at": at,
         }
-        if started:
-            values["started_bot"] = True
-        statement = dialect_insert(self._db, users).values(
-            {"user_id": person.user_id, "started_bot": started, **values}
-        )
-        await self._db.execute(
-            statement.on_conflict_do_update(index_elements=[users.c.user_id], set_=values)
-        )
+        await self._db.execute(statement, params)
 
     async def has_started(self, user_id: int) -> bool:
         query = select(users.c.started_bot).where(users.c.user_id == user_id)
