@@ -97,8 +97,3 @@ class Outgoing:
     @property
     def bulk(self) -> bool:
         return self.batch is not None
-
-
-def issue_button_data(action: str, number: int) -> str:
-    """Callback data of an issue button; handlers.callbacks.IssueCallback parses the same form."""
-    return f"iss:{action}:{number}"

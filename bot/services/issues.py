@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
+from bot.domain.buttons import issue_button_data
 from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import (
@@ -20,7 +21,7 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
-from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind, issue_button_data
+from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.domain.rules import can, plan_transition
 from bot.domain.sla import ack_timing
 from bot.domain.tags import find_issue_tag

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.buttons import mod_button_data
 from bot.domain.flood import DuplicateDetector, FloodTracker
 from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat, Role
 from bot.domain.moderation import (
@@ -20,7 +21,6 @@ from bot.domain.moderation import (
     ModKind,
     OpKind,
     TelegramOp,
-    mod_button_data,
     on_probation,
 )
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind

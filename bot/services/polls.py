@@ -17,6 +17,7 @@ from bot.domain.announcements import (
     Targets,
     tally,
 )
+from bot.domain.buttons import poll_button_data
 from bot.domain.errors import NotFound, UsageError
 from bot.domain.models import Caller, Person
 from bot.domain.outgoing import (
@@ -252,5 +253,5 @@ class PollService(Service):
                 lines.append(t.poll_line(poll, result, self._zone))
                 if poll.status is PollStatus.OPEN:
                     label = t.BUTTON_CLOSE_POLL.format(id=poll.id)
-                    buttons.append((Button(label, f"pl:close:{poll.id}"),))
+                    buttons.append((Button(label, poll_button_data("close", poll.id)),))
             await self._send(uow, reply_to(caller, t.polls_list(lines), buttons=tuple(buttons)))
