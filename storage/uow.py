@@ -5,11 +5,14 @@ transaction: writers begin IMMEDIATE, readers (`factory.reader()`) begin DEFERRE
 take SQLite's write lock.
 
 Inside an update (`factory.update_unit()`, opened by the poller around the dispatcher) there is
-one transaction for the whole update. Every unit a service opens while handling it joins that
-transaction: a writer becomes a savepoint (so a use case that fails leaves no half-done
-changes, and the error reply can still be written), a reader shares the connection, and their
-`commit()` commits nothing. Only the update's own unit commits, once, after the handler and
-the update's mark. Callbacks a service registers with `on_commit` run after that commit.
+one transaction for the whole update, so the update's seen-check, every change its handlers
+make and its mark commit together or not at all. Every unit a service opens while handling it
+joins that transaction and its `commit()` commits nothing: a reader shares the connection; a
+writer keeps its changes in the update's transaction, and if it fails, only its own changes
+are undone (a savepoint when something was kept before it, otherwise the whole transaction is
+rolled back and begun again), so the error reply can still be written. The update's unit
+records whether anything was kept (`wrote`) or failed (`failed`); only it commits, once.
+Callbacks a service registers with `on_commit` run after that commit.
 """
 
 from __future__ import annotations
