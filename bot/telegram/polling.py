@@ -96,9 +96,9 @@ class Poller:
         nothing, and no handler can commit half of an update's effects.
         """
         update_id = update.update_id
-        if self._settle is not None and _replies_to_bot(update):
+        if self._settle is not None and _answers_bot(update):
             # The bot's message may have been sent a moment ago: let the sender record its
-            # id first, or the reply would not find what it answers.
+            # id first, or the reply (or the button press) would not find what it answers.
             await self._settle()
         try:
             async with self._uow_factory.update_unit() as uow:
@@ -133,7 +133,10 @@ class Poller:
             log.warning("could not confirm handled updates: %s", exc)
 
 
-def _replies_to_bot(update: Update) -> bool:
+def _answers_bot(update: Update) -> bool:
+    """A button press, or a reply to one of the bot's messages."""
+    if update.callback_query is not None:
+        return True
     message = update.message
     replied = message.reply_to_message if message is not None else None
     return replied is not None and replied.from_user is not None and replied.from_user.is_bot
