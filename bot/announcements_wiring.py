@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.services.announcements import AnnouncementService, Authors
+from bot.services.dialogs import WizardService
 from bot.services.polls import PollService
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.roles import RoleService
-from bot.services.wizard import WizardService
 
 log = logging.getLogger(__name__)
 

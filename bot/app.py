@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.announcements_wiring import AnnouncementServices, build_announcement_services
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
-from bot.domain.moderation import ModerationGateway, OfflineGateway
 from bot.domain.sla import SlaPolicy
 from bot.services.chats import ChatService
 from bot.services.housekeeping import HousekeepingService
 from bot.services.issues import IssueService
+from bot.services.moderation import ChatAdmins, NoChatAdmins
 from bot.services.moderation_commands import ModeratorService
 from bot.services.moderation_desk import ModerationDesk
 from bot.services.moderation_guard import GuardService
@@ -42,7 +42,7 @@ from bot.services.summaries import SummaryService
 from bot.services.verdicts import VerdictService
 from bot.telegram.delivery import OutboxDispatcher
 from bot.telegram.fsm_storage import SqlStorage
-from bot.telegram.moderation import TelegramModeration
+from bot.telegram.moderation import TelegramChatAdmins
 from bot.telegram.polling import Poller
 from bot.telegram.rate_limit import RateLimits, SendPlanner
 from bot.telegram.session import RetryMiddleware
@@ -116,7 +116,7 @@ def build_services(
     uow_factory: SqlUnitOfWorkFactory,
     clock: Clock,
     wake: object,
-    gateway: ModerationGateway | None = None,
+    chat_admins: ChatAdmins | None = None,
 ) -> Services:
     assert callable(wake)
     tags = settings.tags.issue
@@ -131,7 +131,7 @@ def build_services(
     moderation = settings.moderation
     common: dict[str, Any] = {
         "roles": roles,
-        "gateway": gateway or OfflineGateway(),
+        "chat_admins": chat_admins or NoChatAdmins(),
         "defaults": moderation.chat_defaults(),
         "specialists_moderate": moderation.specialists_moderate,
         "tags": tags,
@@ -226,10 +226,13 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         clock,
         poll_interval=settings.scheduler.outbox_poll.total_seconds(),
         lease=settings.scheduler.outbox_lease,
+        give_up_after=settings.scheduler.outbox_give_up_after,
+        retry_cap=settings.scheduler.outbox_retry_cap,
     )
-    gateway = TelegramModeration(bot, clock, settings.moderation.admin_cache)
-    services = build_services(settings, uow_factory, clock, outbox.wake, gateway)
+    chat_admins = TelegramChatAdmins(bot, clock, settings.moderation.admin_cache)
+    services = build_services(settings, uow_factory, clock, outbox.wake, chat_admins)
     outbox.on_migrated = services.chats.migrate
+    outbox.on_refused.append(services.desk.refused)
     services.announcements = build_announcement_services(
         settings, uow_factory, clock, outbox.wake, services.roles
     )

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
     from bot.services.reports import ReportService
 
-EXIT_USAGE = 2
-
 
 class ReportArgsError(Exception):
     """A bad date or period on the command line, worded as one line."""

@@ -182,8 +182,16 @@ class SchedulerSettings(_Section):
     tick: timedelta = timedelta(minutes=1)
     outbox_poll: timedelta = timedelta(seconds=5)
     outbox_lease: timedelta = Field(default=timedelta(minutes=2), gt=timedelta(0))
+    # Telegram keeps undelivered updates for 24 hours; an operation older than that is stale.
+    outbox_give_up_after: timedelta = timedelta(hours=24)
+    outbox_retry_cap: timedelta = timedelta(minutes=5)
 
-    @field_validator("tick", "outbox_poll")
+    @field_validator("outbox_give_up_after", "outbox_retry_cap", mode="before")
+    @classmethod
+    def _short_durations(cls, value: Any) -> Any:
+        return _duration(value)
+
+    @field_validator("tick", "outbox_poll", "outbox_give_up_after", "outbox_retry_cap")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):

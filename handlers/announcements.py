@@ -12,8 +12,8 @@ from bot.domain.announcements import Media
 from bot.domain.models import Caller
 from bot.domain.outgoing import AttachmentKind
 from bot.services.announcements import AnnouncementService
+from bot.services.dialogs import STATES, DraftInput, Step, WizardService
 from bot.services.polls import PollService
-from bot.services.wizard import STATES, DraftInput, Step, WizardService
 from bot.texts import announcements as t
 from handlers.adapters import caller_from, person_from
 from handlers.callbacks import AnnouncementCallback, PollCallback, WizardCallback

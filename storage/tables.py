@@ -156,6 +156,10 @@ outbox = Table(
     Column("batch", String(40), nullable=True),
     Column("result", JSON, nullable=True),
     Index("ix_outbox_batch", "batch", "status"),
+    # What the entry does (bot.domain.outgoing.OpKind), and when it first became due: a
+    # transient failure is retried until the entry is older than the sender's give-up age.
+    Column("kind", String(16), nullable=False, server_default="send"),
+    Column("due_at", UtcDateTime(), nullable=True),
 )
 
 processed_updates = Table(

@@ -8,7 +8,7 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 
 from bot.domain import buttons
-from bot.services.wizard import wizard_button
+from bot.services.dialogs.common import wizard_button
 from handlers.callbacks import (
     AnnouncementCallback,
     IssueCallback,

@@ -29,6 +29,8 @@ def test_example_config_is_valid_with_a_token(
     assert settings.telegram.token.get_secret_value() == TOKEN
     assert settings.work_time.timezone == "Asia/Kamchatka"
     assert settings.tags.issue == ("#проблема", "#вопрос", "#заявка", "#жалоба")
+    assert settings.scheduler.outbox_give_up_after == timedelta(hours=24)
+    assert settings.scheduler.outbox_retry_cap == timedelta(minutes=5)
 
 
 def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,6 +52,17 @@ def test_durations_accept_iso_and_seconds(tmp_path: Path) -> None:
     assert settings.sla.remind_every == timedelta(minutes=30)
 
 
+def test_outbox_patience_takes_short_durations_too(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f'[telegram]\ntoken = "{TOKEN}"\n'
+        '[scheduler]\noutbox_give_up_after = "2d"\noutbox_retry_cap = "PT30S"\n',
+    )
+    settings = load_settings(path)
+    assert settings.scheduler.outbox_give_up_after == timedelta(days=2)
+    assert settings.scheduler.outbox_retry_cap == timedelta(seconds=30)
+
+
 @pytest.mark.parametrize(
     ("text", "key"),
     [
@@ -67,6 +80,10 @@ def test_durations_accept_iso_and_seconds(tmp_path: Path) -> None:
         (f'[telegram]\ntoken = "{TOKEN}"\n[sla]\nfirst_response = "soon"\n', "sla.first_response"),
         (f'[telegram]\ntoken = "{TOKEN}"\n[sla]\nfirst_response = 0\n', "sla.first_response"),
         (f'[telegram]\ntoken = "{TOKEN}"\n[tags]\nissue = ["проблема"]\n', "tags.issue"),
+        (
+            f'[telegram]\ntoken = "{TOKEN}"\n[scheduler]\noutbox_give_up_after = "0h"\n',
+            "scheduler.outbox_give_up_after",
+        ),
         (f'[telegram]\ntoken = "{TOKEN}"\ncolour = "red"\n', "telegram.colour"),
     ],
 )

@@ -36,10 +36,6 @@ class InvalidTransition(BotError):
     pass
 
 
-class ChatNotRegistered(BotError):
-    pass
-
-
 class NotPermitted(PermissionDenied):
     """The caller's role lacks `permission` (raised by the permission table)."""
 

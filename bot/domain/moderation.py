@@ -1,8 +1,8 @@
 """Group moderation rules: durations, per-chat settings, probation, actions and their undo.
 
-Pure domain code. The services in `bot.services.moderation*` decide with these and
-hand the Telegram side effects (restrict, ban, delete: not messages) to a `ModerationGateway`
-after the decision is committed.
+Pure domain code. The services in `bot.services.moderation*` decide with these and write the
+actions (restrict, ban, delete: `bot.domain.outgoing` operations) to the outbox in the same
+transaction as the decision.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Person, Role
+from bot.domain.outgoing import BotRight as BotRight  # the texts name the rights
+from bot.domain.outgoing import MemberAction, Outgoing, member_op
 
 # --- durations ----------------------------------------------------------------------------
 
@@ -230,80 +231,15 @@ class ModEntry:
         return self.chats or (self.chat_id,)
 
 
-class OpKind(StrEnum):
-    RESTRICT = "restrict"
-    UNRESTRICT = "unrestrict"
-    BAN = "ban"
-    UNBAN = "unban"
-    KICK = "kick"  # ban then unban: removed but free to come back
-    DELETE = "delete"
-    APPROVE_JOIN = "approve_join"
-    DECLINE_JOIN = "decline_join"
-
-
-@dataclass(frozen=True, slots=True)
-class TelegramOp:
-    """A Telegram action that is not a message, run after the decision is committed."""
-
-    kind: OpKind
-    chat_id: int
-    user_id: int = 0
-    message_id: int = 0
-    until: datetime | None = None
-
-
-def undo_ops(entry: ModEntry) -> list[TelegramOp]:
-    """What Telegram must do to reverse `entry` (warnings and deletions need no Telegram op;
-    a deleted message comes back as a re-post, which is a message)."""
+def undo_ops(entry: ModEntry) -> list[Outgoing]:
+    """What the messenger must do to reverse `entry` (warnings and deletions need no action
+    there; a deleted message comes back as a re-post, which is a message)."""
     user = entry.target.user_id
     if entry.kind in (ModKind.SPAM, ModKind.FLOOD, ModKind.MUTE, ModKind.NEWCOMER):
-        return [TelegramOp(OpKind.UNRESTRICT, chat, user) for chat in entry.applies_to()]
+        return [member_op(MemberAction.RELEASE, chat, user) for chat in entry.applies_to()]
     if entry.kind is ModKind.BAN:
-        return [TelegramOp(OpKind.UNBAN, chat, user) for chat in entry.applies_to()]
+        return [member_op(MemberAction.UNBAN, chat, user) for chat in entry.applies_to()]
     return []
-
-
-class BotRight(StrEnum):
-    """Administrator rights the bot needs, by their Bot API names."""
-
-    DELETE = "can_delete_messages"
-    RESTRICT = "can_restrict_members"
-    INVITE = "can_invite_users"
-
-
-OP_RIGHTS: dict[OpKind, BotRight] = {
-    OpKind.RESTRICT: BotRight.RESTRICT,
-    OpKind.UNRESTRICT: BotRight.RESTRICT,
-    OpKind.BAN: BotRight.RESTRICT,
-    OpKind.UNBAN: BotRight.RESTRICT,
-    OpKind.KICK: BotRight.RESTRICT,
-    OpKind.DELETE: BotRight.DELETE,
-    OpKind.APPROVE_JOIN: BotRight.INVITE,
-    OpKind.DECLINE_JOIN: BotRight.INVITE,
-}
-
-
-class MissingRight(Exception):
-    """The bot is not allowed to do an action in a chat: an admin must grant `right`."""
-
-    def __init__(self, chat_id: int, right: BotRight) -> None:
-        super().__init__(f"chat {chat_id} lacks {right}")
-        self.chat_id = chat_id
-        self.right = right
-
-
-class ActionFailed(Exception):
-    """Telegram refused an action for another reason (the message is gone, and so on)."""
-
-
-class ModerationGateway(Protocol):
-    """The Telegram side of moderation; implemented in bot.telegram.moderation."""
-
-    async def run(self, op: TelegramOp) -> None:
-        """Do `op`; raise MissingRight or ActionFailed if Telegram refuses."""
-
-    async def chat_admins(self, chat_id: int) -> frozenset[int]:
-        """User ids of the chat's administrators (cached briefly)."""
 
 
 # --- reports and newcomer checks ----------------------------------------------------------
@@ -345,13 +281,3 @@ def message_link(chat_id: int, message_id: int, username: str | None = None) -> 
     if not text.startswith("-100"):
         return None  # basic groups have no message links
     return f"https://t.me/c/{text[4:]}/{message_id}"
-
-
-class OfflineGateway:
-    """A gateway for tools that run without Telegram: every action is refused."""
-
-    async def run(self, op: TelegramOp) -> None:
-        raise ActionFailed(f"{op.kind}: no connection to Telegram")
-
-    async def chat_admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset()

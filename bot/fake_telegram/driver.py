@@ -108,6 +108,30 @@ class FakeTelegram(MembershipActions):
         rule = FailureRule(method, times=times, drop=True, after_processing=after_processing)
         self.server.rules.append(rule)
 
+    def outage(
+        self,
+        seconds: float,
+        error_code: int = 502,
+        *,
+        drop: bool = False,
+        chat_id: int | None = None,
+    ) -> None:
+        """For ``seconds`` every call but getUpdates (to ``chat_id`` if given) fails with
+        ``error_code``, or with ``drop`` loses its connection before it takes effect."""
+        rule = FailureRule(
+            "*",
+            error_code,
+            chat_id=chat_id,
+            times=2**62,
+            drop=drop,
+            until=self.world.monotonic() + seconds,
+        )
+        self.server.rules.append(rule)
+
+    def clear_failures(self) -> None:
+        """Forget every failure injected so far: Telegram is healthy again."""
+        self.server.rules.clear()
+
     # observing ----------------------------------------------------------------------------
     @property
     def calls(self) -> list[RecordedCall]:

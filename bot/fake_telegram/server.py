@@ -45,9 +45,17 @@ class FailureRule:
     times: int = 1
     drop: bool = False
     after_processing: bool = False
+    # "*" matches every method but getUpdates (Telegram's sending side down, updates still
+    # arriving); `until` (the world's monotonic clock) ends the rule whatever `times` says.
+    until: float | None = None
 
-    def matches(self, method: str, params: dict[str, Any]) -> bool:
-        if self.times <= 0 or self.method.lower() != method.lower():
+    def matches(self, method: str, params: dict[str, Any], now: float) -> bool:
+        if self.times <= 0 or (self.until is not None and now >= self.until):
+            return False
+        if self.method == "*":
+            if method == "getUpdates":
+                return False
+        elif self.method.lower() != method.lower():
             return False
         return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
 
@@ -137,7 +145,8 @@ class ApiServer:
         return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
     async def _run(self, name: str, params: dict[str, Any]) -> Any:
-        rule = next((r for r in self.rules if r.matches(name, params)), None)
+        now = self.world.monotonic()
+        rule = next((r for r in self.rules if r.matches(name, params, now)), None)
         if rule is not None:
             rule.times -= 1
             if not rule.drop:

@@ -26,6 +26,7 @@ from bot.domain.rules import can, plan_transition
 from bot.domain.sla import ack_timing
 from bot.domain.tags import find_issue_tag
 from bot.services.base import Service
+from bot.services.chat_names import chat_name
 from bot.services.closing import closing_notice
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import reply_to
@@ -33,8 +34,6 @@ from bot.services.roles import RoleService
 from bot.texts import errors as errors_t
 from bot.texts import issues as t
 from bot.texts import sla as sla_t
-
-REMOVED_CHAT_NAME = "чат отключён"
 
 
 class IssueService(Service):
@@ -248,8 +247,7 @@ class IssueService(Service):
             own = issue.author.user_id == caller.person.user_id
             if not (can(role, Permission.VIEW_ALL_ISSUES) or own or issue.place == caller.place):
                 raise PermissionDenied(errors_t.not_your_chat_issue(number))
-            chat = await uow.chats.get(issue.place)
-            name = chat.name if chat else REMOVED_CHAT_NAME
+            name = await chat_name(uow, issue.place)
             await self._send(uow, reply_to(caller, t.history(entry, name, self._zone)))
 
     async def list_open(self, caller: Caller) -> None:
@@ -301,9 +299,7 @@ class IssueService(Service):
             chat_id = staff[0].place.chat_id
         else:
             return []
-        chat = await uow.chats.get(issue.place)
-        name = chat.name if chat else REMOVED_CHAT_NAME
-        text = t.staff_card(issue, name, self._zone)
+        text = t.staff_card(issue, await chat_name(uow, issue.place), self._zone)
         return [Outgoing(chat_id=chat_id, text=text, buttons=card_buttons(issue), edit_of=ref)]
 
 

@@ -1,38 +1,47 @@
 """What every moderation service shares: who is exempt, who may moderate, per-chat settings,
-the audit log, and running Telegram actions after the decision is committed.
+the audit log, and the admins' notices when the messenger refuses an action.
 
-Telegram actions (restrict, ban, delete) are not messages, so they do not go through the
-outbox: the service commits its decision (audit entry, messages) first, then runs the
-actions through the `ModerationGateway`. A refused action for lack of a right tells the
-admins once per chat and right.
+Actions on the messenger (restrict, ban, delete) are outbox operations like messages: a
+service writes them in the same transaction as its decision, and the adapter carries them
+out. When the adapter meets a permanent refusal that the admins can fix (a right the bot
+lacks, the bot removed from a chat), `refused` tells them, once per chat.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import PermissionDenied, UsageError
 from bot.domain.models import Caller, ChatKind, Person, RegisteredChat, Role
-from bot.domain.moderation import (
-    ActionFailed,
-    ChatModeration,
-    MissingRight,
-    ModEntry,
-    ModerationGateway,
-    TelegramOp,
-    may_moderate,
-)
-from bot.domain.outgoing import Outgoing
+from bot.domain.moderation import ChatModeration, ModEntry, may_moderate
+from bot.domain.outgoing import Outgoing, Refusal, RefusalKind
 from bot.services.base import Service
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.roles import RoleService
+from bot.services.staff import to_admins
 from bot.texts import moderation as t
 
 log = logging.getLogger(__name__)
+
+
+class ChatAdmins(Protocol):
+    """A read-only question to the messenger: who administers a chat (cached briefly).
+
+    Implemented by the messenger adapter (bot.telegram.moderation)."""
+
+    async def chat_admins(self, chat_id: int) -> frozenset[int]: ...
+
+
+class NoChatAdmins:
+    """For tools that run without a messenger: no chat has administrators of its own."""
+
+    async def chat_admins(self, chat_id: int) -> frozenset[int]:
+        return frozenset()
 
 
 class ModerationBase(Service):
@@ -43,7 +52,7 @@ class ModerationBase(Service):
         wake: Callable[[], None] = lambda: None,
         *,
         roles: RoleService,
-        gateway: ModerationGateway,
+        chat_admins: ChatAdmins,
         defaults: ChatModeration,
         specialists_moderate: bool,
         tags: tuple[str, ...],
@@ -51,7 +60,7 @@ class ModerationBase(Service):
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._roles = roles
-        self._gateway = gateway
+        self._admins_query = chat_admins
         self._defaults = defaults
         self._specialists_moderate = specialists_moderate
         self._tags = tags
@@ -106,33 +115,30 @@ class ModerationBase(Service):
 
     async def _to_admins(self, uow: UnitOfWork, text: str) -> list[Outgoing]:
         """A message for the staff chat and for every configured admin who started the bot."""
-        messages = [
-            Outgoing(chat_id=staff.place.chat_id, thread_id=staff.place.thread_id, text=text)
-            for staff in await uow.chats.by_kind(ChatKind.STAFF)
-        ]
-        for admin_id in sorted(self._roles.admins):
-            if await uow.users.has_started(admin_id):
-                messages.append(Outgoing(chat_id=admin_id, text=text))
-        return messages
+        return await to_admins(uow, self._roles.admins, text)
 
-    async def _apply(self, ops: Sequence[TelegramOp]) -> None:
-        """Run committed decisions in Telegram; tell the admins about a missing right."""
-        for op in ops:
-            try:
-                await self._gateway.run(op)
-            except MissingRight as exc:
-                log.warning("%s in chat %d: missing %s", op.kind, exc.chat_id, exc.right)
-                await self._tell_missing_right(exc)
-            except ActionFailed as exc:
-                log.warning("%s in chat %d failed: %s", op.kind, op.chat_id, exc)
+    async def _chat_admins(self, chat_id: int) -> frozenset[int]:
+        return await self._admins_query.chat_admins(chat_id)
 
-    async def _tell_missing_right(self, exc: MissingRight) -> None:
+    async def refused(self, refusal: Refusal) -> None:
+        """The messenger refused an operation for good in a way the admins can fix: tell them,
+        once per chat (and right). A chat that refuses the bot altogether is marked
+        inactive, as when the bot is seen removed; the notice comes with the change."""
         async with self._quiet() as uow:
-            first = await uow.moderation.note_missing_right(
-                exc.chat_id, exc.right.value, self._clock()
-            )
-            if not first:
+            chat = await uow.moderation.registered(refusal.chat_id)
+            name = chat.name if chat else str(refusal.chat_id)
+            if refusal.kind is RefusalKind.MISSING_RIGHT:
+                assert refusal.right is not None
+                log.warning("chat %d: missing %s", refusal.chat_id, refusal.right)
+                first = await uow.moderation.note_missing_right(
+                    refusal.chat_id, refusal.right.value, self._clock()
+                )
+                if first:
+                    text = t.missing_right(name, refusal.right)
+                    await self._send(uow, *await self._to_admins(uow, text))
                 return
-            chat = await uow.moderation.registered(exc.chat_id)
-            name = chat.name if chat else str(exc.chat_id)
-            await self._send(uow, *await self._to_admins(uow, t.missing_right(name, exc.right)))
+            if chat is None or not chat.active:
+                return  # a private chat (a resident blocked the bot) or already known
+            log.warning("chat %d refuses the bot: %s", refusal.chat_id, refusal.detail)
+            if await uow.moderation.set_active(refusal.chat_id, False):
+                await self._send(uow, *await self._to_admins(uow, t.bot_removed(chat.name)))

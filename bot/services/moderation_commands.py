@@ -11,15 +11,15 @@ from datetime import timedelta
 
 from bot.domain.errors import NotFound, UsageError
 from bot.domain.models import Caller, Person, RegisteredChat
-from bot.domain.moderation import (
-    MUTES,
-    ModEntry,
-    ModKind,
-    OpKind,
-    TelegramOp,
-    undo_ops,
+from bot.domain.moderation import MUTES, ModEntry, ModKind, undo_ops
+from bot.domain.outgoing import (
+    MemberAction,
+    MessageRef,
+    Outgoing,
+    RefKind,
+    delete_message,
+    member_op,
 )
-from bot.domain.outgoing import MessageRef, Outgoing, RefKind
 from bot.services.moderation import ModerationBase
 from bot.services.ports import UnitOfWork
 from bot.texts import moderation as t
@@ -47,10 +47,11 @@ class ModeratorService(ModerationBase):
     def _notice(self, caller: Caller, text: str) -> Outgoing:
         return Outgoing(chat_id=caller.chat_id, thread_id=caller.thread_id, text=text)
 
-    def _cleanup(self, caller: Caller) -> list[TelegramOp]:
+    def _cleanup(self, caller: Caller) -> list[Outgoing]:
+        """The command's own message goes: moderation leaves only its short notice."""
         if caller.message_id is None:
             return []
-        return [TelegramOp(OpKind.DELETE, caller.chat_id, message_id=caller.message_id)]
+        return [delete_message(caller.chat_id, caller.message_id)]
 
     def _entry(self, kind: ModKind, caller: Caller, target: Target, **fields: object) -> ModEntry:
         return ModEntry(
@@ -66,18 +67,17 @@ class ModeratorService(ModerationBase):
     # --- warnings ---------------------------------------------------------------------------
 
     async def warn(self, caller: Caller, target: Target, reason: str) -> None:
-        admins = await self._gateway.chat_admins(caller.chat_id)
+        admins = await self._chat_admins(caller.chat_id)
         ops = self._cleanup(caller)
         async with self._unit() as uow:
             await self._command_chat(uow, caller)
             await self._require_target(uow, target.person, admins)
             text, more = await self._warn(uow, caller, target, reason)
-            await self._send(uow, self._notice(caller, text))
-        await self._apply(ops + more)
+            await self._send(uow, *ops, *more, self._notice(caller, text))
 
     async def _warn(
         self, uow: UnitOfWork, caller: Caller, target: Target, reason: str
-    ) -> tuple[str, list[TelegramOp]]:
+    ) -> tuple[str, list[Outgoing]]:
         """Record a warning; the one that reaches the limit mutes (warnings count everywhere)."""
         settings = await self._settings(uow, caller.chat_id)
         await self._record(uow, self._entry(ModKind.WARN, caller, target, reason=reason))
@@ -93,7 +93,7 @@ class ModeratorService(ModerationBase):
         )
         text = t.warned_and_muted(name, settings.max_warnings, settings.warn_mute, reason)
         return text, [
-            TelegramOp(OpKind.RESTRICT, caller.chat_id, target.person.user_id, until=until)
+            member_op(MemberAction.RESTRICT, caller.chat_id, target.person.user_id, until)
         ]
 
     async def unwarn(self, caller: Caller, target: Target) -> None:
@@ -107,9 +107,8 @@ class ModeratorService(ModerationBase):
             await uow.moderation.mark_undone(active[0].id, caller.person, now)
             await self._record(uow, self._entry(ModKind.UNWARN, caller, target))
             await self._send(
-                uow, self._notice(caller, t.unwarned(target.person.name, len(active) - 1))
+                uow, *ops, self._notice(caller, t.unwarned(target.person.name, len(active) - 1))
             )
-        await self._apply(ops)
 
     # --- mutes ------------------------------------------------------------------------------
 
@@ -117,7 +116,7 @@ class ModeratorService(ModerationBase):
         return self._defaults.mute_default
 
     async def mute(self, caller: Caller, target: Target, length: timedelta, reason: str) -> None:
-        admins = await self._gateway.chat_admins(caller.chat_id)
+        admins = await self._chat_admins(caller.chat_id)
         ops = self._cleanup(caller)
         async with self._unit() as uow:
             await self._command_chat(uow, caller)
@@ -127,12 +126,11 @@ class ModeratorService(ModerationBase):
                 uow, self._entry(ModKind.MUTE, caller, target, reason=reason, until=until)
             )
             await self._send(
-                uow, self._notice(caller, t.muted(target.person.name, length, reason))
+                uow,
+                *ops,
+                member_op(MemberAction.RESTRICT, caller.chat_id, target.person.user_id, until),
+                self._notice(caller, t.muted(target.person.name, length, reason)),
             )
-            ops.append(
-                TelegramOp(OpKind.RESTRICT, caller.chat_id, target.person.user_id, until=until)
-            )
-        await self._apply(ops)
 
     async def unmute(self, caller: Caller, target: Target) -> None:
         ops = self._cleanup(caller)
@@ -143,30 +141,32 @@ class ModeratorService(ModerationBase):
                 if caller.chat_id in entry.applies_to():
                     await uow.moderation.mark_undone(entry.id, caller.person, now)
             await self._record(uow, self._entry(ModKind.UNMUTE, caller, target))
-            await self._send(uow, self._notice(caller, t.unmuted(target.person.name)))
-            ops.append(TelegramOp(OpKind.UNRESTRICT, caller.chat_id, target.person.user_id))
-        await self._apply(ops)
+            await self._send(
+                uow,
+                *ops,
+                member_op(MemberAction.RELEASE, caller.chat_id, target.person.user_id),
+                self._notice(caller, t.unmuted(target.person.name)),
+            )
 
     # --- bans -------------------------------------------------------------------------------
 
     async def ban(self, caller: Caller, target: Target, reason: str) -> None:
-        admins = await self._gateway.chat_admins(caller.chat_id)
+        admins = await self._chat_admins(caller.chat_id)
         ops = self._cleanup(caller)
         async with self._unit() as uow:
             await self._command_chat(uow, caller)
             await self._require_target(uow, target.person, admins)
             ops += await self._ban(uow, caller, target, reason)
-            await self._send(uow, self._notice(caller, t.banned(target.person.name, reason)))
-        await self._apply(ops)
+            await self._send(uow, *ops, self._notice(caller, t.banned(target.person.name, reason)))
 
     async def _ban(
         self, uow: UnitOfWork, caller: Caller, target: Target, reason: str
-    ) -> list[TelegramOp]:
+    ) -> list[Outgoing]:
         chats = tuple(dict.fromkeys((caller.chat_id, *await uow.moderation.community())))
         await self._record(
             uow, self._entry(ModKind.BAN, caller, target, reason=reason, chats=chats)
         )
-        return [TelegramOp(OpKind.BAN, chat, target.person.user_id) for chat in chats]
+        return [member_op(MemberAction.BAN, chat, target.person.user_id) for chat in chats]
 
     async def unban(self, caller: Caller, target: Target) -> None:
         ops = self._cleanup(caller)
@@ -185,14 +185,13 @@ class ModeratorService(ModerationBase):
             await self._record(
                 uow, self._entry(ModKind.UNBAN, caller, Target(person), chats=tuple(chats))
             )
-            await self._send(uow, self._notice(caller, t.unbanned(name)))
-            ops += [TelegramOp(OpKind.UNBAN, chat, person.user_id) for chat in chats]
-        await self._apply(ops)
+            ops += [member_op(MemberAction.UNBAN, chat, person.user_id) for chat in chats]
+            await self._send(uow, *ops, self._notice(caller, t.unbanned(name)))
 
     # --- deleting ---------------------------------------------------------------------------
 
     async def delete(self, caller: Caller, target: Target, reason: str) -> None:
-        admins = await self._gateway.chat_admins(caller.chat_id)
+        admins = await self._chat_admins(caller.chat_id)
         ops = self._cleanup(caller)
         if target.message_id is None:
             raise UsageError(t.USAGE_DEL)
@@ -210,15 +209,17 @@ class ModeratorService(ModerationBase):
                     message_id=target.message_id,
                 ),
             )
-            await self._send(uow, self._notice(caller, t.deleted(reason)))
-            ops.append(TelegramOp(OpKind.DELETE, caller.chat_id, message_id=target.message_id))
-        await self._apply(ops)
+            await self._send(
+                uow,
+                *ops,
+                delete_message(caller.chat_id, target.message_id),
+                self._notice(caller, t.deleted(reason)),
+            )
 
     # --- undo and card buttons --------------------------------------------------------------
 
     async def undo(self, caller: Caller, entry_id: int) -> None:
         """Reverse an audit-log entry: unrestrict, unban, withdraw a warning, re-post a text."""
-        ops: list[TelegramOp] = []
         async with self._unit() as uow:
             await self._require_moderator(uow, caller)
             entry = await uow.moderation.get_action(entry_id)
@@ -240,8 +241,7 @@ class ModeratorService(ModerationBase):
                     chats=entry.chats,
                 ),
             )
-            ops += undo_ops(entry)
-            messages: list[Outgoing] = []
+            messages: list[Outgoing] = undo_ops(entry)
             if entry.text and entry.kind in (ModKind.SPAM, ModKind.DELETE):
                 messages.append(
                     Outgoing(
@@ -261,11 +261,9 @@ class ModeratorService(ModerationBase):
                 )
             )
             await self._send(uow, *messages)
-        await self._apply(ops)
 
     async def ban_from_card(self, caller: Caller, entry_id: int) -> None:
         """ "Забанить" on a spam card: the author is banned in every chat of the community."""
-        ops: list[TelegramOp] = []
         async with self._unit() as uow:
             await self._require_moderator(uow, caller)
             entry = await uow.moderation.get_action(entry_id)
@@ -274,11 +272,11 @@ class ModeratorService(ModerationBase):
             if await uow.moderation.active(entry.target.user_id, (ModKind.BAN,)):
                 raise NotFound(t.banned(entry.target.name, ""))
             place = Caller(caller.person, entry.chat_id, entry.thread_id)
-            ops += await self._ban(uow, place, Target(entry.target), entry.reason)
             await self._send(
-                uow, *await self._card_outcome(uow, entry, t.banned_by(caller.person.name))
+                uow,
+                *await self._ban(uow, place, Target(entry.target), entry.reason),
+                *await self._card_outcome(uow, entry, t.banned_by(caller.person.name)),
             )
-        await self._apply(ops)
 
     async def _card_outcome(
         self, uow: UnitOfWork, entry: ModEntry, outcome: str
@@ -300,14 +298,13 @@ class ModeratorService(ModerationBase):
 
     async def on_report(self, caller: Caller, report_id: int, action: str) -> None:
         """A button on a report card: "rdel" delete, "rwarn" warn the author, "rno" dismiss."""
-        ops: list[TelegramOp] = []
         admins: frozenset[int] = frozenset()
         async with self._uow_factory.reader() as uow:
             report = await uow.moderation.get_report(report_id)
         if report is None:
             raise NotFound(t.NOTHING_TO_UNDO)
         if action != "rno":
-            admins = await self._gateway.chat_admins(report.chat_id)
+            admins = await self._chat_admins(report.chat_id)
         async with self._unit() as uow:
             await self._require_moderator(uow, caller)
             if action != "rno":
@@ -330,11 +327,11 @@ class ModeratorService(ModerationBase):
                         message_id=report.message_id,
                     ),
                 )
-                ops.append(TelegramOp(OpKind.DELETE, report.chat_id, message_id=report.message_id))
+                messages.append(delete_message(report.chat_id, report.message_id))
                 messages.append(self._notice(place, t.deleted("жалоба жителей")))
             elif status == "warned":
                 text, more = await self._warn(uow, place, target, "жалоба жителей")
-                ops += more
+                messages += more
                 messages.append(self._notice(place, text))
             chat = await uow.moderation.registered(report.chat_id)
             card = t.report_card(report, chat.name if chat else "", None)
@@ -346,4 +343,3 @@ class ModeratorService(ModerationBase):
                 )
             )
             await self._send(uow, *messages)
-        await self._apply(ops)

@@ -12,18 +12,17 @@ from bot.domain.moderation import (
     SETTING_CODES,
     SETTINGS,
     ChatModeration,
-    OpKind,
     Report,
-    TelegramOp,
     change_setting,
     current_value,
     message_link,
 )
-from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
+from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind, delete_message
 from bot.domain.street_check import parse_street
 from bot.services.moderation import ModerationBase
 from bot.services.moderation_commands import Target
 from bot.services.replies import reply_to
+from bot.services.staff import to_staff
 from bot.texts import moderation as t
 from bot.texts.format import fit_lines
 
@@ -39,9 +38,6 @@ class ModerationDesk(ModerationBase):
         """/report (or /complain) in reply to a message: one card per message for the staff."""
         if target.message_id is None:
             raise UsageError(t.USAGE_REPORT)
-        ops = []
-        if caller.message_id is not None:
-            ops.append(TelegramOp(OpKind.DELETE, caller.chat_id, message_id=caller.message_id))
         async with self._unit() as uow:
             chat = await self._moderated_chat(uow, caller.chat_id)
             if chat is None:
@@ -61,23 +57,20 @@ class ModerationDesk(ModerationBase):
                     ),
                 )
                 ref = MessageRef(RefKind.REPORT_CARD, report.id)
-                for staff in await uow.chats.by_kind(ChatKind.STAFF):
-                    await self._send(
-                        uow,
-                        Outgoing(
-                            chat_id=staff.place.chat_id,
-                            thread_id=staff.place.thread_id,
-                            text=text,
-                            buttons=buttons,
-                            remember_as=ref if new else None,
-                            edit_of=None if new else ref,
-                        ),
-                    )
+                card = Outgoing(
+                    chat_id=0,
+                    text=text,
+                    buttons=buttons,
+                    remember_as=ref if new else None,
+                    edit_of=None if new else ref,
+                )
+                await self._send(uow, *await to_staff(uow, card))
+            if caller.message_id is not None:
+                await self._send(uow, delete_message(caller.chat_id, caller.message_id))
             await self._send(
                 uow,
                 Outgoing(chat_id=caller.chat_id, thread_id=caller.thread_id, text=t.REPORT_THANKS),
             )
-        await self._apply(ops)
 
     # --- rules ------------------------------------------------------------------------------
 

@@ -13,21 +13,22 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.buttons import mod_button_data
 from bot.domain.flood import DuplicateDetector, FloodTracker
-from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat, Role
-from bot.domain.moderation import (
-    ChatModeration,
-    ModEntry,
-    ModerationGateway,
-    ModKind,
-    OpKind,
-    TelegramOp,
-    on_probation,
+from bot.domain.models import ChatPlace, Person, RegisteredChat, Role
+from bot.domain.moderation import ChatModeration, ModEntry, ModKind, on_probation
+from bot.domain.outgoing import (
+    Button,
+    MemberAction,
+    MessageRef,
+    Outgoing,
+    RefKind,
+    delete_message,
+    member_op,
 )
-from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.domain.spam import MessageFacts, SpamPolicy, SpamVerdict, check_message, should_check
-from bot.services.moderation import ModerationBase
+from bot.services.moderation import ChatAdmins, ModerationBase
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.roles import RoleService
+from bot.services.staff import to_staff
 from bot.texts import moderation as t
 
 
@@ -47,7 +48,7 @@ class GuardService(ModerationBase):
         wake: Callable[[], None] = lambda: None,
         *,
         roles: RoleService,
-        gateway: ModerationGateway,
+        chat_admins: ChatAdmins,
         defaults: ChatModeration,
         specialists_moderate: bool,
         tags: tuple[str, ...],
@@ -61,7 +62,7 @@ class GuardService(ModerationBase):
             clock,
             wake,
             roles=roles,
-            gateway=gateway,
+            chat_admins=chat_admins,
             defaults=defaults,
             specialists_moderate=specialists_moderate,
             tags=tags,
@@ -95,7 +96,7 @@ class GuardService(ModerationBase):
             duplicate = self._duplicates.observe(facts)
             verdict = check_message(facts, self._policy, duplicate=duplicate)
         acting = flooding or (verdict is not None and verdict.is_spam)
-        if acting and facts.user_id in await self._gateway.chat_admins(facts.chat_id):
+        if acting and facts.user_id in await self._chat_admins(facts.chat_id):
             acting = False
         if not acting:
             if probation:
@@ -111,7 +112,6 @@ class GuardService(ModerationBase):
     async def _remove_spam(
         self, message: GroupMessage, chat: RegisteredChat, verdict: SpamVerdict
     ) -> None:
-        ops = [TelegramOp(OpKind.DELETE, message.place.chat_id, message_id=message.message_id)]
         async with self._unit() as uow:
             now = self._clock()
             community = await uow.moderation.community()
@@ -136,19 +136,21 @@ class GuardService(ModerationBase):
                     Button(t.BAN, mod_button_data("ban", entry.id)),
                 ),
             )
-            for staff in await uow.chats.by_kind(ChatKind.STAFF):
-                await self._send(
+            user_id = message.author.user_id
+            await self._send(
+                uow,
+                delete_message(message.place.chat_id, message.message_id),
+                *(member_op(MemberAction.RESTRICT, c, user_id) for c in chats),
+                *await to_staff(
                     uow,
                     Outgoing(
-                        chat_id=staff.place.chat_id,
-                        thread_id=staff.place.thread_id,
+                        chat_id=0,
                         text=t.spam_card(entry, chat.name, self._zone),
                         buttons=buttons,
                         remember_as=MessageRef(RefKind.MOD_CARD, entry.id),
                     ),
-                )
-            ops += [TelegramOp(OpKind.RESTRICT, c, message.author.user_id) for c in chats]
-        await self._apply(ops)
+                ),
+            )
 
     async def _mute_flood(
         self, message: GroupMessage, chat: RegisteredChat, settings: ChatModeration
@@ -172,12 +174,10 @@ class GuardService(ModerationBase):
             )
             await self._send(
                 uow,
+                member_op(MemberAction.RESTRICT, chat_id, message.author.user_id, until),
                 Outgoing(
                     chat_id=chat_id,
                     thread_id=message.place.thread_id,
                     text=t.flood_notice(message.author.name, settings.flood_mute),
                 ),
             )
-        await self._apply(
-            [TelegramOp(OpKind.RESTRICT, chat_id, message.author.user_id, until=until)]
-        )

@@ -16,15 +16,17 @@ from datetime import timedelta
 from bot.domain.buttons import answer_button_data, mod_button_data
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.models import Person, RegisteredChat
-from bot.domain.moderation import (
-    ChatModeration,
-    ModEntry,
-    ModKind,
-    NewcomerCheck,
+from bot.domain.moderation import ChatModeration, ModEntry, ModKind, NewcomerCheck
+from bot.domain.outgoing import (
+    Button,
+    MemberAction,
+    MessageRef,
     OpKind,
-    TelegramOp,
+    Outgoing,
+    RefKind,
+    delete_message,
+    member_op,
 )
-from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.domain.street_check import is_right_answer, street_choices
 from bot.services.moderation import ModerationBase
 from bot.services.ports import UnitOfWork
@@ -38,31 +40,29 @@ class NewcomerService(ModerationBase):
     async def joined(self, chat_id: int, *people: Person) -> None:
         """People joined a chat (a chat_member update, or the service message that may
         list several)."""
-        ops: list[TelegramOp] = []
-        chat_admins = await self._gateway.chat_admins(chat_id)
+        chat_admins = await self._chat_admins(chat_id)
         async with self._unit() as uow:
             chat = await self._moderated_chat(uow, chat_id)
             if chat is None:
                 return
             for person in people:
-                ops += await self._welcome(uow, chat, person, chat_admins)
-        await self._apply(ops)
+                await self._welcome(uow, chat, person, chat_admins)
 
     async def _welcome(
         self, uow: UnitOfWork, chat: RegisteredChat, person: Person, chat_admins: frozenset[int]
-    ) -> list[TelegramOp]:
+    ) -> None:
         chat_id = chat.place.chat_id
         now = self._clock()
         await uow.moderation.note_join(person.user_id, now)
         if await uow.moderation.joined_since(chat_id, person.user_id, now - SAME_JOIN):
-            return []  # the same join seen twice (chat_member and the service message)
+            return  # the same join seen twice (chat_member and the service message)
         settings = await self._settings(uow, chat_id)
         _, _, rules = await uow.moderation.chat_settings(chat_id)
         if not settings.newcomer_check or await self._is_exempt(uow, person.user_id, chat_admins):
             await uow.moderation.add_check(chat_id, person, at=now, deadline=now, status="skipped")
             text = t.welcome_plain(person.name, chat.name, rules, self._tags)
             await self._send(uow, self._in_chat(chat, text))
-            return []
+            return
         deadline = now + settings.newcomer_timeout
         choices, answer = await self._question(uow, chat_id, person.user_id, settings)
         check_id = await uow.moderation.add_check(
@@ -78,13 +78,13 @@ class NewcomerService(ModerationBase):
             text = t.welcome(person.name, chat.name, rules, self._tags, timeout)
         await self._send(
             uow,
+            member_op(MemberAction.RESTRICT, chat_id, person.user_id),
             replace(
                 self._in_chat(chat, text),
                 buttons=_check_buttons(check_id, choices),
                 remember_as=MessageRef(RefKind.WELCOME, check_id),
             ),
         )
-        return [TelegramOp(OpKind.RESTRICT, chat_id, person.user_id)]
 
     async def _question(
         self, uow: UnitOfWork, chat_id: int, user_id: int, settings: ChatModeration
@@ -139,20 +139,17 @@ class NewcomerService(ModerationBase):
 
     async def pressed(self, check_id: int, presser: Person) -> None:
         """ "Я житель, не бот": only the newcomer's own press counts."""
-        ops: list[TelegramOp] = []
         async with self._unit() as uow:
             check = await self._own_check(uow, check_id, presser)
             if check.is_question:
                 raise PermissionDenied(t.ANSWER_THE_QUESTION)
-            ops += await self._pass(uow, check, presser)
-        await self._apply(ops)
+            await self._pass(uow, check, presser)
 
     async def answered(self, check_id: int, presser: Person, index: int) -> str | None:
         """A street pressed under the question: the right one releases the newcomer like the
         button; a wrong one removes them (or declines the join request) at once.
 
         Returns what to tell the presser, if anything."""
-        ops: list[TelegramOp] = []
         reply: str | None = None
         async with self._unit() as uow:
             check = await self._own_check(uow, check_id, presser)
@@ -160,12 +157,15 @@ class NewcomerService(ModerationBase):
                 raise NotFound(t.CHECK_DONE)
             assert check.answer is not None
             if is_right_answer(check.choices, check.answer, index):
-                ops += await self._pass(uow, check, presser)
+                await self._pass(uow, check, presser)
             else:
                 if not await uow.moderation.finish_check(check_id, "failed"):
                     raise NotFound(t.CHECK_DONE)
                 chosen = check.choices[index] if 0 <= index < len(check.choices) else "?"
-                ops += await self._remove(uow, check, t.REASON_WRONG_STREET, f"ответ: {chosen}")
+                await self._send(
+                    uow,
+                    *await self._remove(uow, check, t.REASON_WRONG_STREET, f"ответ: {chosen}"),
+                )
                 if check.via_request:
                     reply = t.WRONG_STREET_REQUEST
                     chat = await uow.moderation.registered(check.chat_id)
@@ -179,7 +179,6 @@ class NewcomerService(ModerationBase):
                     )
                 else:
                     reply = t.WRONG_STREET
-        await self._apply(ops)
         return reply
 
     async def _own_check(self, uow: UnitOfWork, check_id: int, presser: Person) -> NewcomerCheck:
@@ -190,9 +189,7 @@ class NewcomerService(ModerationBase):
             raise PermissionDenied(t.NOT_YOUR_BUTTON)
         return check
 
-    async def _pass(
-        self, uow: UnitOfWork, check: NewcomerCheck, presser: Person
-    ) -> list[TelegramOp]:
+    async def _pass(self, uow: UnitOfWork, check: NewcomerCheck, presser: Person) -> None:
         """Release the newcomer (or approve the request) and thank them under the welcome."""
         if not await uow.moderation.finish_check(check.id, "passed"):
             raise NotFound(t.CHECK_DONE)
@@ -209,21 +206,21 @@ class NewcomerService(ModerationBase):
         _, _, rules = await uow.moderation.chat_settings(check.chat_id)
         if check.via_request:
             text = t.join_request_passed(name)
-            op = TelegramOp(OpKind.APPROVE_JOIN, check.chat_id, presser.user_id)
+            op = member_op(MemberAction.APPROVE_JOIN, check.chat_id, presser.user_id)
         else:
             text = t.welcome_passed(presser.name, name, rules, self._tags)
-            op = TelegramOp(OpKind.UNRESTRICT, check.chat_id, presser.user_id)
+            op = member_op(MemberAction.RELEASE, check.chat_id, presser.user_id)
         await self._send(
             uow,
+            op,
             Outgoing(
                 chat_id=check.chat_id, text=text, edit_of=MessageRef(RefKind.WELCOME, check.id)
             ),
         )
-        return [op]
 
     async def _remove(
         self, uow: UnitOfWork, check: NewcomerCheck, reason: str, text: str = ""
-    ) -> list[TelegramOp]:
+    ) -> list[Outgoing]:
         """Record the failed check and remove the newcomer (they may come back); a welcome in
         the group is deleted, a private one stays for the caller to edit."""
         now = self._clock()
@@ -232,17 +229,16 @@ class NewcomerService(ModerationBase):
             ModEntry(ModKind.KICKED, check.chat_id, check.user, now, reason=reason, text=text),
         )
         if check.via_request:
-            return [TelegramOp(OpKind.DECLINE_JOIN, check.chat_id, check.user.user_id)]
-        ops = [TelegramOp(OpKind.KICK, check.chat_id, check.user.user_id)]
+            return [member_op(MemberAction.DECLINE_JOIN, check.chat_id, check.user.user_id)]
+        ops = [member_op(MemberAction.KICK, check.chat_id, check.user.user_id)]
         located = await uow.refs.locate(MessageRef(RefKind.WELCOME, check.id))
         if located is not None:
-            chat_id, message_id = located
-            ops.append(TelegramOp(OpKind.DELETE, chat_id, message_id=message_id))
+            ops.append(delete_message(*located))
         return ops
 
     async def expire_due(self) -> int:
         """Remove newcomers whose time ran out (ban then unban, so they may come back)."""
-        ops: list[TelegramOp] = []
+        ops: list[Outgoing] = []
         async with self._quiet() as uow:
             now = self._clock()
             for check in await uow.moderation.due_checks(now):
@@ -254,10 +250,9 @@ class NewcomerService(ModerationBase):
                     # The private message is deleted like a welcome in the group.
                     located = await uow.refs.locate(MessageRef(RefKind.WELCOME, check.id))
                     if located is not None:
-                        chat_id, message_id = located
-                        removal.append(TelegramOp(OpKind.DELETE, chat_id, message_id=message_id))
+                        removal.append(delete_message(*located))
+                await self._send(uow, *removal)
                 ops += removal
-        await self._apply(ops)
         return sum(op.kind in (OpKind.KICK, OpKind.DECLINE_JOIN) for op in ops)
 
     @staticmethod

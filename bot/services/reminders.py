@@ -26,6 +26,7 @@ from bot.domain.sla import (
     working_age,
 )
 from bot.services.base import Service
+from bot.services.chat_names import REMOVED_CHAT, chat_names
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.texts import sla as t
 
@@ -33,8 +34,6 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 """Issues claimed per kind per sweep; more wait for the next tick (a minute by default)."""
-
-REMOVED_CHAT_NAME = "чат отключён"
 
 
 @dataclass
@@ -133,7 +132,7 @@ class ReminderService(Service):
     ) -> list[Outgoing]:
         if not (reminded or escalated or controlled):
             return []
-        names = {chat.place: chat.name for chat in await uow.chats.all()}
+        names = await chat_names(uow)
         staff = [chat.place for chat in await uow.chats.by_kind(ChatKind.STAFF) if chat.active]
         assignees = {i.assignee.user_id for i in (*reminded, *controlled) if i.assignee}
         started = await uow.sla.started((*assignees, *self._admins))
@@ -141,7 +140,7 @@ class ReminderService(Service):
 
         def line(issue: Issue, since: datetime | None) -> t.ReminderLine:
             waiting = working_age(self._calendar, since, now) if since else now - now
-            return t.ReminderLine(issue, names.get(issue.place, REMOVED_CHAT_NAME), waiting)
+            return t.ReminderLine(issue, names.get(issue.place, REMOVED_CHAT), waiting)
 
         for issue in reminded:
             text = t.reminder_line(line(issue, issue.created_at), self._zone)

@@ -25,6 +25,7 @@ from bot.domain.models import Caller, ChatKind, ChatPlace, Issue, IssueStatus, P
 from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing
 from bot.domain.rules import can
 from bot.services.base import Service
+from bot.services.chat_names import REMOVED_CHAT, chat_names
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import reply_to
 from bot.services.reporting import export
@@ -79,13 +80,13 @@ class ReportService(Service):
             confirmed=confirmed,
             not_resolved=await reports.count_not_resolved(start, end),
         )
-        names = {chat.place: chat.name for chat in await uow.chats.all()}
+        names = await chat_names(uow)
         received = await reports.received_per_chat(start, end)
         still_open = await reports.open_per_chat()
         chats = tuple(
             ChatLine(
                 place,
-                names.get(place, t.REMOVED_CHAT),
+                names.get(place, REMOVED_CHAT),
                 received.get(place, 0),
                 still_open.get(place, 0),
             )
@@ -108,7 +109,7 @@ class ReportService(Service):
             since = await uow.reports.last_digest_at(today + timedelta(days=1))
             since = since if since is not None and since < now else now - FIRST_DIGEST_WINDOW
             period = await self.report(uow, since, now)
-            names = {chat.place: chat.name for chat in await uow.chats.all()}
+            names = await chat_names(uow)
             overdue, overdue_total = await self._overdue(uow, now, today, names)
             due_today, due_total = await uow.reports.on_control_due(
                 today, MAX_LISTED, before=False
@@ -152,7 +153,7 @@ class ReportService(Service):
             due = issue.response_due_at or issue.created_at
         return LateIssue(
             number=issue.number,
-            chat_name=names.get(issue.place, t.REMOVED_CHAT),
+            chat_name=names.get(issue.place, REMOVED_CHAT),
             status=issue.status,
             assignee=issue.assignee.name if issue.assignee else None,
             age_hours=hours(self._calendar.between(due, now)),
@@ -235,7 +236,7 @@ class ReportService(Service):
 
     async def export_context(self, first: date, last: date) -> export.ExportContext:
         async with self._uow_factory.reader() as uow:
-            names = {chat.place: chat.name for chat in await uow.chats.all()}
+            names = await chat_names(uow)
         return export.ExportContext(
             uow_factory=self._uow_factory,
             start=self.day_start(first),

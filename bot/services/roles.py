@@ -33,10 +33,6 @@ class RoleService(Service):
             return Role.SPECIALIST
         return Role.RESIDENT
 
-    async def role_of(self, user_id: int) -> Role:
-        async with self._uow_factory.reader() as uow:
-            return await self.role_in(uow, user_id)
-
     async def require(self, uow: UnitOfWork, caller: Caller, permission: Permission) -> Role:
         role = await self.role_in(uow, caller.person.user_id)
         require(role, permission)

@@ -13,6 +13,7 @@ from bot.domain.outgoing import Outgoing
 from bot.domain.rules import can
 from bot.domain.sla import local_today, morning_due, weekly_moment, working_age
 from bot.services.base import Service
+from bot.services.chat_names import REMOVED_CHAT, chat_names
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import reply_to
 from bot.services.roles import RoleService
@@ -84,14 +85,14 @@ class SummaryService(Service):
         today = local_today(self._calendar, now)
         control = await uow.sla.control_due_by(today, LISTED)
         unanswered = await uow.sla.overdue_new(now, LISTED)
-        names = {chat.place: chat.name for chat in await uow.chats.all()}
+        names = await chat_names(uow)
         granted = {person.user_id for person in await uow.roles.granted_specialists()}
         owners = {issue.assignee.user_id for issue in control if issue.assignee}
         recipients = await uow.sla.started({*self._specialists, *granted, *owners})
         common = [
             t.ReminderLine(
                 issue,
-                names.get(issue.place, "чат отключён"),
+                names.get(issue.place, REMOVED_CHAT),
                 working_age(self._calendar, issue.created_at, now),
             )
             for issue in unanswered

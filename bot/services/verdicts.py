@@ -19,7 +19,8 @@ from bot.domain.models import (
 from bot.domain.outgoing import MessageRef, Outgoing, RefKind
 from bot.domain.sla import NOT_RESOLVED, RESOLVED, verdict_applies
 from bot.services.base import Service
-from bot.services.issues import REMOVED_CHAT_NAME, card_buttons
+from bot.services.chat_names import chat_name
+from bot.services.issues import card_buttons
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.texts import errors as errors_t
 from bot.texts import issues as issues_t
@@ -95,8 +96,7 @@ class VerdictService(Service):
             return VerdictOutcome.REOPENED
 
     async def _staff_news(self, uow: UnitOfWork, issue: Issue) -> list[Outgoing]:
-        chat = await uow.chats.get(issue.place)
-        name = chat.name if chat else REMOVED_CHAT_NAME
+        name = await chat_name(uow, issue.place)
         alert = t.not_resolved_alert(issue, name)
         messages = [
             Outgoing(staff.place.chat_id, alert, thread_id=staff.place.thread_id)

@@ -1,4 +1,11 @@
-"""Sends what the outbox holds, keeping Telegram's limits, one message at a time per chat."""
+"""Carries out what the outbox holds, keeping Telegram's limits, one operation at a time per chat.
+
+Messages, edits, deletions and actions on members (restrict, ban, …) are all operations here:
+they keep their chat's order and share its limits. Transient failures (5xx, network errors,
+timeouts, 429) are retried with a capped back-off for as long as the operation is still
+meaningful (`give_up_after` from when it became due); only Telegram's permanent refusals
+(400, 403) fail one. A refusal the admins can fix is reported through `on_refused`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramMigrateToChat,
     TelegramNetworkError,
@@ -31,8 +39,17 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing, PollSpec, TargetAction
+from bot.domain.outgoing import (
+    Attachment,
+    AttachmentKind,
+    Outgoing,
+    PollSpec,
+    Refusal,
+    RefusalKind,
+    TargetAction,
+)
 from bot.services.ports import Clock
+from bot.telegram.moderation import act_on_member, has_right
 from bot.telegram.rate_limit import SendPlanner
 from bot.telegram.session import no_retry
 from bot.telegram.waiting import wait_for_event
@@ -47,6 +64,10 @@ LOOKAHEAD = timedelta(seconds=1)
 MigrationHook = Callable[[int, int], Awaitable[None]]
 FinishedHook = Callable[[OutboxEntry, int | None, str | None], Awaitable[None]]
 BatchHook = Callable[[str], Awaitable[None]]
+RefusalHook = Callable[[Refusal], Awaitable[None]]
+
+FIRST_RETRY = timedelta(seconds=1)
+"""The first retry after a transient failure; each next one waits twice as long, up to the cap."""
 
 
 @dataclass
@@ -106,6 +127,8 @@ _DONE_ALREADY = (
     "message is not modified",
     "message to delete not found",
     "poll has already been closed",
+    "user_already_participant",
+    "hide_requester_missing",
 )
 """Refusals that mean the change is already in place: the entry is done, not failed."""
 
@@ -122,6 +145,8 @@ class OutboxDispatcher:
         *,
         poll_interval: float = 5.0,
         lease: timedelta = timedelta(minutes=2),
+        give_up_after: timedelta = timedelta(hours=24),
+        retry_cap: timedelta = timedelta(minutes=5),
         max_attempts: int = 8,
         concurrency: int = 16,
         min_round_gap: float = 0.25,
@@ -132,6 +157,10 @@ class OutboxDispatcher:
         self._clock = clock
         self._poll_interval = poll_interval
         self._lease = lease
+        self._give_up_after = give_up_after
+        self._retry_cap = retry_cap
+        # Only for failures that are not Telegram's (a bug, an edit of a message never sent):
+        # those would otherwise hold their chat's queue for the whole give-up age.
         self._max_attempts = max_attempts
         self._concurrency = concurrency
         self._min_round_gap = min_round_gap
@@ -148,6 +177,8 @@ class OutboxDispatcher:
         self.on_finished: list[FinishedHook] = []
         # Called with the batch name when the last of its entries is sent, failed or cancelled.
         self.on_batch_done: list[BatchHook] = []
+        # Called when Telegram refuses an operation for good in a way the admins can fix.
+        self.on_refused: list[RefusalHook] = []
         self.stats = DeliveryStats()
         # Sends under way (request made, outcome not yet recorded), for `settled`.
         self._sending: set[asyncio.Future[None]] = set()
@@ -273,7 +304,7 @@ class OutboxDispatcher:
             message_id = await self._send(entry.message, result)
         except TelegramRetryAfter as exc:
             log.warning("429 for chat %d: retry after %ds", chat_id, exc.retry_after)
-            await self._reschedule(entry, timedelta(seconds=exc.retry_after), "429")
+            await self._retry_transient(entry, "429", timedelta(seconds=exc.retry_after))
         except TelegramMigrateToChat as exc:
             log.info("chat %d migrated to %d", chat_id, exc.migrate_to_chat_id)
             if self.on_migrated is not None:
@@ -282,23 +313,49 @@ class OutboxDispatcher:
         except _TargetNotSentYet:
             await self._retry_or_fail(entry, "the message to edit was not sent")
         except TelegramBadRequest as exc:
-            if any(reason in exc.message for reason in _DONE_ALREADY):
-                await self._finish(entry, None, None)
-            else:
-                log.warning("outbox entry %d refused: %s", entry.id, exc.message)
-                await self._finish(entry, None, exc.message)
+            await self._refused(entry, exc.message)
         except (TelegramForbiddenError, TelegramNotFound) as exc:
             log.warning("outbox entry %d to chat %d: %s", entry.id, chat_id, exc.message)
             await self._finish(entry, None, exc.message)
+            if isinstance(exc, TelegramForbiddenError):
+                await self._report(Refusal(chat_id, RefusalKind.FORBIDDEN, detail=exc.message))
+        except TelegramEntityTooLarge as exc:
+            await self._finish(entry, None, exc.message)
         except (TelegramServerError, TelegramNetworkError) as exc:
-            await self._retry_or_fail(entry, f"{type(exc).__name__}: {exc.message}")
+            await self._retry_transient(entry, f"{type(exc).__name__}: {exc.message}")
         else:
             await self._finish(entry, message_id, None, result)
         finally:
             no_retry.reset(token)
 
-    async def _send(self, message: Outgoing, result: dict[str, Any]) -> int:
+    async def _refused(self, entry: OutboxEntry, error: str) -> None:
+        """A 400: done already, or failed; a missing administrator right is reported."""
+        if any(reason in error.lower() for reason in _DONE_ALREADY):
+            await self._finish(entry, None, None)
+            return
+        message = entry.message
+        log.warning("outbox entry %d (%s) refused: %s", entry.id, message.kind, error)
+        await self._finish(entry, None, error)
+        right = message.needs_right
+        if right is None:
+            return
+        # "not enough rights" names the cause; other refusals ("message can't be deleted")
+        # may mean a missing right or something else, which the bot's own rights tell apart.
+        if "not enough rights" in error or not await has_right(self._bot, message.chat_id, right):
+            await self._report(Refusal(message.chat_id, RefusalKind.MISSING_RIGHT, right, error))
+
+    async def _report(self, refusal: Refusal) -> None:
+        for hook in self.on_refused:
+            try:
+                await hook(refusal)
+            except Exception:
+                log.exception("outbox refusal hook failed for chat %d", refusal.chat_id)
+
+    async def _send(self, message: Outgoing, result: dict[str, Any]) -> int | None:
         """Carry out one entry; what Telegram answered beyond the message id goes to `result`."""
+        if message.member is not None:
+            await act_on_member(self._bot, message.chat_id, message.member)
+            return None
         markup: InlineKeyboardMarkup | ForceReply | None = None
         if message.buttons:
             markup = InlineKeyboardMarkup(
@@ -521,12 +578,33 @@ class OutboxDispatcher:
             o.future.set_result(id(o) in done)
 
     async def _retry_or_fail(self, entry: OutboxEntry, error: str) -> None:
+        """A failure that is not Telegram's: retried a few times, then failed."""
         attempts = entry.attempts + 1
         if attempts >= self._max_attempts:
             log.error("outbox entry %d failed after %d attempts: %s", entry.id, attempts, error)
             await self._finish(entry, None, error)
             return
-        await self._reschedule(entry, timedelta(seconds=min(2**attempts, 300)), error)
+        await self._reschedule(entry, self._backoff(attempts), error)
+
+    async def _retry_transient(
+        self, entry: OutboxEntry, error: str, delay: timedelta | None = None
+    ) -> None:
+        """Telegram unreachable or busy: try again later, while the entry is still meaningful.
+
+        `delay` is Telegram's own (429); otherwise the back-off doubles up to the cap."""
+        now = self._clock()
+        due_at = entry.due_at or now
+        if now - due_at >= self._give_up_after:
+            log.error("outbox entry %d given up after %s: %s", entry.id, now - due_at, error)
+            await self._finish(entry, None, f"gave up after {now - due_at}: {error}")
+            return
+        await self._reschedule(entry, delay or self._backoff(entry.attempts), error)
+
+    def _backoff(self, attempts: int) -> timedelta:
+        """1 s, 2 s, 4 s, … after the 1st, 2nd, 3rd attempt, never more than the cap."""
+        if attempts > 30:
+            return self._retry_cap
+        return min(FIRST_RETRY * (1 << max(attempts - 1, 0)), self._retry_cap)
 
     async def _reschedule(self, entry: OutboxEntry, delay: timedelta, error: str) -> None:
         """Try again after `delay`; the chat waits too, so no later message overtakes this one."""

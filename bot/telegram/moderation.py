@@ -1,7 +1,8 @@
-"""The Telegram side of moderation: restrict, ban, delete, join requests, chat admins.
+"""The Telegram side of moderation: member actions as Bot API calls, the bot's own rights, and
+the chat administrators' lookup that services use to exempt them.
 
-When Telegram refuses an action, the bot's own rights in that chat are read to tell a
-missing right (the admins must grant it) from any other refusal (a message already gone).
+The actions are outbox operations: the dispatcher (bot.telegram.delivery) carries them out
+through `act_on_member`, in each chat's order and within Telegram's limits.
 """
 
 from __future__ import annotations
@@ -10,17 +11,10 @@ import logging
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ChatPermissions
 
-from bot.domain.moderation import (
-    OP_RIGHTS,
-    ActionFailed,
-    BotRight,
-    MissingRight,
-    OpKind,
-    TelegramOp,
-)
+from bot.domain.outgoing import BotRight, MemberAction, MemberOp
 from bot.services.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -41,7 +35,45 @@ _SILENT = ChatPermissions(
 _FREE = ChatPermissions(**dict.fromkeys(ChatPermissions.model_fields, True))
 
 
-class TelegramModeration:
+async def act_on_member(bot: Bot, chat_id: int, op: MemberOp) -> None:
+    """One member action; Telegram's refusals propagate as aiogram's exceptions."""
+    user = op.user_id
+    if op.action is MemberAction.RESTRICT:
+        await bot.restrict_chat_member(
+            chat_id, user, _SILENT, use_independent_chat_permissions=True, until_date=op.until
+        )
+    elif op.action is MemberAction.RELEASE:
+        await bot.restrict_chat_member(chat_id, user, _FREE, use_independent_chat_permissions=True)
+    elif op.action is MemberAction.BAN:
+        await bot.ban_chat_member(chat_id, user, until_date=op.until)
+    elif op.action is MemberAction.UNBAN:
+        await bot.unban_chat_member(chat_id, user, only_if_banned=True)
+    elif op.action is MemberAction.KICK:
+        # Ban then unban: removed, and free to join again. Retried whole, both are idempotent.
+        await bot.ban_chat_member(chat_id, user)
+        await bot.unban_chat_member(chat_id, user, only_if_banned=True)
+    elif op.action is MemberAction.APPROVE_JOIN:
+        await bot.approve_chat_join_request(chat_id, user)
+    elif op.action is MemberAction.DECLINE_JOIN:
+        await bot.decline_chat_join_request(chat_id, user)
+
+
+async def has_right(bot: Bot, chat_id: int, right: BotRight) -> bool:
+    """Whether the bot holds `right` in the chat; True when Telegram cannot tell us."""
+    try:
+        me = await bot.get_chat_member(chat_id, bot.id)
+    except TelegramAPIError:
+        return True  # cannot tell; report the refusal, not a right
+    if isinstance(me, ChatMemberOwner):
+        return True
+    if isinstance(me, ChatMemberAdministrator):
+        return bool(getattr(me, right.value, False))
+    return False
+
+
+class TelegramChatAdmins:
+    """Who administers a chat, asked from Telegram and kept for `admin_cache`."""
+
     def __init__(self, bot: Bot, clock: Clock, admin_cache: timedelta) -> None:
         self._bot = bot
         self._clock = clock
@@ -61,52 +93,3 @@ class TelegramModeration:
         admins = frozenset(member.user.id for member in members)
         self._admins[chat_id] = (now, admins)
         return admins
-
-    def forget_admins(self, chat_id: int) -> None:
-        self._admins.pop(chat_id, None)
-
-    async def run(self, op: TelegramOp) -> None:
-        try:
-            await self._call(op)
-        except TelegramForbiddenError as exc:
-            raise ActionFailed(exc.message) from None
-        except TelegramBadRequest as exc:
-            right = OP_RIGHTS[op.kind]
-            if not await self._has_right(op.chat_id, right):
-                raise MissingRight(op.chat_id, right) from None
-            raise ActionFailed(exc.message) from None
-
-    async def _call(self, op: TelegramOp) -> None:
-        bot, chat, user = self._bot, op.chat_id, op.user_id
-        if op.kind is OpKind.RESTRICT:
-            await bot.restrict_chat_member(
-                chat, user, _SILENT, use_independent_chat_permissions=True, until_date=op.until
-            )
-        elif op.kind is OpKind.UNRESTRICT:
-            await bot.restrict_chat_member(
-                chat, user, _FREE, use_independent_chat_permissions=True
-            )
-        elif op.kind is OpKind.BAN:
-            await bot.ban_chat_member(chat, user, until_date=op.until)
-        elif op.kind is OpKind.UNBAN:
-            await bot.unban_chat_member(chat, user, only_if_banned=True)
-        elif op.kind is OpKind.KICK:
-            await bot.ban_chat_member(chat, user)
-            await bot.unban_chat_member(chat, user, only_if_banned=True)
-        elif op.kind is OpKind.DELETE:
-            await bot.delete_message(chat, op.message_id)
-        elif op.kind is OpKind.APPROVE_JOIN:
-            await bot.approve_chat_join_request(chat, user)
-        elif op.kind is OpKind.DECLINE_JOIN:
-            await bot.decline_chat_join_request(chat, user)
-
-    async def _has_right(self, chat_id: int, right: BotRight) -> bool:
-        try:
-            me = await self._bot.get_chat_member(chat_id, self._bot.id)
-        except TelegramAPIError:
-            return True  # cannot tell; report the refusal, not a right
-        if isinstance(me, ChatMemberOwner):
-            return True
-        if isinstance(me, ChatMemberAdministrator):
-            return bool(getattr(me, right.value, False))
-        return False

@@ -20,7 +20,7 @@ from bot.domain.announcements import (
     TargetKind,
     Targets,
 )
-from bot.texts.format import esc, fit_lines, local_time, quote
+from bot.texts.format import esc, fit_lines, local_time, plain, quote
 
 WEEKDAYS_ACC = ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье")
 
@@ -159,10 +159,6 @@ def chats_prompt(selected: int, page: int, pages: int) -> str:
     return f"Отметьте чаты (выбрано: {selected}). Страница {page + 1} из {pages}."
 
 
-def org_chosen(org: str, count: int) -> str:
-    return f"Дома организации «{esc(org)}»: {count}."
-
-
 def preview_summary(
     names: Sequence[str],
     targets: Targets,
@@ -297,7 +293,7 @@ def nothing_sent(announcement_id: int) -> str:
 
 
 def announcement_line(a: Announcement, s: DeliverySummary | None, zone: ZoneInfo) -> str:
-    text = quote(_plain(a.text), 60) or "(файл)"
+    text = quote(plain(a.text), 60) or "(файл)"
     line = f"№{a.id} {STATUS_NAMES[a.status]}"
     if a.recurrence is not None and a.status is AnnouncementStatus.RECURRING:
         line += f", {recurrence_name(a.recurrence)}"
@@ -318,17 +314,6 @@ def announcements_list(lines: Sequence[str]) -> str:
     if not lines:
         return "Объявлений пока нет. Новое: /announce."
     return fit_lines("<b>Объявления</b> (новые сверху):", list(lines), "…и ещё {count}")
-
-
-def _plain(html_text: str) -> str:
-    import re
-
-    return (
-        re.sub(r"<[^>]+>", "", html_text)
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-    )
 
 
 # --- polls -----------------------------------------------------------------------------

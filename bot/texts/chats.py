@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.domain.models import ChatKind
 from bot.texts.format import esc
 
+REMOVED_CHAT = "чат отключён"
+"""The name shown for a chat that was unregistered (its issues stay on the desk)."""
+
 KIND_NAMES = {
     ChatKind.BUILDING: "чат дома",
     ChatKind.TOPIC: "тематический чат",

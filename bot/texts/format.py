@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,16 @@ MESSAGE_LIMIT = 4096
 
 def esc(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def plain(html_text: str) -> str:
+    """Telegram HTML (as `esc` and the message's own formatting write it) as plain text."""
+    return (
+        re.sub(r"<[^>]+>", "", html_text)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
 
 
 def mention(person: Person) -> str:

@@ -93,10 +93,6 @@ def close_prompt(number: int, specialist: Person) -> str:
     )
 
 
-def filed_by_command(number: int) -> str:
-    return f"Обращение №{number} зарегистрировано."
-
-
 def already_filed(number: int) -> str:
     return f"Это сообщение уже зарегистрировано как обращение №{number}."
 
@@ -158,11 +154,3 @@ def own_filed_issues(issues: Sequence[Issue]) -> str:
         return "У вас нет открытых обращений."
     lines = [_issue_line(issue) for issue in issues]
     return fit_lines(f"<b>Ваши обращения ({len(issues)}):</b>", lines, "…и ещё {count}")
-
-
-def staff_new_issue_alert(number: int, chat_name: str) -> str:
-    return f"Новое обращение №{number} из чата «{esc(chat_name)}»."
-
-
-def moved_issue_origin(chat_name: str) -> str:
-    return esc(chat_name)

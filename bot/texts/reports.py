@@ -55,7 +55,6 @@ CHART_BACKLOG = "открыто на конец дня"
 CHART_PER_DAY = "в день"
 CHART_OPEN = "открыто"
 CHART_VOTES = "Голоса"
-REMOVED_CHAT = "чат отключён"
 
 
 def period_order(start: date, end: date, command: str) -> str:
@@ -75,10 +74,6 @@ def export_too_large(start: date, end: date, limit_bytes: int) -> str:
         f"Выгрузка за {period_words(start, end)} больше {size} — столько Telegram "
         "не пропустит. Выберите период короче, например /export 2026-01-01 2026-01-31."
     )
-
-
-def export_started(start: date, end: date) -> str:
-    return f"Готовлю выгрузку за {period_words(start, end)}…"
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -268,3 +263,29 @@ TRANSITION_COLUMNS = (
 )
 SHEET_ISSUES = "Обращения"
 SHEET_TRANSITIONS = "Переходы"
+SHEET_ANNOUNCEMENTS = "Объявления"
+ANNOUNCEMENT_COLUMNS = (
+    "№",
+    "Автор",
+    "Текст",
+    "Вложение",
+    "Создано",
+    "Время отправки",
+    "Закрепить",
+    "Чат",
+    "Доставка",
+    "Доставлено в",
+    "Закреплено",
+    "Причина",
+    "Изменено",
+    "Удалено",
+)
+DELIVERY_NAMES = {
+    "sent": "доставлено",
+    "failed": "не доставлено",
+    "cancelled": "отменено",
+    "pending": "в очереди",
+    "sending": "отправляется",
+}
+"""An announcement's delivery to one chat, by the state of its outbox entry."""
+MEDIA_NAMES = {"photo": "фото", "document": "документ"}

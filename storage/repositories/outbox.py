@@ -1,4 +1,5 @@
-"""The persistent outgoing queue: every message is stored here before it is sent."""
+"""The persistent outgoing queue: every operation (a message, an edit, a deletion, an action on
+a member) is stored here, in its decision's transaction, before it is carried out."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from bot.domain.outgoing import (
     Attachment,
     AttachmentKind,
     Button,
+    MemberAction,
+    MemberOp,
     MessageRef,
     Outgoing,
     PollSpec,
@@ -37,6 +40,8 @@ class OutboxEntry:
     id: int
     message: Outgoing
     attempts: int
+    # When the entry first became due; None for entries stored before this was kept.
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +83,26 @@ def encode(message: Outgoing) -> dict[str, Any]:
         "poll": _poll(message.poll),
         "target_action": message.target_action.value if message.target_action else None,
         "target_message_id": message.target_message_id,
+        "member": _member(message.member),
     }
+
+
+def _member(op: MemberOp | None) -> dict[str, Any] | None:
+    if op is None:
+        return None
+    until = op.until.isoformat() if op.until is not None else None
+    return {"action": op.action.value, "user_id": op.user_id, "until": until}
+
+
+def _unmember(value: dict[str, Any] | None) -> MemberOp | None:
+    if not value:
+        return None
+    until = value.get("until")
+    return MemberOp(
+        MemberAction(value["action"]),
+        int(value["user_id"]),
+        datetime.fromisoformat(until) if until else None,
+    )
 
 
 def _poll(poll: PollSpec | None) -> dict[str, Any] | None:
@@ -146,6 +170,7 @@ def decode(chat_id: int, payload: dict[str, Any], batch: str | None = None) -> O
         poll=_unpoll(payload.get("poll")),
         target_action=TargetAction(action) if action else None,
         target_message_id=payload.get("target_message_id"),
+        member=_unmember(payload.get("member")),
     )
 
 
@@ -212,6 +237,8 @@ class SqlOutboxRepository:
             "status": PENDING,
             "not_before": not_before,
             "created_at": not_before,
+            "due_at": not_before,
+            "kind": message.kind.value,
             "batch": message.batch,
         }
         return inserted_id(await self._db.execute(_ENQUEUE, params))
@@ -229,6 +256,8 @@ class SqlOutboxRepository:
                     status=PENDING,
                     not_before=not_before,
                     created_at=created_at,
+                    due_at=not_before,
+                    kind=message.kind.value,
                     batch=message.batch,
                 )
             )
@@ -261,11 +290,18 @@ class SqlOutboxRepository:
     async def load(self, entry_ids: Sequence[int]) -> Sequence[OutboxEntry]:
         rows = await self._db.execute(
             select(
-                outbox.c.id, outbox.c.chat_id, outbox.c.payload, outbox.c.attempts, outbox.c.batch
+                outbox.c.id,
+                outbox.c.chat_id,
+                outbox.c.payload,
+                outbox.c.attempts,
+                outbox.c.batch,
+                outbox.c.due_at,
             ).where(outbox.c.id.in_(list(entry_ids)))
         )
         return [
-            OutboxEntry(row.id, decode(row.chat_id, row.payload, row.batch), row.attempts)
+            OutboxEntry(
+                row.id, decode(row.chat_id, row.payload, row.batch), row.attempts, row.due_at
+            )
             for row in rows
         ]
 

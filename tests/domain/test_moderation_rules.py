@@ -13,7 +13,6 @@ from bot.domain.moderation import (
     MemberRecord,
     ModEntry,
     ModKind,
-    OpKind,
     change_setting,
     may_moderate,
     message_link,
@@ -22,6 +21,7 @@ from bot.domain.moderation import (
     split_duration,
     undo_ops,
 )
+from bot.domain.outgoing import OpKind
 from bot.domain.spam import DEFAULT_ALLOWED_DOMAINS, DEFAULT_PATTERNS, DEFAULT_STOP_WORDS
 
 from .spam_cases import TABLE_MIN_CHATS
@@ -112,9 +112,9 @@ def test_undo_reverses_community_wide_actions_everywhere() -> None:
     target = Person(7, "Спамер")
     spam = ModEntry(ModKind.SPAM, -1, target, NOW, chats=(-1, -2, -3))
     assert [(op.kind, op.chat_id) for op in undo_ops(spam)] == [
-        (OpKind.UNRESTRICT, -1),
-        (OpKind.UNRESTRICT, -2),
-        (OpKind.UNRESTRICT, -3),
+        (OpKind.RELEASE, -1),
+        (OpKind.RELEASE, -2),
+        (OpKind.RELEASE, -3),
     ]
     ban = ModEntry(ModKind.BAN, -1, target, NOW, chats=(-1, -2))
     assert {op.kind for op in undo_ops(ban)} == {OpKind.UNBAN}

@@ -672,6 +672,43 @@ async def test_failure_injection(fake: FakeTelegram, bot: Bot) -> None:
     assert [c.error_code for c in failed] == [429, 502, 502, 0, 0]
 
 
+async def test_outage_fails_every_call_but_get_updates_until_it_ends(
+    fake: FakeTelegram, bot: Bot, clock: Clock
+) -> None:
+    anna = fake.create_user("Анна")
+    fake.user_sends(anna.id, anna, "/start")
+    fake.outage(0.5, 503)
+    with pytest.raises(TelegramServerError, match="Service Unavailable"):
+        await bot.send_message(anna.id, "x")
+    with pytest.raises(TelegramServerError):
+        await bot.get_me()
+    assert await bot.get_updates(timeout=0)  # updates still arrive
+    clock.now += 0.5
+    await bot.send_message(anna.id, "снова работает")
+    fake.outage(60, drop=True, chat_id=anna.id)
+    with pytest.raises(TelegramNetworkError):
+        await bot.send_message(anna.id, "потеряно")
+    fake.clear_failures()
+    await bot.send_message(anna.id, "и снова")
+    assert [m.content for m in fake.bot_messages(anna.id)] == ["снова работает", "и снова"]
+
+
+async def test_failures_for_every_method_of_one_chat(fake: FakeTelegram, bot: Bot) -> None:
+    owner, anna = fake.create_user("Ольга"), fake.create_user("Анна")
+    house = fake.create_group(
+        "Дом 5", supergroup=True, admins=[owner], members=[anna], bot_rights=ADMIN_RIGHTS
+    )
+    other = fake.create_group("Дом 7", supergroup=True, admins=[owner], bot_rights=ADMIN_RIGHTS)
+    kicked = "Forbidden: bot was kicked from the supergroup chat"
+    fake.fail_next("*", 403, kicked, chat_id=house.id, times=2)
+    with pytest.raises(TelegramForbiddenError, match="kicked"):
+        await bot.send_message(house.id, "x")
+    with pytest.raises(TelegramForbiddenError, match="kicked"):
+        await bot.ban_chat_member(house.id, anna.id)
+    await bot.send_message(other.id, "не затронуто")
+    assert await bot.ban_chat_member(house.id, anna.id)
+
+
 async def test_membership_updates_and_join_requests(fake: FakeTelegram, bot: Bot) -> None:
     owner, anna = fake.create_user("Ольга"), fake.create_user("Анна")
     house = fake.create_group("Дом 5", supergroup=True, admins=[owner], bot_rights=ADMIN_RIGHTS)

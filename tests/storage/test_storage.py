@@ -35,13 +35,34 @@ async def add_issue(factory: SqlUnitOfWorkFactory, message_id: int, place: ChatP
 async def test_empty_database_migrates_to_head(tmp_path: Path) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'folder' / 'bot.db'}")
     await db.upgrade(engine)
-    assert await db.current_revisions(engine) == db.head_revisions() == {"0009_street"}
+    assert await db.current_revisions(engine) == db.head_revisions() == {"0010_outbox_operations"}
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
         mode = (await connection.execute(sa.text("PRAGMA journal_mode"))).scalar()
     assert {"issues", "chats", "outbox", "issue_transitions", "sent_messages"} <= names
     assert mode == "wal"
     await db.upgrade(engine)  # a second start changes nothing
+    await engine.dispose()
+
+
+def test_head_revisions_read_from_the_files_match_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(db.alembic_config())
+    assert db.head_revisions() == set(script.get_heads())
+
+
+async def test_a_database_at_an_older_revision_is_upgraded_to_head(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await db.upgrade(engine, "0008_outbox_order")
+    assert await db.current_revisions(engine) == {"0008_outbox_order"}
+    await db.upgrade(engine)
+    assert await db.current_revisions(engine) == db.head_revisions()
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda c: {col["name"] for col in sa.inspect(c).get_columns("mod_chat_settings")}
+        )
+    assert "street" in columns
     await engine.dispose()
 
 
@@ -158,6 +179,34 @@ async def test_outbox_keeps_a_generated_file(uow_factory: SqlUnitOfWorkFactory) 
     async with uow_factory() as uow:
         [entry] = await uow.outbox.due(NOW, 10)
     assert entry.message == message
+
+
+async def test_outbox_keeps_actions_on_members_and_messages(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    from bot.domain.outgoing import MemberAction, OpKind, delete_message, member_op
+
+    operations = [
+        member_op(MemberAction.RESTRICT, -7, 42, until=NOW + timedelta(hours=1)),
+        member_op(MemberAction.BAN, -8, 42),
+        delete_message(-7, 99),
+        Outgoing(chat_id=-7, text="Готово"),
+    ]
+    async with uow_factory() as uow:
+        ids = [await uow.outbox.enqueue(op, not_before=NOW) for op in operations]
+        await uow.commit()
+    async with uow_factory() as uow:
+        entries = {entry.id: entry for entry in await uow.outbox.load(ids)}
+        kinds = await uow.connection.execute(sa.text("SELECT kind FROM outbox ORDER BY id"))
+    assert [entries[i].message for i in ids] == operations
+    assert all(entries[i].due_at == NOW for i in ids)
+    assert [row.kind for row in kinds] == ["restrict", "ban", "delete", "send"]
+    assert [op.kind for op in operations] == [
+        OpKind.RESTRICT,
+        OpKind.BAN,
+        OpKind.DELETE,
+        OpKind.SEND,
+    ]
 
 
 async def test_a_chat_waits_for_its_earlier_message_being_retried(

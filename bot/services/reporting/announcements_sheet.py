@@ -3,25 +3,12 @@ chat. One row per announcement and target chat."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from bot.services.reporting.sheet import Cell, ExportContext
-
-_DELIVERY = {
-    "sent": "доставлено",
-    "failed": "не доставлено",
-    "cancelled": "отменено",
-    "pending": "в очереди",
-    "sending": "отправляется",
-}
-_MEDIA = {"photo": "фото", "document": "документ"}
-
-
-def _plain(text: str) -> str:
-    text = re.sub(r"<[^>]+>", "", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+from bot.texts import reports as t
+from bot.texts.format import plain
 
 
 def announcement_row(row: Mapping[str, Any]) -> tuple[Cell, ...]:
@@ -31,15 +18,15 @@ def announcement_row(row: Mapping[str, Any]) -> tuple[Cell, ...]:
     return (
         row["id"],
         row["author_name"],
-        _plain(row["text"]),
-        _MEDIA.get(row.get("media_kind") or "", ""),
+        plain(row["text"]),
+        t.MEDIA_NAMES.get(row.get("media_kind") or "", ""),
         row["created_at"],
         row.get("scheduled_at") or row["created_at"],
-        "да" if row.get("pin") else "нет",
+        t.YES if row.get("pin") else t.NO,
         row["chat_name"],
-        _DELIVERY.get(status, status),
+        t.DELIVERY_NAMES.get(status, status),
         row.get("sent_at"),
-        "" if pinned is None else ("да" if pinned else "нет"),
+        "" if pinned is None else (t.YES if pinned else t.NO),
         row.get("last_error") if status == "failed" else result.get("pin_error", ""),
         row.get("edited_at"),
         row.get("deleted_at"),
@@ -49,24 +36,9 @@ def announcement_row(row: Mapping[str, Any]) -> tuple[Cell, ...]:
 class AnnouncementsSheet:
     """Announcements created in the period, one row per target chat."""
 
-    title: str = "Объявления"
+    title: str = t.SHEET_ANNOUNCEMENTS
     slug: str = "announcements"
-    columns: tuple[str, ...] = (
-        "№",
-        "Автор",
-        "Текст",
-        "Вложение",
-        "Создано",
-        "Время отправки",
-        "Закрепить",
-        "Чат",
-        "Доставка",
-        "Доставлено в",
-        "Закреплено",
-        "Причина",
-        "Изменено",
-        "Удалено",
-    )
+    columns: tuple[str, ...] = t.ANNOUNCEMENT_COLUMNS
 
     async def count(self, ctx: ExportContext) -> int:
         return len(await self._log(ctx))

@@ -16,18 +16,26 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, S
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.measures import hours
 from bot.domain.models import IssueStatus
+from bot.services.chat_names import REMOVED_CHAT
 from bot.services.reporting.announcements_sheet import AnnouncementsSheet
-from bot.services.reporting.sheet import PAGE, Cell, ExportContext, Progress, SheetProvider
+from bot.services.reporting.sheet import (
+    PAGE,
+    Cell,
+    ExportContext,
+    Progress,
+    SheetProvider,
+    paged,
+)
 from bot.texts import issues as issue_t
 from bot.texts import reports as t
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 __all__ = [
     "SHEETS",
@@ -54,41 +62,39 @@ class IssuesSheet:
             return await uow.reports.count_received(ctx.start, ctx.end)
 
     async def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]:
-        after = 0
-        while True:
-            async with ctx.uow_factory.reader() as uow:
-                page = await uow.reports.issues_created(
-                    ctx.start, ctx.end, after=after, limit=PAGE
-                )
-            for issue in page:
-                answered = issue.first_response_at
-                due = issue.response_due_at
-                work_hours = (
-                    round(hours(ctx.calendar.between(issue.created_at, answered)), 2)
-                    if answered is not None
-                    else None
-                )
-                if answered is not None:
-                    met: str | None = t.YES if due is None or answered <= due else t.NO
-                else:
-                    overdue = issue.status is IssueStatus.NEW and due is not None
-                    met = t.NO if overdue and due is not None and due < ctx.now else None
-                yield (
-                    issue.number,
-                    ctx.chat_names.get(issue.place, t.REMOVED_CHAT),
-                    issue.author.name,
-                    issue.tag,
-                    t.STATUS_NAMES.get(issue.status, issue.status.value),
-                    issue.assignee.name if issue.assignee else None,
-                    issue.created_at,
-                    answered,
-                    issue.closed_at,
-                    work_hours,
-                    met,
-                )
-            if len(page) < PAGE:
-                return
-            after = page[-1].number
+        issues = paged(
+            ctx,
+            lambda uow, after: uow.reports.issues_created(
+                ctx.start, ctx.end, after=after, limit=PAGE
+            ),
+            key=lambda issue: issue.number,
+        )
+        async for issue in issues:
+            answered = issue.first_response_at
+            due = issue.response_due_at
+            work_hours = (
+                round(hours(ctx.calendar.between(issue.created_at, answered)), 2)
+                if answered is not None
+                else None
+            )
+            if answered is not None:
+                met: str | None = t.YES if due is None or answered <= due else t.NO
+            else:
+                overdue = issue.status is IssueStatus.NEW and due is not None
+                met = t.NO if overdue and due is not None and due < ctx.now else None
+            yield (
+                issue.number,
+                ctx.chat_names.get(issue.place, REMOVED_CHAT),
+                issue.author.name,
+                issue.tag,
+                t.STATUS_NAMES.get(issue.status, issue.status.value),
+                issue.assignee.name if issue.assignee else None,
+                issue.created_at,
+                answered,
+                issue.closed_at,
+                work_hours,
+                met,
+            )
 
 
 class TransitionsSheet:
@@ -103,25 +109,23 @@ class TransitionsSheet:
             return await uow.reports.count_transitions(ctx.start, ctx.end)
 
     async def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]:
-        after = 0
-        while True:
-            async with ctx.uow_factory.reader() as uow:
-                page = await uow.reports.transitions_between(
-                    ctx.start, ctx.end, after=after, limit=PAGE
-                )
-            for _, step in page:
-                yield (
-                    step.issue_number,
-                    step.at,
-                    step.actor.name,
-                    issue_t.ACTION_NAMES.get(step.action, step.action.value),
-                    t.STATUS_NAMES.get(step.from_status, step.from_status.value),
-                    t.STATUS_NAMES.get(step.to_status, step.to_status.value),
-                    step.comment,
-                )
-            if len(page) < PAGE:
-                return
-            after = page[-1][0]
+        steps = paged(
+            ctx,
+            lambda uow, after: uow.reports.transitions_between(
+                ctx.start, ctx.end, after=after, limit=PAGE
+            ),
+            key=lambda row: row[0],
+        )
+        async for _, step in steps:
+            yield (
+                step.issue_number,
+                step.at,
+                step.actor.name,
+                issue_t.ACTION_NAMES.get(step.action, step.action.value),
+                t.STATUS_NAMES.get(step.from_status, step.from_status.value),
+                t.STATUS_NAMES.get(step.to_status, step.to_status.value),
+                step.comment,
+            )
 
 
 SHEETS: list[SheetProvider] = [
@@ -281,6 +285,8 @@ async def write_xlsx(
     heads = [(sheet.title[:31], sheet.columns) for sheet in sheets]
 
     def build(batches: Iterator[Batch]) -> ExportFile:
+        from openpyxl import Workbook  # loaded by the first export, not at start
+
         workbook = Workbook(write_only=True)
         counts = [0] * len(heads)
         ws: Any = None
@@ -317,6 +323,8 @@ def _discard(workbook: Workbook) -> None:
 
 def _xlsx_cell(ws: object, value: Cell, calendar: WorkCalendar) -> object:
     if isinstance(value, datetime):
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(ws, value=_local(value, calendar))
         cell.number_format = "DD.MM.YYYY HH:MM"
         return cell

@@ -1,0 +1,28 @@
+"""The one fan-out to the administration: the staff chats, and the configured admins who
+started the bot (Telegram lets a bot write only to people who wrote to it first)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from bot.domain.models import ChatKind
+from bot.domain.outgoing import Outgoing
+from bot.services.ports import UnitOfWork
+
+
+async def to_staff(uow: UnitOfWork, message: Outgoing) -> list[Outgoing]:
+    """`message` (its chat id aside) once for every staff chat, in that chat's topic."""
+    return [
+        replace(message, chat_id=staff.place.chat_id, thread_id=staff.place.thread_id)
+        for staff in await uow.chats.by_kind(ChatKind.STAFF)
+    ]
+
+
+async def to_admins(uow: UnitOfWork, admins: Iterable[int], text: str) -> list[Outgoing]:
+    """`text` for the staff chats and for every admin in `admins` who started the bot."""
+    messages = await to_staff(uow, Outgoing(chat_id=0, text=text))
+    for admin_id in sorted(admins):
+        if await uow.users.has_started(admin_id):
+            messages.append(Outgoing(chat_id=admin_id, text=text))
+    return messages
