@@ -37,6 +37,7 @@ from bot.services.reminders import ReminderService
 from bot.services.replies import ReplyService
 from bot.services.reports import ReportService
 from bot.services.roles import RoleService
+from bot.services.scope import ScopeService
 from bot.services.summaries import SummaryService
 from bot.services.verdicts import VerdictService
 from bot.telegram.delivery import OutboxDispatcher
@@ -48,6 +49,7 @@ from bot.telegram.session import AnswerMiddleware, RetryMiddleware
 from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
+from handlers.scope import ScopeMiddleware
 from scheduler import build_scheduler
 from scheduler.announcements import add_announcement_jobs
 from scheduler.moderation import schedule_moderation
@@ -90,6 +92,7 @@ class Services:
     guard: GuardService
     moderators: ModeratorService
     desk: ModerationDesk
+    scopes: ScopeService
     announcements: AnnouncementServices | None = None
 
 
@@ -191,12 +194,14 @@ def build_services(
         ),
         moderators=ModeratorService(uow_factory, clock, wake, **common),
         desk=ModerationDesk(uow_factory, clock, wake, **common),
+        scopes=ScopeService(uow_factory, roles),
     )
 
 
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
-    engine = db.create_engine(settings.storage.database_url())
-    uow_factory = SqlUnitOfWorkFactory(engine)
+    url = settings.storage.database_url()
+    engine = db.create_engine(url)
+    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url))
     telegram = settings.telegram
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
@@ -235,7 +240,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     )
     outbox.on_batch_done.append(services.announcements.on_batch_done)
     dispatcher = Dispatcher(
-        storage=SqlStorage(engine),
+        storage=SqlStorage(uow_factory),
         announcements=services.announcements.announcements,
         polls=services.announcements.polls,
         wizard=services.announcements.wizard,
@@ -253,6 +258,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         moderators=services.moderators,
         desk=services.desk,
     )
+    dispatcher.update.outer_middleware(ScopeMiddleware(services.scopes))
     dispatcher.include_router(build_router())
     poller = Poller(
         bot,
@@ -261,6 +267,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         clock,
         timeout=telegram.polling_timeout,
         allowed_updates=ALLOWED_UPDATES,
+        settle=outbox.settled,
     )
     scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
@@ -344,5 +351,6 @@ async def run(
             task.cancel()
         await asyncio.gather(*app.background, return_exceptions=True)
         await app.bot.session.close()
+        await app.uow_factory.dispose()
         await app.engine.dispose()
         log.info("stopped")

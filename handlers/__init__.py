@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Router
+from aiogram.dispatcher.event.handler import FilterObject
 
 from handlers import (
     admin,
     announcements,
     errors,
+    guard,
     help,
     intake,
     moderation,
@@ -17,33 +21,83 @@ from handlers import (
     sla,
     work,
 )
+from handlers.filters import CommandOrReply, IsCommand
 
 # Order matters: membership changes and the moderation guard see messages before the desk's
 # commands, and every command comes before the catch-all intake of tagged group messages. The
 # announcement and poll dialogs run in private chats, which intake leaves alone.
+#
+# Each router is scoped at its level (commands only, a group chat, a moderated chat, private
+# or registered, ...), so a message leaves a router that cannot take it after one check; the
+# scope itself (registration, role) is resolved once per update by handlers.scope. Routers
+# that only take commands (and replies) are grouped, so an ordinary group message passes each
+# group with one check.
+COMMANDS_BEFORE_GUARD = (admin.router, help.router, moderation.router)
+COMMANDS_AFTER_GUARD = (work.router, sla.router, reports.router)
 MODULE_ROUTERS = (
     errors.router,
     service_messages.router,
     moderation_members.router,
-    admin.router,
-    help.router,
-    moderation.router,
-    work.router,
-    sla.router,
-    reports.router,
+    *COMMANDS_BEFORE_GUARD,
+    guard.router,
+    *COMMANDS_AFTER_GUARD,
     intake.router,
     announcements.router,
 )
 
 
 def build_router() -> Router:
-    """A fresh root with every module's router.
+    """A fresh root with every module's router, in MODULE_ROUTERS order.
 
     Module routers are created once per process but an app can be built more than once (tests,
     the demo); aiogram refuses to attach a router twice, so the previous root lets go first.
     """
-    root = Router(name="civicbot")
     for router in MODULE_ROUTERS:
         router._parent_router = None
-    root.include_routers(*MODULE_ROUTERS)
+        _inline_magic_filters(router)
+    before = Router(name="commands_before_guard")
+    before.message.filter(IsCommand())
+    before.include_routers(*COMMANDS_BEFORE_GUARD)
+    after = Router(name="commands_after_guard")
+    after.message.filter(CommandOrReply())
+    after.include_routers(*COMMANDS_AFTER_GUARD)
+    root = Router(name="civicbot")
+    root.include_routers(
+        errors.router,
+        service_messages.router,
+        moderation_members.router,
+        before,
+        guard.router,
+        after,
+        intake.router,
+        announcements.router,
+    )
     return root
+
+
+def _inline_magic_filters(router: Router) -> None:
+    """Check `F...` filters on the loop instead of in a worker thread.
+
+    aiogram runs every filter that is not a coroutine function in `asyncio.to_thread`, and a
+    magic filter is a plain callable: with two dozen of them on the way of a group message,
+    the thread hand-overs cost more than all the rest of its handling. Resolving a magic
+    filter is a few attribute reads, so it runs inline.
+    """
+    for observer in router.observers.values():
+        for item in observer._handler.filters or ():
+            _inline(item)
+        for handler in observer.handlers:
+            for item in handler.filters or ():
+                _inline(item)
+
+
+def _inline(item: FilterObject) -> None:
+    if item.magic is None or item.awaitable:
+        return
+    resolve = item.callback
+
+    async def resolved(*args: Any, **kwargs: Any) -> Any:
+        return resolve(*args, **kwargs)
+
+    item.callback = resolved
+    item.awaitable = True

@@ -12,9 +12,10 @@ from bot.services.chats import ChatService
 from bot.services.roles import RoleService
 from bot.texts import errors as t
 from handlers.adapters import caller_from, person_from
+from handlers.filters import IsCommand
 
 router = Router(name=__name__)
-router.message.filter(F.from_user)
+router.message.filter(F.from_user, IsCommand())
 
 
 @router.message(Command("register"))

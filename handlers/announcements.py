@@ -16,9 +16,11 @@ from bot.services.dialogs import STATES, DraftInput, Step, WizardService
 from bot.services.polls import PollService
 from bot.texts import announcements as t
 from handlers.adapters import caller_from, person_from
+from handlers.callbacks import AnnouncementCallback, PollCallback, WizardCallback
+from handlers.filters import CommandOrPrivate
 
 router = Router(name=__name__)
-router.message.filter(F.from_user)
+router.message.filter(F.from_user, CommandOrPrivate())
 
 
 def _caller(message: Message) -> Caller:
@@ -87,23 +89,31 @@ async def on_dialog_input(message: Message, state: FSMContext, wizard: WizardSer
     await _apply(state, step)
 
 
-@router.callback_query(F.data.startswith("wz:"))
-async def on_dialog_button(query: CallbackQuery, state: FSMContext, wizard: WizardService) -> None:
+@router.callback_query(WizardCallback.filter())
+async def on_dialog_button(
+    query: CallbackQuery, callback_data: WizardCallback, state: FSMContext, wizard: WizardService
+) -> None:
     caller = _button_caller(query)
     if caller is None:
         await query.answer(t.EXPIRED_BUTTON)
         return
-    _, action, value = (query.data or "").split(":", 2)
     step = await wizard.on_button(
-        caller, await state.get_state(), await state.get_data(), action, value
+        caller,
+        await state.get_state(),
+        await state.get_data(),
+        callback_data.action,
+        callback_data.value,
     )
     await _apply(state, step)
     await query.answer()
 
 
-@router.callback_query(F.data.regexp(r"^an:(cancel|edit|del|delok):\d+$"))
+@router.callback_query(
+    AnnouncementCallback.filter(F.action.in_({"cancel", "edit", "del", "delok"}))
+)
 async def on_announcement_button(
     query: CallbackQuery,
+    callback_data: AnnouncementCallback,
     state: FSMContext,
     announcements: AnnouncementService,
     wizard: WizardService,
@@ -112,8 +122,7 @@ async def on_announcement_button(
     if caller is None:
         await query.answer(t.EXPIRED_BUTTON)
         return
-    _, action, number = (query.data or "").split(":")
-    announcement_id = int(number)
+    action, announcement_id = callback_data.action, callback_data.id
     if action == "cancel":
         await announcements.cancel(caller, announcement_id)
     elif action == "edit":
@@ -125,13 +134,15 @@ async def on_announcement_button(
     await query.answer()
 
 
-@router.callback_query(F.data.regexp(r"^pl:close:\d+$"))
-async def on_poll_button(query: CallbackQuery, polls: PollService) -> None:
+@router.callback_query(PollCallback.filter(F.action == "close"))
+async def on_poll_button(
+    query: CallbackQuery, callback_data: PollCallback, polls: PollService
+) -> None:
     caller = _button_caller(query)
     if caller is None:
         await query.answer(t.EXPIRED_BUTTON)
         return
-    await polls.close_now(caller, int((query.data or "").rsplit(":", 1)[1]))
+    await polls.close_now(caller, callback_data.id)
     await query.answer()
 
 

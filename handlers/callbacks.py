@@ -1,4 +1,9 @@
-"""Inline button payloads (under Telegram's 64-byte limit)."""
+"""Every inline button payload, as the aiogram `CallbackData` class that reads it.
+
+The core writes the same forms (bot.domain.buttons; the dialogs' bot.services.wizard.
+wizard_button); tests/test_buttons.py checks that each written payload comes back here with
+its fields and stays under Telegram's 64 bytes. Handlers never split a payload by hand.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,49 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class IssueCallback(CallbackData, prefix="iss"):
-    """`iss:<action>:<number>`; bot.domain.outgoing.issue_button_data writes the same form."""
+    """`iss:<take|close|reopen>:<number>`: a staff card's buttons."""
 
     action: str
     number: int
 
 
 class ModCallback(CallbackData, prefix="mod"):
-    """`mod:<action>:<ref>`; bot.domain.moderation.mod_button_data writes the same form."""
+    """`mod:<action>:<ref>`: moderation cards, reports, newcomers' checks and answers."""
 
     action: str
     ref: int
 
 
 class ModSettingsCallback(CallbackData, prefix="mst"):
-    """`mst:<setting code>:<t|+|->`; bot.domain.moderation.settings_button_data writes it."""
+    """`mst:<setting code>:<t|+|->`: the /settings keyboard."""
 
     code: str
     op: str
+
+
+class VerdictCallback(CallbackData, prefix="vrd"):
+    """`vrd:<yes|no>:<number>`: the author's verdict under a closing notice."""
+
+    answer: str
+    number: int
+
+
+class WizardCallback(CallbackData, prefix="wz"):
+    """`wz:<action>:<value>`: a step of the announcement and poll dialogs."""
+
+    action: str
+    value: str
+
+
+class AnnouncementCallback(CallbackData, prefix="an"):
+    """`an:<cancel|edit|del|delok>:<id>`: /announcements."""
+
+    action: str
+    id: int
+
+
+class PollCallback(CallbackData, prefix="pl"):
+    """`pl:close:<id>`: «Завершить №N» under /polls."""
+
+    action: str
+    id: int

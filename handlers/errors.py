@@ -9,18 +9,12 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.domain.errors import BotError
-from bot.services.idempotency import AlreadyHandled
 from bot.services.replies import ReplyService
 from bot.texts import errors as t
 from handlers.adapters import caller_from
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
-
-
-@router.error(ExceptionTypeFilter(AlreadyHandled))
-async def on_already_handled(event: ErrorEvent) -> None:
-    raise event.exception
 
 
 @router.error(ExceptionTypeFilter(BotError), F.update.message.as_("message"))

@@ -1,24 +1,68 @@
-"""Router-level scopes: where a router's handlers may run at all."""
+"""Router-level scopes: where a router's handlers may run at all, read from the update's
+`scope` (resolved once by handlers.scope.ScopeMiddleware)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aiogram.filters import BaseFilter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
 
-from bot.services.chats import ChatService
 from bot.services.issues import IssueService
-from handlers.adapters import place_of
+from bot.services.scope import Scope
+
+
+def _command_text(message: Message) -> bool:
+    text = message.text or message.caption
+    return text is not None and text.startswith("/")
+
+
+class IsCommand(BaseFilter):
+    """A message that may be a command (starts with "/"): a router of commands rejects every
+    other message with this one check instead of trying each of its commands."""
+
+    async def __call__(self, message: Message) -> bool:
+        return _command_text(message)
+
+
+class CommandOrReply(BaseFilter):
+    """A command, or a reply (an answer to the bot's prompt)."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.reply_to_message is not None or _command_text(message)
+
+
+class CommandOrPrivate(BaseFilter):
+    """A command anywhere, or any message in a private chat (a dialog's input)."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type == "private" or _command_text(message)
+
+
+class GroupChat(BaseFilter):
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type in ("group", "supergroup")
 
 
 class PrivateOrRegistered(BaseFilter):
     """Private chats, and group chats (or topics) registered with /register."""
 
-    async def __call__(self, message: Message, chats: ChatService) -> bool:
-        if message.chat.type == "private":
-            return True
-        return await chats.registration(place_of(message)) is not None
+    async def __call__(self, _event: TelegramObject, scope: Scope) -> bool:
+        return scope.private_or_registered
+
+
+class TakesIssues(BaseFilter):
+    """A building or topic registered and active: its tagged messages become issues."""
+
+    async def __call__(self, _event: TelegramObject, scope: Scope) -> bool:
+        return scope.takes_issues
+
+
+class Moderated(BaseFilter):
+    """A residents' chat the bot moderates."""
+
+    async def __call__(self, _event: TelegramObject, scope: Scope) -> bool:
+        return scope.moderated
 
 
 class ReplyToClosePrompt(BaseFilter):

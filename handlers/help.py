@@ -8,9 +8,10 @@ from aiogram.types import Message
 
 from bot.services.replies import ReplyService
 from handlers.adapters import caller_from
+from handlers.filters import IsCommand
 
 router = Router(name=__name__)
-router.message.filter(F.from_user)
+router.message.filter(F.from_user, IsCommand())
 
 
 @router.message(CommandStart())

@@ -1,46 +1,27 @@
-"""Moderation in group chats: the spam and flood guard, moderator and resident commands,
-card buttons. The guard passes clean messages on to the other routers (SkipHandler)."""
+"""Moderation commands (moderators' and residents') and the buttons of moderation cards; the
+spam and flood guard is handlers.guard."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.enums import ContentType
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message, MessageOriginChannel
+from aiogram.types import CallbackQuery, Message
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, Person
 from bot.domain.moderation import split_duration
-from bot.domain.spam import MessageFacts
 from bot.services.moderation_commands import ModeratorService, Target
 from bot.services.moderation_desk import ModerationDesk
-from bot.services.moderation_guard import GroupMessage, GuardService
 from bot.texts import moderation as t
 from bot.texts.moderation import duration
-from handlers.adapters import caller_from, person_from, place_of
+from handlers.adapters import caller_from, person_from
 from handlers.callbacks import ModCallback, ModSettingsCallback
+from handlers.filters import IsCommand
 
 router = Router(name=__name__)
-router.message.filter(F.from_user)
+router.message.filter(F.from_user, IsCommand())
 
 _GROUP = F.chat.type.in_({"group", "supergroup"})
-_CONTENT = {
-    ContentType.TEXT,
-    ContentType.PHOTO,
-    ContentType.VIDEO,
-    ContentType.DOCUMENT,
-    ContentType.STICKER,
-    ContentType.ANIMATION,
-    ContentType.VOICE,
-    ContentType.AUDIO,
-    ContentType.VIDEO_NOTE,
-    ContentType.CONTACT,
-    ContentType.LOCATION,
-    ContentType.POLL,
-    ContentType.DICE,
-    ContentType.STORY,
-}
 
 
 def _caller(message: Message) -> Caller:
@@ -190,46 +171,3 @@ async def on_settings_button(
     if caller is not None:
         await desk.change_setting(caller, callback_data.code, callback_data.op)
     await query.answer()
-
-
-# --- the guard: every other message in a group ------------------------------------------------
-
-
-@router.message(_GROUP)
-async def on_any_group_message(message: Message, guard: GuardService) -> None:
-    facts = _facts(message)
-    if facts is None or not await guard.observe(facts):
-        raise SkipHandler
-    # removed as spam: nothing else handles it
-
-
-def _facts(message: Message) -> GroupMessage | None:
-    user = message.from_user
-    if user is None or user.is_bot or message.content_type not in _CONTENT:
-        return None
-    if message.sender_chat is not None and (
-        message.is_automatic_forward or message.sender_chat.id == message.chat.id
-    ):
-        return None  # the linked channel's posts and anonymous chat administrators
-    text = message.text or message.caption or ""
-    entities = message.entities or message.caption_entities or []
-    urls = tuple(
-        (entity.url if entity.type == "text_link" else entity.extract_from(text)) or ""
-        for entity in entities
-        if entity.type in ("url", "text_link")
-    )
-    mentions = tuple(entity.extract_from(text) for entity in entities if entity.type == "mention")
-    origin = message.forward_origin
-    channel = origin.chat if isinstance(origin, MessageOriginChannel) else None
-    facts = MessageFacts(
-        chat_id=message.chat.id,
-        user_id=user.id,
-        sent_at=message.date,
-        text=text,
-        urls=urls,
-        mentions=mentions,
-        forwarded_from_channel=channel is not None,
-        forward_channel=channel.username if channel is not None else None,
-        has_contact=message.contact is not None,
-    )
-    return GroupMessage(place_of(message), message.message_id, person_from(user), facts)

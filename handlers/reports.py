@@ -14,9 +14,10 @@ from bot.services.reports import ReportService
 from bot.texts import reports as t
 from handlers import args
 from handlers.adapters import caller_from
+from handlers.filters import IsCommand
 
 router = Router(name=__name__)
-router.message.filter(F.from_user)
+router.message.filter(F.from_user, IsCommand())
 
 
 def _caller(message: Message) -> Caller:

@@ -8,6 +8,7 @@ from aiogram.types import Message
 from bot.services.chats import ChatService
 
 router = Router(name=__name__)
+router.message.filter(F.migrate_to_chat_id | F.migrate_from_chat_id)
 
 
 @router.message(F.migrate_to_chat_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.errors import UsageError
@@ -12,18 +11,13 @@ from bot.services.summaries import SummaryService
 from bot.services.verdicts import VerdictOutcome, VerdictService
 from bot.texts import sla as t
 from handlers.adapters import caller_from, person_from
+from handlers.callbacks import VerdictCallback
+from handlers.filters import IsCommand
 
 router = Router(name=__name__)
-router.message.filter(F.from_user)
+router.message.filter(F.from_user, IsCommand())
 
 WEEKLY_SWITCH = {"on": True, "off": False, "вкл": True, "выкл": False}
-
-
-class VerdictCallback(CallbackData, prefix="vrd"):
-    """`vrd:<yes|no>:<number>`; bot.services.closing.verdict_data writes the same."""
-
-    answer: str
-    number: int
 
 
 @router.callback_query(VerdictCallback.filter(F.answer.in_({"yes", "no"})))

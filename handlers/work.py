@@ -13,10 +13,10 @@ from bot.texts import errors as t
 from handlers import args
 from handlers.adapters import caller_from, incoming_from
 from handlers.callbacks import IssueCallback
-from handlers.filters import PrivateOrRegistered, ReplyToClosePrompt
+from handlers.filters import CommandOrReply, PrivateOrRegistered, ReplyToClosePrompt
 
 router = Router(name=__name__)
-router.message.filter(F.from_user, PrivateOrRegistered())
+router.message.filter(F.from_user, CommandOrReply(), PrivateOrRegistered())
 
 
 def _caller(message: Message) -> Caller:

@@ -15,6 +15,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from storage import inline_sqlite
+from storage.inline_sqlite import InlineConnection
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -34,10 +37,26 @@ def create_engine(url: str) -> AsyncEngine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        _sqlite_events(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def create_inline_engine(url: str) -> AsyncEngine | None:
+    """For a SQLite file, an engine whose connections run SQLite on the loop's thread
+    (storage.inline_sqlite), for the short transactions of updates; None for other URLs."""
+    path = sqlite_file(url)
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, async_creator=inline_sqlite.connector(str(path)))
+    _sqlite_events(engine)
+    return engine
+
+
+def _sqlite_events(engine: AsyncEngine) -> None:
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -50,14 +69,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # The inline driver must never block the event loop on a lock: it waits asynchronously.
+    inline = isinstance(getattr(dbapi_connection, "_connection", None), InlineConnection)
+    cursor.execute(f"PRAGMA busy_timeout={0 if inline else 30000}")
     cursor.close()
 
 
+BEGIN_OPTION = "civicbot_begin"
+"""Execution option naming how a unit's SQLite transaction begins: IMMEDIATE or DEFERRED."""
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
-    # one failing when it upgrades a read transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers begin IMMEDIATE: they take the write lock up front, so two writers queue on
+    # busy_timeout instead of one failing when it upgrades a read transaction. Read-only units
+    # begin DEFERRED and never take the write lock.
+    mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def alembic_config() -> Config:

@@ -1,12 +1,33 @@
-"""Unit of work: one connection and transaction shared by all repositories of a use case."""
+"""Unit of work: one connection and transaction shared by all repositories of a use case.
+
+Outside an update (scheduled jobs, the sender, the CLI) every unit has its own connection and
+transaction: writers begin IMMEDIATE, readers (`factory.reader()`) begin DEFERRED and never
+take SQLite's write lock.
+
+Inside an update (`factory.update_unit()`, opened by the poller around the dispatcher) there is
+one transaction for the whole update, so the update's seen-check, every change its handlers
+make and its mark commit together or not at all. Every unit a service opens while handling it
+joins that transaction and its `commit()` commits nothing: a reader shares the connection; a
+writer keeps its changes in the update's transaction, and if it fails, only its own changes
+are undone (a savepoint when something was kept before it, otherwise the whole transaction is
+rolled back and begun again), so the error reply can still be written. The update's unit
+records whether anything was kept (`wrote`) or failed (`failed`); only it commits, once.
+Callbacks a service registers with `on_commit` run after that commit.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from storage.cache import ReadCache, UnitState
+from storage.db import BEGIN_OPTION
 from storage.repositories.announcements import SqlAnnouncementRepository, SqlPollRepository
 from storage.repositories.chats import SqlChatRepository
 from storage.repositories.issues import SqlIssueRepository
@@ -33,37 +54,121 @@ class SqlUnitOfWork:
     announcements: SqlAnnouncementRepository
     polls: SqlPollRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        cache: ReadCache | None = None,
+        *,
+        read_only: bool = False,
+        parent: SqlUnitOfWork | None = None,
+    ) -> None:
         self._engine = engine
+        self._cache = cache
+        self._read_only = read_only
+        self._parent = parent
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
+        self._state = UnitState()
+        self._after_commit: list[Callable[[], None]] = []
+        # An update's unit: has a joined writer kept changes, or failed; writers open now.
+        self.wrote = False
+        self.failed = False
+        self._writers = 0
+        self._kept = False
+
+    @property
+    def joined(self) -> bool:
+        """True when this unit is part of an update's transaction and commits nothing itself."""
+        return self._parent is not None
 
     async def __aenter__(self) -> Self:
+        if self._parent is not None:
+            self._join(self._parent)
+            if not self._read_only:
+                root = self._parent
+                # A savepoint protects the update's earlier changes from this block's failure;
+                # with none before it (and no block around it), a failure rolls the whole
+                # transaction back instead, which saves two statements on the common path.
+                if root.wrote or root._writers:
+                    self._transaction = await self.connection.begin_nested()
+                root._writers += 1
+            return self
         connection = await self._engine.connect()
         self._connection = connection
+        if self._read_only:
+            await connection.execution_options(**{BEGIN_OPTION: "DEFERRED"})
         self._transaction = await connection.begin()
+        self._build(connection)
+        return self
+
+    def _build(self, connection: AsyncConnection) -> None:
+        cache, state = self._cache, self._state
         self.issues = SqlIssueRepository(connection)
-        self.chats = SqlChatRepository(connection)
-        self.roles = SqlRoleRepository(connection)
+        self.chats = SqlChatRepository(connection, cache, state)
+        self.roles = SqlRoleRepository(connection, cache, state)
         self.users = SqlUserRepository(connection)
         self.refs = SqlMessageRefRepository(connection)
         self.outbox = SqlOutboxRepository(connection)
         self.updates = SqlProcessedUpdates(connection)
         self.sla = SqlSlaRepository(connection)
         self.reports = SqlReportRepository(connection)
-        self.moderation = SqlModerationRepository(connection)
+        self.moderation = SqlModerationRepository(connection, cache, state)
         self.announcements = SqlAnnouncementRepository(connection)
         self.polls = SqlPollRepository(connection)
-        return self
+
+    def _join(self, parent: SqlUnitOfWork) -> None:
+        self._connection = parent.connection
+        self._state = parent._state
+        self.issues = parent.issues
+        self.chats = parent.chats
+        self.roles = parent.roles
+        self.users = parent.users
+        self.refs = parent.refs
+        self.outbox = parent.outbox
+        self.updates = parent.updates
+        self.sla = parent.sla
+        self.reports = parent.reports
+        self.moderation = parent.moderation
+        self.announcements = parent.announcements
+        self.polls = parent.polls
 
     @property
     def connection(self) -> AsyncConnection:
         assert self._connection is not None, "use the unit of work in `async with`"
         return self._connection
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the changes are committed (for a joined unit: the update's)."""
+        if self._parent is not None:
+            self._parent.on_commit(callback)
+        else:
+            self._after_commit.append(callback)
+
     async def commit(self) -> None:
-        assert self._transaction is not None
-        await self._transaction.commit()
+        """Commit a unit of its own; a joined unit only keeps its changes in the update's."""
+        if self._transaction is not None and self._transaction.is_active:
+            await self._transaction.commit()
+        if self._parent is not None:
+            if not self._read_only:
+                self._kept = True
+                self._parent.wrote = True
+            return
+        self._settle_cache()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    async def _restart(self) -> None:
+        """Roll the update's transaction back and begin it again (nothing was kept in it)."""
+        if self._transaction is not None and self._transaction.is_active:
+            await self._transaction.rollback()
+        self._settle_cache()
+        self._transaction = await self.connection.begin()
+
+    def _settle_cache(self) -> None:
+        if self._state.dirty and self._cache is not None:
+            self._cache.clear()
+        self._state.dirty = False
 
     async def __aexit__(
         self,
@@ -71,19 +176,91 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._parent is not None:
+            root = self._parent
+            if not self._read_only:
+                root._writers -= 1
+                if not self._kept:
+                    root.failed = root.failed or exc is not None
+                    if self._transaction is not None and self._transaction.is_active:
+                        await self._transaction.rollback()
+                    elif self._transaction is None:
+                        await root._restart()
+            self._transaction = None
+            return
         try:
             if self._transaction is not None and self._transaction.is_active:
                 await self._transaction.rollback()
         finally:
+            self._settle_cache()
+            self._after_commit = []
             if self._connection is not None:
                 await self._connection.close()
             self._connection = None
             self._transaction = None
 
 
+class _UpdateScope:
+    def __init__(
+        self,
+        factory: SqlUnitOfWorkFactory,
+        unit: SqlUnitOfWork,
+        task: asyncio.Task[object] | None,
+    ) -> None:
+        self.factory = factory
+        self.unit = unit
+        self.task = task
+
+
+_scope: ContextVar[_UpdateScope | None] = ContextVar("update_unit", default=None)
+
+
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """Opens units of work on `engine`; an update's unit on `inline` when given (for SQLite:
+    storage.inline_sqlite, no worker-thread hand-over per statement)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        cache: ReadCache | None = None,
+        *,
+        inline: AsyncEngine | None = None,
+    ) -> None:
         self.engine = engine
+        self.cache = cache if cache is not None else ReadCache()
+        self._inline = inline
+
+    async def dispose(self) -> None:
+        """Close the update engine's connections (the caller owns `engine`)."""
+        if self._inline is not None:
+            await self._inline.dispose()
+
+    def _joinable(self) -> SqlUnitOfWork | None:
+        scope = _scope.get()
+        if scope is None or scope.factory is not self:
+            return None
+        # A task started by a handler inherits the context but not the right to the
+        # update's connection, which may be closed by the time it runs.
+        if scope.task is not asyncio.current_task() or scope.unit._connection is None:
+            return None
+        return scope.unit
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        """A unit that writes: its own IMMEDIATE transaction, or a savepoint in the update's."""
+        parent = self._joinable()
+        return SqlUnitOfWork(self.engine, self.cache, parent=parent)
+
+    def reader(self) -> SqlUnitOfWork:
+        """A unit that only reads: DEFERRED (no write lock), or the update's connection."""
+        return SqlUnitOfWork(self.engine, self.cache, read_only=True, parent=self._joinable())
+
+    @asynccontextmanager
+    async def update_unit(self) -> AsyncIterator[SqlUnitOfWork]:
+        """The one transaction of an update; units opened inside it join it."""
+        engine = self._inline or self.engine
+        async with SqlUnitOfWork(engine, self.cache) as unit:
+            token = _scope.set(_UpdateScope(self, unit, asyncio.current_task()))
+            try:
+                yield unit
+            finally:
+                _scope.reset(token)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
+from aiogram.types import Update
 
 from bot.domain.calendar import WorkCalendar, WorkSchedule
 from bot.domain.models import ChatKind, ChatPlace, IncomingMessage, Person, RegisteredChat
-from bot.services.idempotency import AlreadyHandled, current_update
 from bot.services.issues import IssueService
 from bot.services.roles import RoleService
+from bot.telegram.polling import Poller
 from storage.uow import SqlUnitOfWorkFactory
 
 KAMCHATKA = ZoneInfo("Asia/Kamchatka")
@@ -50,23 +50,40 @@ async def test_first_answer_is_due_two_working_hours_later(
     assert issue.next_reminder_at == monday
 
 
+class _Intake:
+    """Stands in for the dispatcher: every update is message 5, then 6, ... of the chat."""
+
+    def __init__(self, desk: IssueService, now: datetime) -> None:
+        self.desk, self.now, self.message_id = desk, now, 5
+        self.fed = 0
+
+    async def feed_update(self, bot: object, update: object) -> None:
+        self.fed += 1
+        text = f"#проблема №{self.message_id}"
+        author = Person(7, "Анна")
+        message = IncomingMessage(PLACE, self.message_id, author, text, (), self.now)
+        await self.desk.intake(message)
+        self.message_id += 1
+
+
 async def test_a_redelivered_update_changes_nothing(uow_factory: SqlUnitOfWorkFactory) -> None:
     now = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
     await register(uow_factory, now)
-    desk = service(uow_factory, now)
-    token = current_update.set(42)
-    try:
-        first = await desk.intake(
-            IncomingMessage(PLACE, 5, Person(7, "Анна"), "#проблема нет света", (), now)
-        )
-        # Same update id, even with a different message inside: its effects were committed.
-        with pytest.raises(AlreadyHandled):
-            await desk.intake(
-                IncomingMessage(PLACE, 6, Person(7, "Анна"), "#проблема и воды", (), now)
-            )
-    finally:
-        current_update.reset(token)
-    assert first is not None
+    intake = _Intake(service(uow_factory, now), now)
+    poller = Poller(
+        None,  # type: ignore[arg-type]
+        intake,  # type: ignore[arg-type]
+        uow_factory,
+        lambda: now,
+        timeout=1,
+        allowed_updates=(),
+    )
+    update = Update(update_id=42)
+    await poller.handle(update)
+    # Same update id again, even if a different message would come of it: its effects were
+    # committed with its mark, so it is not handled at all.
+    await poller.handle(update)
+    assert intake.fed == 1
     async with uow_factory() as uow:
         assert [i.number for i in await uow.issues.list_open()] == [1]
         assert len(await uow.outbox.due(now, 100)) == 1  # one acknowledgement, no staff chat

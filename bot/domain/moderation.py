@@ -281,13 +281,3 @@ def message_link(chat_id: int, message_id: int, username: str | None = None) -> 
     if not text.startswith("-100"):
         return None  # basic groups have no message links
     return f"https://t.me/c/{text[4:]}/{message_id}"
-
-
-def mod_button_data(action: str, ref_id: int) -> str:
-    """Callback data of a moderation button; handlers.callbacks.ModCallback parses it."""
-    return f"mod:{action}:{ref_id}"
-
-
-def settings_button_data(code: str, op: str) -> str:
-    """Callback data of a /settings button; handlers.callbacks.ModSettingsCallback parses it."""
-    return f"mst:{code}:{op}"

@@ -219,8 +219,3 @@ class Refusal:
     kind: RefusalKind
     right: BotRight | None = None
     detail: str = ""
-
-
-def issue_button_data(action: str, number: int) -> str:
-    """Callback data of an issue button; handlers.callbacks.IssueCallback parses the same form."""
-    return f"iss:{action}:{number}"

@@ -82,9 +82,4 @@ def is_right_answer(choices: tuple[str, ...], answer: str, index: int) -> bool:
     return 0 <= index < len(choices) and street_key(choices[index]) == street_key(answer)
 
 
-def answer_button_data(check_id: int, index: int) -> str:
-    """`mod:q<index>:<check>`; handlers.callbacks.ModCallback parses it (about 15 bytes)."""
-    return f"mod:q{index}:{check_id}"
-
-
 ANSWER_ACTIONS = frozenset(f"q{index}" for index in range(CHOICES))

@@ -16,6 +16,7 @@ from bot.domain.announcements import (
     Media,
     Targets,
 )
+from bot.domain.buttons import announcement_button_data
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import Caller, RegisteredChat, Role
 from bot.domain.outgoing import (
@@ -169,7 +170,7 @@ class AnnouncementService(Service):
             await self._report_if_done(parsed[1])
 
     async def _report_if_done(self, announcement_id: int) -> None:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             if await uow.outbox.unfinished([batch_of(announcement_id)]):
                 return
         async with self._unit() as uow:
@@ -206,7 +207,7 @@ class AnnouncementService(Service):
     async def sweep(self) -> None:
         """Start due repetitions; report deliveries whose report a restart interrupted."""
         now = self._clock()
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             due = await uow.announcements.due_recurring(now)
             running = await uow.announcements.with_status(
                 AnnouncementStatus.SENDING, AnnouncementStatus.SCHEDULED
@@ -330,7 +331,9 @@ class AnnouncementService(Service):
             ]
             if not sent or a.status is AnnouncementStatus.DELETED:
                 raise UsageError(t.nothing_sent(a.id))
-            yes = Button(t.BUTTON_DELETE_YES.format(id=a.id), f"an:delok:{a.id}")
+            yes = Button(
+                t.BUTTON_DELETE_YES.format(id=a.id), announcement_button_data("delok", a.id)
+            )
             await self._send(
                 uow, reply_to(caller, t.delete_confirm(a.id, len(sent)), buttons=((yes,),))
             )
@@ -374,14 +377,22 @@ class AnnouncementService(Service):
 
 def _buttons(a: Announcement) -> list[tuple[Button, ...]]:
     if a.status is AnnouncementStatus.SCHEDULED:
-        return [(Button(t.BUTTON_CANCEL_ANN.format(id=a.id), f"an:cancel:{a.id}"),)]
+        return [
+            (
+                Button(
+                    t.BUTTON_CANCEL_ANN.format(id=a.id), announcement_button_data("cancel", a.id)
+                ),
+            )
+        ]
     if a.status is AnnouncementStatus.RECURRING:
-        return [(Button(t.BUTTON_STOP_ANN.format(id=a.id), f"an:cancel:{a.id}"),)]
+        return [
+            (Button(t.BUTTON_STOP_ANN.format(id=a.id), announcement_button_data("cancel", a.id)),)
+        ]
     if a.status in (AnnouncementStatus.SENDING, AnnouncementStatus.DONE):
         return [
             (
-                Button(t.BUTTON_EDIT_ANN.format(id=a.id), f"an:edit:{a.id}"),
-                Button(t.BUTTON_DELETE_ANN.format(id=a.id), f"an:del:{a.id}"),
+                Button(t.BUTTON_EDIT_ANN.format(id=a.id), announcement_button_data("edit", a.id)),
+                Button(t.BUTTON_DELETE_ANN.format(id=a.id), announcement_button_data("del", a.id)),
             )
         ]
     return []

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from bot.domain.outgoing import Outgoing
-from bot.services.idempotency import AlreadyHandled, current_update
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -23,14 +22,15 @@ class Service:
 
     @asynccontextmanager
     async def _unit(self) -> AsyncIterator[UnitOfWork]:
-        """Commit if the block succeeds, so messages are stored before any is sent."""
+        """Keep the block's changes if it succeeds, so messages are stored before any is sent.
+
+        Inside an update the block is a savepoint of the update's transaction, which the poller
+        commits once with the update's mark; the outbox is woken after that commit.
+        """
         async with self._uow_factory() as uow:
             yield uow
-            update_id = current_update.get()
-            if update_id is not None and not await uow.updates.mark(update_id, self._clock()):
-                raise AlreadyHandled(update_id)
+            uow.on_commit(self._wake)
             await uow.commit()
-        self._wake()
 
     async def _send(self, uow: UnitOfWork, *messages: Outgoing) -> None:
         now = self._clock()

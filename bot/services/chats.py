@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.domain.errors import UsageError
-from bot.domain.models import Caller, ChatKind, ChatPlace, Permission, RegisteredChat
+from bot.domain.models import Caller, ChatKind, Permission, RegisteredChat
 from bot.services.base import Service
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.replies import reply_to
@@ -29,10 +29,6 @@ class ChatService(Service):
         super().__init__(uow_factory, clock, wake)
         self._roles = roles
         self._tags = tags
-
-    async def registration(self, place: ChatPlace) -> RegisteredChat | None:
-        async with self._uow_factory() as uow:
-            return await uow.chats.get(place)
 
     async def register(
         self, caller: Caller, kind: ChatKind, name: str, *, org: str | None = None

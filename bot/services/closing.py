@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from bot.domain.buttons import verdict_data
 from bot.domain.models import Issue, IssueAction
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.texts import issues as issues_t
 from bot.texts import sla as t
-
-
-def verdict_data(resolved: bool, number: int) -> str:
-    """Callback data of a verdict button; handlers.callbacks.VerdictCallback parses it."""
-    return f"vrd:{'yes' if resolved else 'no'}:{number}"
 
 
 def verdict_buttons(number: int) -> tuple[tuple[Button, ...], ...]:

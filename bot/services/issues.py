@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
+from bot.domain.buttons import issue_button_data
 from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import (
@@ -20,7 +21,7 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
-from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind, issue_button_data
+from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.domain.rules import can, plan_transition
 from bot.domain.sla import ack_timing
 from bot.domain.tags import find_issue_tag
@@ -59,13 +60,19 @@ class IssueService(Service):
 
     # --- intake -------------------------------------------------------------------------
 
-    async def intake(self, message: IncomingMessage) -> Issue | None:
-        """A tagged message in a registered chat becomes an issue; None if not (or already is)."""
+    async def intake(
+        self, message: IncomingMessage, chat: RegisteredChat | None = None
+    ) -> Issue | None:
+        """A tagged message in a registered chat becomes an issue; None if not (or already is).
+
+        `chat` is the message's place's registration when the caller has resolved it already.
+        """
         tag = find_issue_tag(message.text, self._tags)
         if tag is None:
             return None
         async with self._unit() as uow:
-            chat = await uow.chats.get(message.place)
+            if chat is None:
+                chat = await uow.chats.get(message.place)
             if chat is None or not chat.kind.takes_issues or not chat.active:
                 return None
             issue = await self._add(uow, message, tag)
@@ -214,7 +221,7 @@ class IssueService(Service):
 
     async def number_from_reply(self, chat_id: int, message_id: int) -> int:
         """The issue a replied-to message belongs to: its original, acknowledgement or card."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             ref = await uow.refs.find(chat_id, message_id)
             if ref is not None:
                 return ref.ref_id
@@ -224,7 +231,7 @@ class IssueService(Service):
         return issue.number
 
     async def close_prompt_number(self, chat_id: int, message_id: int) -> int | None:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             ref = await uow.refs.find(chat_id, message_id)
         return ref.ref_id if ref is not None and ref.kind is RefKind.CLOSE_PROMPT else None
 

@@ -68,16 +68,12 @@ class ModerationBase(Service):
 
     @asynccontextmanager
     async def _quiet(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work that does not claim the current update.
-
-        For work beside the update's main effect: a clean message still goes on to the
-        issue intake (which claims the update), and follow-ups after a commit (a missing
-        right) run within an update already claimed.
-        """
+        """A unit of work for work beside the update's main effect (a clean message's
+        probation count, a missing right's notice); inside an update it joins the update's."""
         async with self._uow_factory() as uow:
             yield uow
+            uow.on_commit(self._wake)
             await uow.commit()
-        self._wake()
 
     async def _settings(self, uow: UnitOfWork, chat_id: int) -> ChatModeration:
         return self._defaults.with_overrides(await uow.moderation.overrides(chat_id))

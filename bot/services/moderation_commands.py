@@ -299,7 +299,7 @@ class ModeratorService(ModerationBase):
     async def on_report(self, caller: Caller, report_id: int, action: str) -> None:
         """A button on a report card: "rdel" delete, "rwarn" warn the author, "rno" dismiss."""
         admins: frozenset[int] = frozenset()
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             report = await uow.moderation.get_report(report_id)
         if report is None:
             raise NotFound(t.NOTHING_TO_UNDO)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.domain.buttons import mod_button_data, settings_button_data
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, ChatKind
 from bot.domain.moderation import (
@@ -15,8 +16,6 @@ from bot.domain.moderation import (
     change_setting,
     current_value,
     message_link,
-    mod_button_data,
-    settings_button_data,
 )
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind, delete_message
 from bot.domain.street_check import parse_street

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.buttons import mod_button_data
 from bot.domain.flood import DuplicateDetector, FloodTracker
 from bot.domain.models import ChatPlace, Person, RegisteredChat, Role
-from bot.domain.moderation import ChatModeration, ModEntry, ModKind, mod_button_data, on_probation
+from bot.domain.moderation import ChatModeration, ModEntry, ModKind, on_probation
 from bot.domain.outgoing import (
     Button,
     MemberAction,
@@ -77,15 +78,13 @@ class GuardService(ModerationBase):
             self._flood[key] = FloodTracker(key[0], timedelta(seconds=key[1]))
         return self._flood[key]
 
-    async def observe(self, message: GroupMessage) -> bool:
-        """Check one message; True when the bot removed it (nothing else should handle it)."""
+    async def observe(self, message: GroupMessage, chat: RegisteredChat, role: Role) -> bool:
+        """Check one message in a moderated chat, sent by someone with `role` (both resolved
+        once for the update); True when the bot removed it (nothing else should handle it)."""
         facts = message.facts
-        async with self._uow_factory() as uow:
-            chat = await self._moderated_chat(uow, facts.chat_id)
-            if chat is None:
-                return False
-            if await self._roles.role_in(uow, facts.user_id) is not Role.RESIDENT:
-                return False
+        if role is not Role.RESIDENT:
+            return False
+        async with self._uow_factory.reader() as uow:
             settings = await self._settings(uow, facts.chat_id)
             member = await uow.moderation.member(facts.user_id)
         probation = on_probation(member, facts.sent_at, settings)

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.domain.buttons import answer_button_data, mod_button_data
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.models import Person, RegisteredChat
-from bot.domain.moderation import ChatModeration, ModEntry, ModKind, NewcomerCheck, mod_button_data
+from bot.domain.moderation import ChatModeration, ModEntry, ModKind, NewcomerCheck
 from bot.domain.outgoing import (
     Button,
     MemberAction,
@@ -26,7 +27,7 @@ from bot.domain.outgoing import (
     delete_message,
     member_op,
 )
-from bot.domain.street_check import answer_button_data, is_right_answer, street_choices
+from bot.domain.street_check import is_right_answer, street_choices
 from bot.services.moderation import ModerationBase
 from bot.services.ports import UnitOfWork
 from bot.texts import moderation as t

@@ -17,6 +17,7 @@ from bot.domain.announcements import (
     Targets,
     tally,
 )
+from bot.domain.buttons import poll_button_data
 from bot.domain.errors import NotFound, UsageError
 from bot.domain.models import Caller, Person
 from bot.domain.outgoing import (
@@ -130,7 +131,7 @@ class PollService(Service):
 
     async def sweep(self) -> None:
         """Close polls whose time has come; finish those whose stopPoll calls are done."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             due = await uow.polls.open_due(self._clock())
             closing = await uow.polls.closing()
         for poll in due:
@@ -178,7 +179,7 @@ class PollService(Service):
 
     async def _finish_if_done(self, poll_id: int) -> None:
         batches = [f"poll:{poll_id}", f"pollstop:{poll_id}"]
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             poll = await uow.polls.get(poll_id)
             if poll is None or poll.status is not PollStatus.CLOSING:
                 return
@@ -252,5 +253,5 @@ class PollService(Service):
                 lines.append(t.poll_line(poll, result, self._zone))
                 if poll.status is PollStatus.OPEN:
                     label = t.BUTTON_CLOSE_POLL.format(id=poll.id)
-                    buttons.append((Button(label, f"pl:close:{poll.id}"),))
+                    buttons.append((Button(label, poll_button_data("close", poll.id)),))
             await self._send(uow, reply_to(caller, t.polls_list(lines), buttons=tuple(buttons)))

@@ -97,6 +97,7 @@ class OutboxRepository(Protocol):
 class ProcessedUpdateRepository(Protocol):
     async def seen(self, update_id: int) -> bool: ...
     async def mark(self, update_id: int, at: datetime) -> bool: ...
+    async def claim(self, update_id: int, at: datetime) -> bool: ...
     async def forget_before(self, moment: datetime) -> int: ...
 
 
@@ -198,6 +199,9 @@ class UnitOfWork(Protocol):
     @property
     def polls(self) -> PollRepository: ...
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` after the changes are committed (inside an update: the update's)."""
+
     async def commit(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -208,7 +212,15 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Opens units of work. Inside an update every unit joins the update's one transaction and
+    commits nothing itself; outside, each has its own."""
+
+    def __call__(self) -> UnitOfWork:
+        """A unit that may write."""
+
+    def reader(self) -> UnitOfWork:
+        """A unit that only reads and takes no write lock."""
 
 
 class ReportRepository(Protocol):

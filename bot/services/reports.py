@@ -105,7 +105,7 @@ class ReportService(Service):
     async def digest(self) -> Digest:
         now = self._clock()
         today = self._calendar.local(now).date()
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             since = await uow.reports.last_digest_at(today + timedelta(days=1))
             since = since if since is not None and since < now else now - FIRST_DIGEST_WINDOW
             period = await self.report(uow, since, now)
@@ -178,7 +178,7 @@ class ReportService(Service):
 
     async def send_digest_now(self, caller: Caller) -> None:
         """/digest: the digest into the caller's chat now (admins only)."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             await self._allow(uow, caller, Permission.SEND_DIGEST, t.DIGEST_DENIED)
         digest = await self.digest()
         messages = self.digest_messages(digest, caller.chat_id, caller.thread_id)
@@ -197,7 +197,7 @@ class ReportService(Service):
         today = local.date()
         if not self._calendar.is_working_day(today) or local.time() < self._digest_time:
             return False
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             if await uow.reports.digest_at(today) is not None:
                 return False
         digest = await self.digest()
@@ -222,12 +222,12 @@ class ReportService(Service):
         return first, last
 
     async def stats_text(self, first: date, last: date) -> str:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             report = await self.report(uow, self.day_start(first), self._end_of(last))
         return t.stats(report, first, last)
 
     async def stats(self, caller: Caller, first: date | None, last: date | None) -> None:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             await self._allow(uow, caller, Permission.VIEW_REPORTS, t.REPORTS_DENIED)
         first, last = self.period(first, last, t.USAGE_STATS)
         parts = t.split_message(await self.stats_text(first, last))
@@ -235,7 +235,7 @@ class ReportService(Service):
             await self._send(uow, *(reply_to(caller, part) for part in parts))
 
     async def export_context(self, first: date, last: date) -> export.ExportContext:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             names = await chat_names(uow)
         return export.ExportContext(
             uow_factory=self._uow_factory,
@@ -247,7 +247,7 @@ class ReportService(Service):
         )
 
     async def export(self, caller: Caller, first: date | None, last: date | None) -> None:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             await self._allow(uow, caller, Permission.VIEW_REPORTS, t.REPORTS_DENIED)
         first, last = self.period(first, last, t.USAGE_EXPORT)
         ctx = await self.export_context(first, last)

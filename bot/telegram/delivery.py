@@ -212,11 +212,23 @@ class OutboxDispatcher:
         # Called when Telegram refuses an operation for good in a way the admins can fix.
         self.on_refused: list[RefusalHook] = []
         self.stats = DeliveryStats()
+        # Sends under way (request made, outcome not yet recorded), for `settled`.
+        self._sending: set[asyncio.Future[None]] = set()
 
     def wake(self) -> None:
         """Something was queued: look at once, unless the sender is saturated anyway."""
         self._news.set()
         self._wake.set()
+
+    async def settled(self, timeout: float = 5.0) -> None:
+        """Wait until the sends under way now have their outcomes (message ids) recorded.
+
+        A reply to a message the bot has just sent can arrive before the sender has stored
+        that message's id; the poller waits here before handling such a reply.
+        """
+        pending = [future for future in self._sending if not future.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
 
     async def run(self) -> None:
         """Rounds: claim what may go within LOOKAHEAD, in one transaction.
@@ -346,10 +358,14 @@ class OutboxDispatcher:
             await self._leave(pick)
             answered = _Answered(self, pick)
             token = on_answer.set(answered)
+            sending = asyncio.get_running_loop().create_future()
+            self._sending.add(sending)
             try:
                 await self._deliver_once(entry)
             finally:
                 on_answer.reset(token)
+                sending.set_result(None)
+                self._sending.discard(sending)
         except Exception:
             log.exception("outbox entry %d: unexpected failure", entry.id)
             await self._retry_or_fail(entry, "internal error")

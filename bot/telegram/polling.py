@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
@@ -22,7 +22,6 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from bot.services.idempotency import AlreadyHandled, current_update
 from bot.services.ports import Clock
 from bot.telegram.waiting import wait_for_event
 from storage.uow import SqlUnitOfWorkFactory
@@ -40,6 +39,7 @@ class Poller:
         *,
         timeout: int,
         allowed_updates: Sequence[str],
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._bot = bot
         self._dispatcher = dispatcher
@@ -48,6 +48,7 @@ class Poller:
         self._timeout = timeout
         self._allowed_updates = list(allowed_updates)
         self._offset: int | None = None
+        self._settle = settle
 
     async def run(self, stop: asyncio.Event) -> None:
         failures = 0
@@ -88,23 +89,39 @@ class Poller:
         return fetch.result()
 
     async def handle(self, update: Update) -> None:
-        """Handle one update unless its effects were committed before."""
-        async with self._uow_factory() as uow:
-            if await uow.updates.seen(update.update_id):
-                log.info("update %d was handled before; skipped", update.update_id)
-                return
-        token = current_update.set(update.update_id)
+        """Handle one update unless its effects were committed before.
+
+        The seen-check, every change the handlers make and the update's mark are one
+        transaction, committed once here: a redelivered update finds its mark and changes
+        nothing, and no handler can commit half of an update's effects.
+        """
+        update_id = update.update_id
+        if self._settle is not None and _answers_bot(update):
+            # The bot's message may have been sent a moment ago: let the sender record its
+            # id first, or the reply (or the button press) would not find what it answers.
+            await self._settle()
         try:
-            await self._dispatcher.feed_update(self._bot, update)
-        except AlreadyHandled:
-            log.info("update %d was handled before; changes dropped", update.update_id)
+            async with self._uow_factory.update_unit() as uow:
+                if await uow.updates.seen(update_id):
+                    log.info("update %d was handled before; skipped", update_id)
+                    return
+                try:
+                    await self._dispatcher.feed_update(self._bot, update)
+                except Exception:
+                    log.exception("update %d failed", update_id)
+                    uow.failed = True
+                # An update that changed nothing (most group messages) needs no mark: handled
+                # again, it would change nothing again. Its transaction is rolled back unwritten.
+                if uow.wrote or uow.failed:
+                    await uow.updates.claim(update_id, self._clock())
+                    await uow.commit()
         except Exception:
-            log.exception("update %d failed", update.update_id)
-        finally:
-            current_update.reset(token)
-        async with self._uow_factory() as uow:
-            await uow.updates.mark(update.update_id, self._clock())
-            await uow.commit()
+            # The update's transaction itself failed: record the update as handled so a
+            # poisonous one is not taken again and again.
+            log.exception("update %d could not be committed", update_id)
+            async with self._uow_factory() as uow:
+                await uow.updates.mark(update_id, self._clock())
+                await uow.commit()
 
     async def _confirm(self) -> None:
         """Tell Telegram which updates are done, so a restart does not see them again."""
@@ -114,3 +131,12 @@ class Poller:
             await self._bot(GetUpdates(offset=self._offset, timeout=0, limit=1))
         except Exception as exc:  # the updates are marked handled anyway
             log.warning("could not confirm handled updates: %s", exc)
+
+
+def _answers_bot(update: Update) -> bool:
+    """A button press, or a reply to one of the bot's messages."""
+    if update.callback_query is not None:
+        return True
+    message = update.message
+    replied = message.reply_to_message if message is not None else None
+    return replied is not None and replied.from_user is not None and replied.from_user.is_bot

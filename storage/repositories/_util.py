@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Executable
+from sqlalchemy import Executable, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,3 +30,11 @@ def inserted_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None, "insert without a primary key"
     return int(key[0])
+
+
+def dialect_insert(db: AsyncConnection, table: Table) -> Any:
+    """An INSERT that knows ON CONFLICT (SQLite and PostgreSQL spell it alike), so a
+    duplicate is skipped or merged in one statement, without a savepoint."""
+    if db.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

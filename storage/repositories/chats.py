@@ -9,6 +9,7 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
+from storage.cache import Cached, ReadCache, UnitState
 from storage.tables import chats
 
 
@@ -28,11 +29,38 @@ def _at(place: ChatPlace) -> Any:
     return (chats.c.chat_id == place.chat_id) & (chats.c.thread_id == place.thread_id)
 
 
-class SqlChatRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+class SqlChatRepository(Cached):
+    """Registered chats; reads are served from the cache of all registrations when it is warm.
+
+    A town has hundreds of chats at most, so the whole table is one cache entry.
+    """
+
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        cache: ReadCache | None = None,
+        unit: UnitState | None = None,
+    ) -> None:
+        super().__init__(cache, unit)
         self._db = connection
 
+    async def cached_all(self) -> tuple[RegisteredChat, ...] | None:
+        """Every registration in id order, from the cache (loading it), or None without one."""
+        cache = self._usable()
+        if cache is None:
+            return None
+        found = cache.chats()
+        if found is None:
+            generation = cache.generation
+            rows = await self._db.execute(select(chats).order_by(chats.c.id))
+            found = tuple(_chat_from_row(row) for row in rows)
+            cache.store_chats(generation, found)
+        return found
+
     async def get(self, place: ChatPlace) -> RegisteredChat | None:
+        every = await self.cached_all()
+        if every is not None:
+            return next((chat for chat in every if chat.place == place), None)
         row = (await self._db.execute(select(chats).where(_at(place)))).first()
         return _chat_from_row(row) if row else None
 
@@ -45,6 +73,7 @@ class SqlChatRepository:
             "registered_by": chat.registered_by,
             "registered_at": chat.registered_at,
         }
+        self._changed()
         result = await self._db.execute(update(chats).where(_at(chat.place)).values(values))
         if result.rowcount == 0:
             await self._db.execute(
@@ -54,20 +83,28 @@ class SqlChatRepository:
             )
 
     async def delete(self, place: ChatPlace) -> bool:
+        self._changed()
         result = await self._db.execute(delete(chats).where(_at(place)))
         return result.rowcount > 0
 
     async def by_kind(self, kind: ChatKind) -> Sequence[RegisteredChat]:
+        every = await self.cached_all()
+        if every is not None:
+            return [chat for chat in every if chat.kind is kind]
         rows = await self._db.execute(
             select(chats).where(chats.c.kind == kind.value).order_by(chats.c.id)
         )
         return [_chat_from_row(row) for row in rows]
 
     async def all(self) -> Sequence[RegisteredChat]:
+        every = await self.cached_all()
+        if every is not None:
+            return list(every)
         rows = await self._db.execute(select(chats).order_by(chats.c.id))
         return [_chat_from_row(row) for row in rows]
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        self._changed()
         result = await self._db.execute(
             update(chats).where(chats.c.chat_id == old_chat_id).values(chat_id=new_chat_id)
         )

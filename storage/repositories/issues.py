@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import (
@@ -20,7 +20,6 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
-from storage.repositories._util import insert_unless_duplicate, inserted_id
 from storage.tables import issue_text_versions, issue_transitions, issues
 
 
@@ -55,6 +54,38 @@ def issue_from_row(row: Row[Any]) -> Issue:
     )
 
 
+_ADDED = (
+    "chat_id",
+    "thread_id",
+    "message_id",
+    "author_id",
+    "author_name",
+    "text",
+    "tag",
+    "attachments",
+    "status",
+    "created_at",
+    "updated_at",
+    "response_due_at",
+    "next_reminder_at",
+)
+# A new issue unless its message already is one: one statement, built once, and no number used
+# up by a duplicate (ON CONFLICT DO NOTHING would spend one).
+_ADD = (
+    insert(issues)
+    .from_select(
+        list(_ADDED),
+        select(*(bindparam(name, type_=issues.c[name].type) for name in _ADDED)).where(
+            ~exists().where(
+                issues.c.chat_id == bindparam("same_chat_id"),
+                issues.c.message_id == bindparam("same_message_id"),
+            )
+        ),
+    )
+    .returning(*issues.c)
+)
+
+
 class SqlIssueRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -86,10 +117,9 @@ class SqlIssueRepository:
             "response_due_at": response_due_at,
             "next_reminder_at": response_due_at,
         }
-        result = await insert_unless_duplicate(self._db, insert(issues).values(values))
-        if result is None:
-            return None
-        return await self.get(inserted_id(result))
+        values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
+        row = (await self._db.execute(_ADD, values)).first()
+        return issue_from_row(row) if row is not None else None
 
     async def get(self, number: int) -> Issue | None:
         row = (await self._db.execute(select(issues).where(issues.c.number == number))).first()

@@ -7,13 +7,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import ChatKind, Person, RegisteredChat
 from bot.domain.moderation import MemberRecord, ModEntry, ModKind, NewcomerCheck, Report
+from storage.cache import Cached, ReadCache, UnitState
 from storage.repositories._util import insert_unless_duplicate, inserted_id
-from storage.repositories.chats import _chat_from_row
+from storage.repositories.chats import SqlChatRepository, _chat_from_row
 from storage.tables import chats
 from storage.tables_moderation import (
     mod_actions,
@@ -23,6 +24,9 @@ from storage.tables_moderation import (
     mod_reports,
     mod_right_notices,
 )
+
+# Asked for every message in a moderated chat; built once.
+_MEMBER = select(mod_members).where(mod_members.c.user_id == bindparam("user_id"))
 
 
 def _person(user_id: int | None, name: str | None) -> Person | None:
@@ -77,14 +81,24 @@ def _report(row: Row[Any]) -> Report:
     )
 
 
-class SqlModerationRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+class SqlModerationRepository(Cached):
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        cache: ReadCache | None = None,
+        unit: UnitState | None = None,
+    ) -> None:
+        super().__init__(cache, unit)
         self._db = connection
+        self._chats = SqlChatRepository(connection, cache, unit)
 
     # --- chats ------------------------------------------------------------------------------
 
     async def registered(self, chat_id: int) -> RegisteredChat | None:
         """The chat's registration (its first place if topics are registered one by one)."""
+        every = await self._chats.cached_all()
+        if every is not None:
+            return next((chat for chat in every if chat.place.chat_id == chat_id), None)
         row = (
             await self._db.execute(
                 select(chats).where(chats.c.chat_id == chat_id).order_by(chats.c.id).limit(1)
@@ -93,6 +107,7 @@ class SqlModerationRepository:
         return _chat_from_row(row) if row else None
 
     async def set_active(self, chat_id: int, active: bool) -> bool:
+        self._changed()
         result = await self._db.execute(
             update(chats)
             .where(chats.c.chat_id == chat_id, chats.c.active != active)
@@ -102,6 +117,10 @@ class SqlModerationRepository:
 
     async def community(self) -> tuple[int, ...]:
         """Ids of the active residents' chats (buildings and topics), each once."""
+        every = await self._chats.cached_all()
+        if every is not None:
+            found = (c.place.chat_id for c in every if c.active and c.kind is not ChatKind.STAFF)
+            return tuple(dict.fromkeys(found))
         rows = await self._db.execute(
             select(chats.c.chat_id)
             .where(chats.c.active.is_(True), chats.c.kind != ChatKind.STAFF.value)
@@ -113,9 +132,7 @@ class SqlModerationRepository:
     # --- members ----------------------------------------------------------------------------
 
     async def member(self, user_id: int) -> MemberRecord | None:
-        row = (
-            await self._db.execute(select(mod_members).where(mod_members.c.user_id == user_id))
-        ).first()
+        row = (await self._db.execute(_MEMBER, {"user_id": user_id})).first()
         if row is None:
             return None
         return MemberRecord(row.user_id, row.joined_at, row.messages, bool(row.trusted))
@@ -349,17 +366,25 @@ class SqlModerationRepository:
         return row.id, dict(row.overrides or {}), row.rules
 
     async def overrides(self, chat_id: int) -> dict[str, Any]:
+        cache = self._usable()
+        if cache is not None and (found := cache.overrides(chat_id)) is not None:
+            return found
+        generation = cache.generation if cache is not None else 0
         row = (
             await self._db.execute(
                 select(mod_chat_settings.c.overrides).where(mod_chat_settings.c.chat_id == chat_id)
             )
         ).first()
-        return dict(row.overrides or {}) if row else {}
+        value = dict(row.overrides or {}) if row else {}
+        if cache is not None:
+            cache.store_overrides(generation, chat_id, value)
+        return value
 
     async def save_chat_settings(
         self, chat_id: int, overrides: dict[str, Any], rules: str | None
     ) -> None:
         await self.chat_settings(chat_id)
+        self._changed()
         await self._db.execute(
             update(mod_chat_settings)
             .where(mod_chat_settings.c.chat_id == chat_id)

@@ -222,24 +222,26 @@ _UNFINISHED = select(func.count()).where(
 )
 
 
+# Built once: every acknowledgement and card goes through it.
+_ENQUEUE = insert(outbox)
+
+
 class SqlOutboxRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
 
     async def enqueue(self, message: Outgoing, *, not_before: datetime) -> int:
-        result = await self._db.execute(
-            insert(outbox).values(
-                chat_id=message.chat_id,
-                payload=encode(message),
-                status=PENDING,
-                not_before=not_before,
-                created_at=not_before,
-                due_at=not_before,
-                kind=message.kind.value,
-                batch=message.batch,
-            )
-        )
-        return inserted_id(result)
+        params = {
+            "chat_id": message.chat_id,
+            "payload": encode(message),
+            "status": PENDING,
+            "not_before": not_before,
+            "created_at": not_before,
+            "due_at": not_before,
+            "kind": message.kind.value,
+            "batch": message.batch,
+        }
+        return inserted_id(await self._db.execute(_ENQUEUE, params))
 
     async def enqueue_batch(
         self, messages: Sequence[Outgoing], *, not_before: datetime, created_at: datetime

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Person
-from storage.repositories._util import insert_unless_duplicate
+from storage.cache import Cached, ReadCache, UnitState
+from storage.repositories._util import dialect_insert, insert_unless_duplicate
 from storage.tables import specialist_grants, users
+
+# Built once per (dialect, started): every tagged message remembers its author.
+_REMEMBER: dict[tuple[str, bool], Any] = {}
 
 
 class SqlUserRepository:
@@ -18,28 +23,40 @@ class SqlUserRepository:
         self._db = connection
 
     async def remember(self, person: Person, at: datetime, *, started: bool = False) -> None:
-        values: dict[str, object] = {
+        key = (self._db.dialect.name, started)
+        statement = _REMEMBER.get(key)
+        if statement is None:
+            insert_ = dialect_insert(self._db, users)
+            kept = ("name", "username", "updated_at", *(("started_bot",) if started else ()))
+            statement = insert_.on_conflict_do_update(
+                index_elements=[users.c.user_id],
+                set_={name: insert_.excluded[name] for name in kept},
+            )
+            _REMEMBER[key] = statement
+        params = {
+            "user_id": person.user_id,
             "name": person.name,
             "username": person.username,
+            "started_bot": started,
             "updated_at": at,
         }
-        if started:
-            values["started_bot"] = True
-        result = await self._db.execute(
-            update(users).where(users.c.user_id == person.user_id).values(values)
-        )
-        if result.rowcount == 0:
-            await self._db.execute(
-                insert(users).values({"user_id": person.user_id, "started_bot": started, **values})
-            )
+        await self._db.execute(statement, params)
 
     async def has_started(self, user_id: int) -> bool:
         query = select(users.c.started_bot).where(users.c.user_id == user_id)
         return bool((await self._db.execute(query)).scalar())
 
 
-class SqlRoleRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+class SqlRoleRepository(Cached):
+    """Specialist grants; `is_specialist` is served from the cached set of granted ids."""
+
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        cache: ReadCache | None = None,
+        unit: UnitState | None = None,
+    ) -> None:
+        super().__init__(cache, unit)
         self._db = connection
 
     async def granted_specialists(self) -> Sequence[Person]:
@@ -53,16 +70,27 @@ class SqlRoleRepository:
         return [Person(row.user_id, row.name or str(row.user_id)) for row in rows]
 
     async def is_specialist(self, user_id: int) -> bool:
+        cache = self._usable()
+        if cache is not None:
+            granted = cache.specialists()
+            if granted is None:
+                generation = cache.generation
+                rows = await self._db.execute(select(specialist_grants.c.user_id))
+                granted = frozenset(row.user_id for row in rows)
+                cache.store_specialists(generation, granted)
+            return user_id in granted
         query = select(specialist_grants.c.user_id).where(specialist_grants.c.user_id == user_id)
         return (await self._db.execute(query)).first() is not None
 
     async def grant_specialist(self, person: Person, by: int, at: datetime) -> bool:
+        self._changed()
         statement = insert(specialist_grants).values(
             user_id=person.user_id, granted_by=by, granted_at=at
         )
         return await insert_unless_duplicate(self._db, statement) is not None
 
     async def revoke_specialist(self, user_id: int) -> bool:
+        self._changed()
         result = await self._db.execute(
             delete(specialist_grants).where(specialist_grants.c.user_id == user_id)
         )

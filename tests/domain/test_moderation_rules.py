@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import ModerationSettings
+from bot.domain.buttons import settings_button_data
 from bot.domain.errors import UsageError
 from bot.domain.models import Person, Role
 from bot.domain.moderation import (
@@ -17,7 +18,6 @@ from bot.domain.moderation import (
     message_link,
     on_probation,
     parse_duration,
-    settings_button_data,
     split_duration,
     undo_ops,
 )

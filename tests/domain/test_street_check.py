@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.buttons import answer_button_data
 from bot.domain.errors import UsageError
 from bot.domain.moderation import SETTING_CODES, ChatModeration, change_setting
 from bot.domain.street_check import (
     ANSWER_ACTIONS,
     BUILTIN_STREETS,
     CHOICES,
-    answer_button_data,
     is_right_answer,
     parse_street,
     street_choices,

@@ -139,7 +139,7 @@ class TargetedDialog(Dialog):
         raise NotImplementedError
 
     async def _ask_targets(self, caller: Caller, state: str, data: dict[str, Any]) -> Step:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             chats = await uow.chats.all()
         usable = [c for c in chats if c.active and c.kind is not ChatKind.STAFF]
         buildings = sum(c.kind is ChatKind.BUILDING for c in usable)
@@ -220,7 +220,7 @@ class TargetedDialog(Dialog):
 
     async def _names(self, data: dict[str, Any]) -> list[str]:
         targets = Targets.from_json(data["targets"])
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reader() as uow:
             return [chat.name for chat in targets.select(await uow.chats.all())]
 
 

@@ -48,5 +48,5 @@ class AnnouncementsSheet:
             yield announcement_row(row)
 
     async def _log(self, ctx: ExportContext) -> Sequence[Mapping[str, Any]]:
-        async with ctx.uow_factory() as uow:
+        async with ctx.uow_factory.reader() as uow:
             return await uow.announcements.log(ctx.start, ctx.end)

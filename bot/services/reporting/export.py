@@ -58,7 +58,7 @@ class IssuesSheet:
     columns: tuple[str, ...] = t.ISSUE_COLUMNS
 
     async def count(self, ctx: ExportContext) -> int:
-        async with ctx.uow_factory() as uow:
+        async with ctx.uow_factory.reader() as uow:
             return await uow.reports.count_received(ctx.start, ctx.end)
 
     async def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]:
@@ -105,7 +105,7 @@ class TransitionsSheet:
     columns: tuple[str, ...] = t.TRANSITION_COLUMNS
 
     async def count(self, ctx: ExportContext) -> int:
-        async with ctx.uow_factory() as uow:
+        async with ctx.uow_factory.reader() as uow:
             return await uow.reports.count_transitions(ctx.start, ctx.end)
 
     async def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]:

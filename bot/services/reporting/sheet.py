@@ -49,7 +49,7 @@ async def paged(
     unit of work; `key` gives the `after` of the next page from the last item of this one."""
     after = 0
     while True:
-        async with ctx.uow_factory() as uow:
+        async with ctx.uow_factory.reader() as uow:
             page = await read(uow, after)
         for item in page:
             yield item

@@ -1,0 +1,44 @@
+"""Every button payload the core writes, in one place: `<prefix>:<field>:<field>`.
+
+Services put these strings on buttons; the Telegram adapter's handlers read each back with
+the aiogram `CallbackData` class of the same prefix in handlers/callbacks.py (the domain knows
+no framework, so the classes cannot be used here). tests/test_buttons.py checks every pair:
+same fields back, and under Telegram's 64 bytes.
+"""
+
+from __future__ import annotations
+
+
+def issue_button_data(action: str, number: int) -> str:
+    """`iss:<take|close|reopen>:<number>` (IssueCallback)."""
+    return f"iss:{action}:{number}"
+
+
+def mod_button_data(action: str, ref_id: int) -> str:
+    """`mod:<action>:<ref>` (ModCallback)."""
+    return f"mod:{action}:{ref_id}"
+
+
+def answer_button_data(check_id: int, index: int) -> str:
+    """`mod:q<index>:<check>`: a newcomer's answer to the street question (ModCallback)."""
+    return f"mod:q{index}:{check_id}"
+
+
+def settings_button_data(code: str, op: str) -> str:
+    """`mst:<setting code>:<t|+|->` (ModSettingsCallback)."""
+    return f"mst:{code}:{op}"
+
+
+def verdict_data(resolved: bool, number: int) -> str:
+    """`vrd:<yes|no>:<number>`: the author's verdict on a closed issue (VerdictCallback)."""
+    return f"vrd:{'yes' if resolved else 'no'}:{number}"
+
+
+def announcement_button_data(action: str, announcement_id: int) -> str:
+    """`an:<cancel|edit|del|delok>:<id>` (AnnouncementCallback)."""
+    return f"an:{action}:{announcement_id}"
+
+
+def poll_button_data(action: str, poll_id: int) -> str:
+    """`pl:close:<id>` (PollCallback)."""
+    return f"pl:{action}:{poll_id}"

@@ -1,0 +1,55 @@
+"""Every payload the core writes is read back by its CallbackData class, and fits 64 bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.filters.callback_data import CallbackData
+
+from bot.domain import buttons
+from bot.services.dialogs.common import wizard_button
+from handlers.callbacks import (
+    AnnouncementCallback,
+    IssueCallback,
+    ModCallback,
+    ModSettingsCallback,
+    PollCallback,
+    VerdictCallback,
+    WizardCallback,
+)
+
+BIG = 2_147_483_647_000  # ids and numbers larger than any we will see
+
+CASES: list[tuple[str, type[CallbackData], dict[str, Any]]] = [
+    (buttons.issue_button_data("reopen", BIG), IssueCallback, {"action": "reopen", "number": BIG}),
+    (buttons.mod_button_data("rwarn", BIG), ModCallback, {"action": "rwarn", "ref": BIG}),
+    (buttons.answer_button_data(BIG, 3), ModCallback, {"action": "q3", "ref": BIG}),
+    (buttons.settings_button_data("pm", "+"), ModSettingsCallback, {"code": "pm", "op": "+"}),
+    (buttons.verdict_data(False, BIG), VerdictCallback, {"answer": "no", "number": BIG}),
+    (
+        buttons.announcement_button_data("delok", BIG),
+        AnnouncementCallback,
+        {"action": "delok", "id": BIG},
+    ),
+    (buttons.poll_button_data("close", BIG), PollCallback, {"action": "close", "id": BIG}),
+    (wizard_button("cancel"), WizardCallback, {"action": "cancel", "value": ""}),
+    (wizard_button("t", "buildings"), WizardCallback, {"action": "t", "value": "buildings"}),
+    (wizard_button("ch", 999), WizardCallback, {"action": "ch", "value": "999"}),
+]
+
+
+@pytest.mark.parametrize(("data", "kind", "fields"), CASES, ids=[c[0] for c in CASES])
+def test_each_payload_is_read_back_by_its_class(
+    data: str, kind: type[CallbackData], fields: dict[str, Any]
+) -> None:
+    assert len(data.encode()) < 64
+    parsed = kind.unpack(data)
+    assert parsed.model_dump() == fields
+    assert parsed.pack() == data
+
+
+def test_prefixes_are_unique() -> None:
+    classes = {kind for _, kind, _ in CASES}
+    prefixes = [kind.__prefix__ for kind in classes]
+    assert len(prefixes) == len(set(prefixes))
