@@ -46,6 +46,7 @@ from aiogram.enums import ParseMode  # noqa: E402
 
 from bot.domain.announcements import TargetKind, Targets  # noqa: E402
 from bot.domain.models import Caller, ChatKind, ChatPlace, Person, RegisteredChat  # noqa: E402
+from bot.domain.outgoing import Refusal  # noqa: E402
 from bot.domain.when import When  # noqa: E402
 from bot.services.announcements import (  # noqa: E402
     AnnouncementDraft,
@@ -88,6 +89,22 @@ async def prepare(path: Path, chat_ids: list[int], clock: Callable[[], datetime]
             await uow.chats.save(chat)
         await uow.commit()
     return engine, uow_factory
+
+
+class BatchReports:
+    """The sender's reports as the benchmark needs them: only the end of a batch."""
+
+    def __init__(self, service: AnnouncementService) -> None:
+        self._service = service
+
+    async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
+        return None
+
+    async def refused(self, refusal: Refusal) -> None:
+        return None
+
+    async def batch_done(self, batch: str) -> None:
+        await self._service.on_batch_progress(batch)
 
 
 def announcer(uow_factory: SqlUnitOfWorkFactory, clock: Callable[[], datetime]) -> Any:
@@ -157,12 +174,16 @@ async def part1(chats: int, scale: float) -> None:
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
         limits = RateLimits()
+        service = announcer(uow_factory, scaled.now)
         dispatcher = OutboxDispatcher(
-            bot, uow_factory, SendPlanner(limits), scaled.now, poll_interval=0.2 / scale
+            bot,
+            uow_factory,
+            SendPlanner(limits),
+            scaled.now,
+            poll_interval=0.2 / scale,
+            listener=BatchReports(service),
         )
         dispatcher.stats.keep_plan = True
-        service = announcer(uow_factory, scaled.now)
-        dispatcher.on_batch_done.append(service.on_batch_progress)
         await announce(service)
         started, cpu_started = time.perf_counter(), time.process_time()
         runner = asyncio.create_task(dispatcher.run())
@@ -245,6 +266,7 @@ async def part2(chats: int) -> None:
             global_per_second=10**9,
             interactive_every=0,
         )
+        service = announcer(uow_factory, clock)
         dispatcher = OutboxDispatcher(
             cast(Bot, telegram),
             uow_factory,
@@ -252,9 +274,8 @@ async def part2(chats: int) -> None:
             clock,
             concurrency=256,
             min_round_gap=0.0,
+            listener=BatchReports(service),
         )
-        service = announcer(uow_factory, clock)
-        dispatcher.on_batch_done.append(service.on_batch_progress)
         await announce(service)
         started = time.perf_counter()
         runner = asyncio.create_task(dispatcher.run())

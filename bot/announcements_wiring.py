@@ -1,4 +1,4 @@
-"""Building the announcement and poll services and hooking them to the outbox and scheduler."""
+"""Building the announcement and poll services, which share their authors and dialogs."""
 
 from __future__ import annotations
 
@@ -21,11 +21,6 @@ class AnnouncementServices:
     announcements: AnnouncementService
     polls: PollService
     wizard: WizardService
-
-    async def on_batch_done(self, batch: str) -> None:
-        """The outbox finished a batch: an announcement's report, or a poll's closing."""
-        await self.announcements.on_batch_progress(batch)
-        await self.polls.on_batch_progress(batch)
 
     async def sweep(self) -> None:
         await self.announcements.sweep()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.sla import SlaPolicy
 from bot.services.chats import ChatService
+from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.issues import IssueService
 from bot.services.moderation import ChatAdmins, NoChatAdmins
@@ -93,7 +95,7 @@ class Services:
     moderators: ModeratorService
     desk: ModerationDesk
     scopes: ScopeService
-    announcements: AnnouncementServices | None = None
+    announcements: AnnouncementServices
 
 
 @dataclass
@@ -115,10 +117,10 @@ def build_services(
     settings: Settings,
     uow_factory: SqlUnitOfWorkFactory,
     clock: Clock,
-    wake: object,
+    wake: Callable[[], None],
     chat_admins: ChatAdmins | None = None,
 ) -> Services:
-    assert callable(wake)
+    """Every service of the core; `wake` is rung after a unit of work queued operations."""
     tags = settings.tags.issue
     calendar = WorkCalendar(settings.work_time.schedule())
     roles = RoleService(
@@ -195,6 +197,7 @@ def build_services(
         moderators=ModeratorService(uow_factory, clock, wake, **common),
         desk=ModerationDesk(uow_factory, clock, wake, **common),
         scopes=ScopeService(uow_factory, roles),
+        announcements=build_announcement_services(settings, uow_factory, clock, wake, roles),
     )
 
 
@@ -221,6 +224,9 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
             in_flight_margin=telegram.in_flight_margin,
         )
     )
+    doorbell = Doorbell()
+    chat_admins = TelegramChatAdmins(bot, clock, settings.moderation.admin_cache)
+    services = build_services(settings, uow_factory, clock, doorbell.ring, chat_admins)
     outbox = OutboxDispatcher(
         bot,
         uow_factory,
@@ -230,15 +236,14 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         lease=settings.scheduler.outbox_lease,
         give_up_after=settings.scheduler.outbox_give_up_after,
         retry_cap=settings.scheduler.outbox_retry_cap,
+        doorbell=doorbell,
+        listener=DeliveryEvents(
+            services.chats,
+            services.desk,
+            services.announcements.announcements,
+            services.announcements.polls,
+        ),
     )
-    chat_admins = TelegramChatAdmins(bot, clock, settings.moderation.admin_cache)
-    services = build_services(settings, uow_factory, clock, outbox.wake, chat_admins)
-    outbox.on_migrated = services.chats.migrate
-    outbox.on_refused.append(services.desk.refused)
-    services.announcements = build_announcement_services(
-        settings, uow_factory, clock, outbox.wake, services.roles
-    )
-    outbox.on_batch_done.append(services.announcements.on_batch_done)
     dispatcher = Dispatcher(
         storage=SqlStorage(uow_factory),
         announcements=services.announcements.announcements,

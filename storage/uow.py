@@ -30,6 +30,7 @@ from storage.cache import ReadCache, UnitState
 from storage.db import BEGIN_OPTION
 from storage.repositories.announcements import SqlAnnouncementRepository, SqlPollRepository
 from storage.repositories.chats import SqlChatRepository
+from storage.repositories.dialogs import SqlDialogStateRepository
 from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.messages import SqlMessageRefRepository
 from storage.repositories.moderation import SqlModerationRepository
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     moderation: SqlModerationRepository
     announcements: SqlAnnouncementRepository
     polls: SqlPollRepository
+    dialogs: SqlDialogStateRepository
 
     def __init__(
         self,
@@ -108,6 +110,7 @@ class SqlUnitOfWork:
         self.roles = SqlRoleRepository(connection, cache, state)
         self.users = SqlUserRepository(connection)
         self.refs = SqlMessageRefRepository(connection)
+        self.dialogs = SqlDialogStateRepository(connection)
         self.outbox = SqlOutboxRepository(connection)
         self.updates = SqlProcessedUpdates(connection)
         self.sla = SqlSlaRepository(connection)
@@ -124,6 +127,7 @@ class SqlUnitOfWork:
         self.roles = parent.roles
         self.users = parent.users
         self.refs = parent.refs
+        self.dialogs = parent.dialogs
         self.outbox = parent.outbox
         self.updates = parent.updates
         self.sla = parent.sla

@@ -219,3 +219,23 @@ class Refusal:
     kind: RefusalKind
     right: BotRight | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An operation as the outbox holds it, for the adapter that carries it out."""
+
+    id: int
+    message: Outgoing
+    attempts: int
+    # When the entry first became due; None for entries stored before this was kept.
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxHead:
+    """What the dispatcher needs to choose entries, without decoding their payloads."""
+
+    id: int
+    chat_id: int
+    bulk: bool

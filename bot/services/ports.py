@@ -1,8 +1,10 @@
-"""What the services need from storage, as protocols, so the domain never imports SQLAlchemy."""
+"""What the services and the messenger adapters need from storage, as protocols: storage
+implements them, and nothing above it imports SQLAlchemy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -20,7 +22,7 @@ from bot.domain.models import (
     Transition,
 )
 from bot.domain.moderation import MemberRecord, ModEntry, ModKind, NewcomerCheck, Report
-from bot.domain.outgoing import MessageRef, Outgoing
+from bot.domain.outgoing import MessageRef, OutboxEntry, OutboxHead, Outgoing
 from bot.domain.sla import WeekFigures
 
 if TYPE_CHECKING:
@@ -80,6 +82,7 @@ class UserRepository(Protocol):
 class MessageRefRepository(Protocol):
     async def find(self, chat_id: int, message_id: int) -> MessageRef | None: ...
     async def locate(self, ref: MessageRef) -> tuple[int, int] | None: ...
+    async def record(self, chat_id: int, message_id: int, ref: MessageRef) -> None: ...
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int: ...
 
 
@@ -93,12 +96,41 @@ class OutboxRepository(Protocol):
     async def unfinished(self, batches: Sequence[str]) -> int: ...
     async def batch_results(self, batch: str) -> Sequence[dict[str, Any]]: ...
 
+    # What a messenger adapter's sender uses to carry the queue out.
+    async def due_heads(self, now: datetime, limit: int) -> Sequence[OutboxHead]: ...
+    async def load(self, entry_ids: Sequence[int]) -> Sequence[OutboxEntry]: ...
+    async def claim_many(
+        self, entry_ids: Sequence[int], now: datetime, lease_until: datetime
+    ) -> set[int]: ...
+    async def mark_sent(
+        self,
+        entry_id: int,
+        at: datetime,
+        message_id: int | None,
+        result: dict[str, Any] | None = None,
+    ) -> None: ...
+    async def set_result(self, entry_id: int, result: dict[str, Any]) -> None: ...
+    async def retry_later(self, entry_id: int, not_before: datetime, error: str) -> None: ...
+    async def mark_failed(self, entry_id: int, error: str) -> None: ...
+    async def next_due_at(self) -> datetime | None: ...
+
 
 class ProcessedUpdateRepository(Protocol):
     async def seen(self, update_id: int) -> bool: ...
     async def mark(self, update_id: int, at: datetime) -> bool: ...
     async def claim(self, update_id: int, at: datetime) -> bool: ...
     async def forget_before(self, moment: datetime) -> int: ...
+
+
+class DialogStateRepository(Protocol):
+    """Half-made dialogs by key: the messenger adapter keeps its dialog state here."""
+
+    async def keys(self) -> set[str]: ...
+    async def get(self, key: str) -> tuple[str | None, dict[str, Any]] | None: ...
+    async def put(
+        self, key: str, state: str | None, data: Mapping[str, Any], at: datetime
+    ) -> None: ...
+    async def drop(self, key: str) -> None: ...
 
 
 class SlaRepository(Protocol):
@@ -187,6 +219,8 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> OutboxRepository: ...
     @property
+    def dialogs(self) -> DialogStateRepository: ...
+    @property
     def updates(self) -> ProcessedUpdateRepository: ...
     @property
     def sla(self) -> SlaRepository: ...
@@ -212,6 +246,13 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
 
+class UpdateUnit(UnitOfWork, Protocol):
+    """The one transaction of an incoming update, as the adapter that opened it sees it."""
+
+    wrote: bool  # a unit inside the update kept changes
+    failed: bool  # the handler failed; what it kept is still committed with the mark
+
+
 class UnitOfWorkFactory(Protocol):
     """Opens units of work. Inside an update every unit joins the update's one transaction and
     commits nothing itself; outside, each has its own."""
@@ -221,6 +262,9 @@ class UnitOfWorkFactory(Protocol):
 
     def reader(self) -> UnitOfWork:
         """A unit that only reads and takes no write lock."""
+
+    def update_unit(self) -> AbstractAsyncContextManager[UpdateUnit]:
+        """The one transaction of an incoming update; units opened inside it join it."""
 
 
 class ReportRepository(Protocol):

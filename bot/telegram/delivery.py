@@ -4,7 +4,7 @@ Messages, edits, deletions and actions on members (restrict, ban, …) are all o
 they keep their chat's order and share its limits. Transient failures (5xx, network errors,
 timeouts, 429) are retried with a capped back-off for as long as the operation is still
 meaningful (`give_up_after` from when it became due); only Telegram's permanent refusals
-(400, 403) fail one. A refusal the admins can fix is reported through `on_refused`.
+(400, 403) fail one. A refusal the admins can fix is reported to the core's `DeliveryListener`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,19 +42,20 @@ from aiogram.types import (
 from bot.domain.outgoing import (
     Attachment,
     AttachmentKind,
+    OutboxEntry,
+    OutboxHead,
     Outgoing,
     PollSpec,
     Refusal,
     RefusalKind,
     TargetAction,
 )
-from bot.services.ports import Clock
+from bot.services.delivery_events import DeliveryListener, Doorbell
+from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.telegram.moderation import act_on_member, has_right
 from bot.telegram.rate_limit import DepartureWindow, SendPlanner
 from bot.telegram.session import no_retry, on_answer
 from bot.telegram.waiting import wait_for_event
-from storage.repositories.outbox import OutboxEntry, OutboxHead
-from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,6 @@ cover less than this much time, then claims up to LOOKAHEAD: a round claims abou
 second of messages (about 14 at 30/s) in one transaction, and the rounds keep at least this
 much sending claimed ahead."""
 
-MigrationHook = Callable[[int, int], Awaitable[None]]
-FinishedHook = Callable[[OutboxEntry, int | None, str | None], Awaitable[None]]
-BatchHook = Callable[[str], Awaitable[None]]
-RefusalHook = Callable[[Refusal], Awaitable[None]]
 
 FIRST_RETRY = timedelta(seconds=1)
 """The first retry after a transient failure; each next one waits twice as long, up to the cap."""
@@ -167,7 +164,7 @@ class OutboxDispatcher:
     def __init__(
         self,
         bot: Bot,
-        uow_factory: SqlUnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory,
         planner: SendPlanner,
         clock: Clock,
         *,
@@ -179,6 +176,8 @@ class OutboxDispatcher:
         concurrency: int = 64,
         min_round_gap: float = 0.25,
         news_gap: float = 0.1,
+        doorbell: Doorbell | None = None,
+        listener: DeliveryListener | None = None,
     ) -> None:
         self._bot = bot
         self._uow_factory = uow_factory
@@ -199,26 +198,21 @@ class OutboxDispatcher:
         # whose sleeps (milliseconds) would otherwise dominate the queue's own cost.
         self._db_turn = asyncio.Lock()
         self._recording = False
-        self._wake = asyncio.Event()  # any reason to look at the queue again
-        self._news = asyncio.Event()  # something new was queued: worth a round at once
+        self._doorbell = doorbell or Doorbell()
+        self._wake = self._doorbell.any
+        self._news = self._doorbell.news
+        self._listener = listener
         self._departures = DepartureWindow(planner.limits)
         self._busy_chats: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
-        self.on_migrated: MigrationHook | None = None
-        self.on_finished: list[FinishedHook] = []
-        # Called with the batch name when the last of its entries is sent, failed or cancelled.
-        self.on_batch_done: list[BatchHook] = []
-        # Called when Telegram refuses an operation for good in a way the admins can fix.
-        self.on_refused: list[RefusalHook] = []
         self.stats = DeliveryStats()
         # Sends under way (request made, outcome not yet recorded), for `settled`.
         self._sending: set[asyncio.Future[None]] = set()
 
     def wake(self) -> None:
         """Something was queued: look at once, unless the sender is saturated anyway."""
-        self._news.set()
-        self._wake.set()
+        self._doorbell.ring()
 
     async def settled(self, timeout: float = 5.0) -> None:
         """Wait until the sends under way now have their outcomes (message ids) recorded.
@@ -404,8 +398,8 @@ class OutboxDispatcher:
             await self._retry_transient(entry, "429", timedelta(seconds=exc.retry_after))
         except TelegramMigrateToChat as exc:
             log.info("chat %d migrated to %d", chat_id, exc.migrate_to_chat_id)
-            if self.on_migrated is not None:
-                await self.on_migrated(chat_id, exc.migrate_to_chat_id)
+            if self._listener is not None:
+                await self._listener.chat_migrated(chat_id, exc.migrate_to_chat_id)
             await self._reschedule(entry, timedelta(0), "migrated")
         except _TargetNotSentYet:
             await self._retry_or_fail(entry, "the message to edit was not sent")
@@ -442,11 +436,12 @@ class OutboxDispatcher:
             await self._report(Refusal(message.chat_id, RefusalKind.MISSING_RIGHT, right, error))
 
     async def _report(self, refusal: Refusal) -> None:
-        for hook in self.on_refused:
-            try:
-                await hook(refusal)
-            except Exception:
-                log.exception("outbox refusal hook failed for chat %d", refusal.chat_id)
+        if self._listener is None:
+            return
+        try:
+            await self._listener.refused(refusal)
+        except Exception:
+            log.exception("outbox refusal report failed for chat %d", refusal.chat_id)
 
     async def _send(self, message: Outgoing, result: dict[str, Any]) -> int | None:
         """Carry out one entry; what Telegram answered beyond the message id goes to `result`."""
@@ -603,18 +598,11 @@ class OutboxDispatcher:
         if error is None and entry.message.pin and message_id is not None:
             # A report waits for the pins too: the last pin of a finished batch completes it.
             batch_done = await self._pin(entry, message_id, dict(result or {}))
-        for hook in self.on_finished:
+        if batch_done and batch is not None and self._listener is not None:
             try:
-                await hook(entry, message_id, error)
+                await self._listener.batch_done(batch)
             except Exception:
-                log.exception("outbox hook failed for entry %d", entry.id)
-        if batch_done:
-            assert batch is not None
-            for batch_hook in self.on_batch_done:
-                try:
-                    await batch_hook(batch)
-                except Exception:
-                    log.exception("outbox batch hook failed for %s", batch)
+                log.exception("outbox batch report failed for %s", batch)
 
     async def _record(
         self,

@@ -22,9 +22,8 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from bot.services.ports import Clock
+from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.telegram.waiting import wait_for_event
-from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ class Poller:
         self,
         bot: Bot,
         dispatcher: Dispatcher,
-        uow_factory: SqlUnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory,
         clock: Clock,
         *,
         timeout: int,

@@ -19,6 +19,8 @@ from bot.domain.outgoing import (
     MemberAction,
     MemberOp,
     MessageRef,
+    OutboxEntry,
+    OutboxHead,
     Outgoing,
     PollSpec,
     RefKind,
@@ -33,24 +35,6 @@ SENT = "sent"
 FAILED = "failed"
 CANCELLED = "cancelled"
 UNFINISHED = (PENDING, SENDING)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    id: int
-    message: Outgoing
-    attempts: int
-    # When the entry first became due; None for entries stored before this was kept.
-    due_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxHead:
-    """What the dispatcher needs to choose entries, without decoding their payloads."""
-
-    id: int
-    chat_id: int
-    bulk: bool
 
 
 @dataclass(frozen=True, slots=True)

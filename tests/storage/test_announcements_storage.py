@@ -30,13 +30,13 @@ async def test_dialog_state_survives_a_new_engine_and_clearing_leaves_nothing(
     url = f"sqlite+aiosqlite:///{tmp_path / 'fsm.db'}"
     engine = db.create_engine(url)
     await db.upgrade(engine)
-    storage = SqlStorage(engine)
+    storage = SqlStorage(SqlUnitOfWorkFactory(engine))
     await storage.set_state(KEY, "ann:when")
     await storage.set_data(KEY, {"text": "Отключение воды", "targets": {"kind": "buildings"}})
     await engine.dispose()
 
     engine = db.create_engine(url)
-    storage = SqlStorage(engine)
+    storage = SqlStorage(SqlUnitOfWorkFactory(engine))
     assert await storage.get_state(KEY) == "ann:when"
     assert (await storage.get_data(KEY))["text"] == "Отключение воды"
     assert await storage.get_state(StorageKey(bot_id=1, chat_id=7, user_id=7)) is None

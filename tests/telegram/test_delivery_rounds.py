@@ -8,9 +8,9 @@ from typing import Any, cast
 
 from aiogram import Bot
 
+from bot.domain.outgoing import OutboxHead
 from bot.telegram.delivery import LOOKAHEAD, REFILL_AT, OutboxDispatcher
 from bot.telegram.rate_limit import RateLimits, SendPlanner
-from storage.repositories.outbox import OutboxHead
 from storage.uow import SqlUnitOfWorkFactory
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
