@@ -33,6 +33,4 @@ class Service:
             await uow.commit()
 
     async def _send(self, uow: UnitOfWork, *messages: Outgoing) -> None:
-        now = self._clock()
-        for message in messages:
-            await uow.outbox.enqueue(message, not_before=now)
+        await uow.outbox.enqueue_all(messages, not_before=self._clock())

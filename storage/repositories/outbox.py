@@ -210,22 +210,33 @@ _UNFINISHED = select(func.count()).where(
 _ENQUEUE = insert(outbox)
 
 
+def _row(message: Outgoing, not_before: datetime) -> dict[str, Any]:
+    return {
+        "chat_id": message.chat_id,
+        "payload": encode(message),
+        "status": PENDING,
+        "not_before": not_before,
+        "created_at": not_before,
+        "due_at": not_before,
+        "kind": message.kind.value,
+        "batch": message.batch,
+    }
+
+
 class SqlOutboxRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
 
     async def enqueue(self, message: Outgoing, *, not_before: datetime) -> int:
-        params = {
-            "chat_id": message.chat_id,
-            "payload": encode(message),
-            "status": PENDING,
-            "not_before": not_before,
-            "created_at": not_before,
-            "due_at": not_before,
-            "kind": message.kind.value,
-            "batch": message.batch,
-        }
-        return inserted_id(await self._db.execute(_ENQUEUE, params))
+        return inserted_id(await self._db.execute(_ENQUEUE, _row(message, not_before)))
+
+    async def enqueue_all(self, messages: Sequence[Outgoing], *, not_before: datetime) -> None:
+        """Store a decision's messages (an acknowledgement and its cards) with one statement;
+        their ids follow the given order, which keeps each chat's messages in order."""
+        if len(messages) == 1:
+            await self._db.execute(_ENQUEUE, _row(messages[0], not_before))
+        elif messages:
+            await self._db.execute(_ENQUEUE, [_row(m, not_before) for m in messages])
 
     async def enqueue_batch(
         self, messages: Sequence[Outgoing], *, not_before: datetime, created_at: datetime
