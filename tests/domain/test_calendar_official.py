@@ -115,7 +115,7 @@ def test_shortened_days_follow_the_production_calendar(cal: WorkCalendar, year: 
 @pytest.mark.parametrize("year", sorted(YEARS))
 def test_a_shortened_day_ends_an_hour_early(cal: WorkCalendar, year: int) -> None:
     for day in YEARS[year][2]:
-        (start, end),  = cal.working_periods(day)
+        ((start, end),) = cal.working_periods(day)
         assert end - start == timedelta(hours=8)
 
 
