@@ -115,7 +115,7 @@ class WorkSchedule:
         cut = _PRE_HOLIDAY_CUT
         kept: list[tuple[time, time]] = []
         for a, b in reversed(self.local_parts()):
-            length = _minutes(b) - _minutes(a)
+            length = _since_midnight(b) - _since_midnight(a)
             if not cut:
                 kept.append((a, b))
                 continue
@@ -128,7 +128,7 @@ class WorkSchedule:
         return tuple(reversed(kept))
 
 
-def _minutes(moment: time) -> timedelta:
+def _since_midnight(moment: time) -> timedelta:
     return timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second)
 
 
