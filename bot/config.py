@@ -113,6 +113,7 @@ class WorkTimeSettings(_Section):
     holidays: str = "RU"
     extra_days_off: tuple[date, ...] = ()
     extra_work_days: tuple[date, ...] = ()
+    shortened_days: tuple[date, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -167,6 +168,7 @@ class WorkTimeSettings(_Section):
             country=self.holidays or None,
             extra_days_off=frozenset(self.extra_days_off),
             extra_work_days=frozenset(self.extra_work_days),
+            shortened_days=frozenset(self.shortened_days),
         )
 
 

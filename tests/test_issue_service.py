@@ -50,6 +50,21 @@ async def test_first_answer_is_due_two_working_hours_later(
     assert issue.next_reminder_at == monday
 
 
+async def test_filed_late_on_a_shortened_day(uow_factory: SqlUnitOfWorkFactory) -> None:
+    """Thursday 11 June 2026 ends at 17:00 (Russia Day follows): 30 minutes that day, the
+    rest on Monday 15 June; the acknowledgement says so."""
+    filed = datetime(2026, 6, 11, 16, 30, tzinfo=KAMCHATKA).astimezone(UTC)
+    await register(uow_factory, filed)
+    issue = await service(uow_factory, filed).intake(
+        IncomingMessage(PLACE, 5, Person(7, "Анна"), "#проблема нет воды", (), filed)
+    )
+    assert issue is not None
+    assert issue.response_due_at == datetime(2026, 6, 15, 10, 30, tzinfo=KAMCHATKA)
+    async with uow_factory() as uow:
+        (entry,) = await uow.outbox.due(filed, 100)
+    assert "Ответ специалиста — до понедельника, 10:30." in entry.message.text
+
+
 class _Intake:
     """Stands in for the dispatcher: every update is message 5, then 6, ... of the chat."""
 

@@ -7,8 +7,14 @@ and to render (`WorkCalendar.local`). Naive datetimes are rejected with ValueErr
 Working days come from the schedule's weekdays and the `holidays` package, which for "RU"
 knows the public holidays and the government's transfers (days off moved onto weekdays and
 the working Saturdays, `weekend_workdays`). When the package lags behind a new government
-decree, a deployment fixes it with `extra_days_off` / `extra_work_days`; no dates are
-hardcoded here.
+decree, a deployment fixes it with `extra_days_off` / `extra_work_days`. The package's days
+off are checked before its working weekends: older versions list a weekend holiday (e.g. Sat
+6 Jan 2024) among the working weekends of its transfer.
+
+Shortened days (Labour Code art. 95): a working day whose next calendar day is a public
+holiday proper (not a day off transferred onto a weekday) ends one hour earlier. The
+production calendar also shortens a few working Saturdays that the rule alone does not
+reach (`FEDERAL_SHORTENED_DAYS`); a region adds its own with `shortened_days`.
 
 Local wall times are mapped to UTC as "the first instant at which the wall clock shows this
 time or later": an ambiguous time (clocks turned back) is its first occurrence, a nonexistent
@@ -30,11 +36,21 @@ _ONE_US = timedelta(microseconds=1)
 _ZERO = timedelta(0)
 # A schedule with no working day this long in a row is broken; stop instead of looping forever.
 _MAX_IDLE_DAYS = 3 * 366
+# Art. 95: the working day before a non-working holiday is one hour shorter.
+_PRE_HOLIDAY_CUT = timedelta(hours=1)
+# The package's label of a day off transferred onto a weekday (read in `language="en_US"`).
+_SUBSTITUTED = "Day off (substituted"
+_OBSERVED = "(observed)"  # a holiday's day off moved to the next weekday: not a holiday itself
+# Shortened working Saturdays of the Ministry of Labour's production calendars, which the
+# "next day is a holiday" rule alone does not give (Sunday lies between them and the holiday).
+FEDERAL_SHORTENED_DAYS: dict[str, frozenset[date]] = {
+    "RU": frozenset({date(2024, 11, 2), date(2025, 11, 1)}),
+}
 
 
 def _country_holidays(code: str) -> holidays.HolidayBase:
     try:
-        return holidays.country_holidays(code)
+        return holidays.country_holidays(code, observed=True, language="en_US")
     except NotImplementedError as exc:
         raise ValueError(
             f"unknown country code {code!r}: use a code known to the holidays package "
@@ -55,10 +71,11 @@ class WorkSchedule:
     country: str | None = "RU"  # `holidays` country code; None or "" = no public holidays
     extra_days_off: frozenset[date] = frozenset()  # always days off, whatever else says
     extra_work_days: frozenset[date] = frozenset()  # working days, unless in extra_days_off
+    shortened_days: frozenset[date] = frozenset()  # working days one hour shorter (art. 95)
 
     def __post_init__(self) -> None:
         # Accept any iterable (lists from a config file) but keep the dataclass hashable.
-        for name in ("weekdays", "extra_days_off", "extra_work_days"):
+        for name in ("weekdays", "extra_days_off", "extra_work_days", "shortened_days"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
         if not isinstance(self.timezone, tzinfo):
             raise ValueError(f"timezone must be a ZoneInfo, got {self.timezone!r}")
@@ -93,6 +110,27 @@ class WorkSchedule:
         parts = ((self.start, self.break_start), (self.break_end, self.end))
         return tuple((a, b) for a, b in parts if a < b)
 
+    def shortened_parts(self) -> tuple[tuple[time, time], ...]:
+        """The local working intervals of a shortened day: the last hour of work is cut."""
+        cut = _PRE_HOLIDAY_CUT
+        kept: list[tuple[time, time]] = []
+        for a, b in reversed(self.local_parts()):
+            length = _since_midnight(b) - _since_midnight(a)
+            if not cut:
+                kept.append((a, b))
+                continue
+            if cut >= length:
+                cut -= length
+                continue
+            end = datetime.combine(date.min, b) - cut
+            kept.append((a, end.time()))
+            cut = _ZERO
+        return tuple(reversed(kept))
+
+
+def _since_midnight(moment: time) -> timedelta:
+    return timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second)
+
 
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -112,6 +150,8 @@ class WorkCalendar:
         self._tz = schedule.timezone
         self._holidays = _country_holidays(schedule.country) if schedule.country else None
         self._parts = schedule.local_parts()
+        self._short_parts = schedule.shortened_parts()
+        self._federal_short = FEDERAL_SHORTENED_DAYS.get(schedule.country or "", frozenset())
         self._loaded_years: set[int] = set()
         self._days: dict[date, bool] = {}
         self._periods_cache: dict[date, tuple[Period, ...]] = {}
@@ -119,8 +159,8 @@ class WorkCalendar:
     # --- days -------------------------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
-        """Extra days off win; then extra work days and the country's working Saturdays;
-        then a schedule weekday that is not a public holiday or transferred day off."""
+        """Extra days off win; then extra work days; then the country's days off (holidays and
+        transferred days off); then its working weekends and the schedule's weekdays."""
         if isinstance(day, datetime):
             raise TypeError(f"pass a local date, not a datetime: {day!r}")
         known = self._days.get(day)
@@ -143,9 +183,22 @@ class WorkCalendar:
             if year not in self._loaded_years:
                 country.get(date(year, 1, 1))
                 self._loaded_years.add(year)
-        if day in country.weekend_workdays:
+        if day in country:
+            return False
+        return day in country.weekend_workdays or day.isoweekday() in schedule.weekdays
+
+    def is_shortened_day(self, day: date) -> bool:
+        """A working day one hour shorter: a region's or the federal list, or art. 95's day
+        before a public holiday proper that stays a day off."""
+        if not self.is_working_day(day):
+            return False
+        if day in self.schedule.shortened_days or day in self._federal_short:
             return True
-        return day.isoweekday() in schedule.weekdays and day not in country
+        nxt = day + _ONE_DAY
+        if self._holidays is None or self.is_working_day(nxt):
+            return False
+        names = self._holidays.get_list(nxt)
+        return any(not n.startswith(_SUBSTITUTED) and not n.endswith(_OBSERVED) for n in names)
 
     def working_periods(self, day: date) -> list[Period]:
         """UTC intervals [start, end) of working time of the local `day`; empty if a day off."""
@@ -156,9 +209,8 @@ class WorkCalendar:
         if cached is None:
             cached = ()
             if self.is_working_day(day):
-                bounds = (
-                    (self._wall_to_utc(day, a), self._wall_to_utc(day, b)) for a, b in self._parts
-                )
+                parts = self._short_parts if self.is_shortened_day(day) else self._parts
+                bounds = ((self._wall_to_utc(day, a), self._wall_to_utc(day, b)) for a, b in parts)
                 cached = tuple((a, b) for a, b in bounds if a < b)
             self._periods_cache[day] = cached
         return cached

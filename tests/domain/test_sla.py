@@ -161,3 +161,34 @@ def test_working_duration_words() -> None:
     assert t.working_duration(timedelta(minutes=45)) == "45 мин"
     assert t.working_duration(timedelta(hours=3)) == "3 ч"
     assert t.working_duration(timedelta(hours=6, minutes=15)) == "6 ч 15 мин"
+
+
+# Shortened pre-holiday days (Labour Code art. 95) end at 17:00 instead of 18:00.
+# 11 June 2026 (Thursday) is before Russia Day; 30 April 2026 (Thursday) before 1 May.
+
+
+def test_due_on_a_shortened_day_counts_the_shortened_hours() -> None:
+    filed = at(2026, 6, 11, 16, 30)
+    # Half an hour until 17:00, then Friday 12 June (holiday) and the weekend, then
+    # an hour and a half on Monday 15 June; an ordinary Thursday would leave 09:30.
+    assert CALENDAR.add(filed, POLICY.first_response) == at(2026, 6, 15, 10, 30)
+    assert CALENDAR.add(at(2026, 6, 10, 16, 30), POLICY.first_response) == at(2026, 6, 11, 9, 30)
+
+
+def test_acknowledgement_on_a_shortened_day() -> None:
+    text = ack(at(2026, 6, 11, 16, 30))
+    assert "Ответ специалиста — до понедельника, 10:30." in text
+    assert "не работает" not in text
+
+
+def test_office_closed_after_the_shortened_hours() -> None:
+    filed = at(2026, 4, 30, 17, 30)
+    timing = ack_timing(CALENDAR, filed, CALENDAR.add(filed, POLICY.first_response))
+    assert timing.opens_at == at(2026, 5, 4, 9)
+    assert timing.answer_due == at(2026, 5, 4, 11)
+    assert "приём откроется" in ack(filed)
+
+
+def test_reminders_follow_the_shortened_day() -> None:
+    # A reminder sent at 16:00 on a shortened day: one hour left today, one on Monday.
+    assert next_reminder(CALENDAR, at(2026, 6, 11, 16), POLICY) == at(2026, 6, 15, 10)
