@@ -6,7 +6,8 @@ so the commands that change them (register, unregister, settings, grant, revoke,
 migration) invalidate it by construction. A unit that has written such a table reads the
 database directly until it ends (it must see its own uncommitted rows, and must not publish
 them to the cache), and clears the cache again when it commits or rolls back. A reader that
-raced a write (the generation moved while it queried) does not store what it read. Entries
+began before a write's clear (the generation moved since its transaction began) does not
+store what it read, since its snapshot may predate the write. Entries
 also expire after `ttl` seconds, which bounds how stale another process's change can look.
 """
 
@@ -25,6 +26,10 @@ class UnitState:
     """Per unit of work: has it written a cached table?"""
 
     dirty: bool = False
+    # The cache's generation when the unit's transaction began. What the unit reads may be
+    # stored only while the cache is still at it: a unit that began before a change was
+    # committed can read the old rows (its snapshot) long after the change cleared the cache.
+    generation: int = 0
 
 
 @dataclass
@@ -38,15 +43,21 @@ class ReadCache:
     _loaded_at: float = 0.0
 
     def clear(self) -> None:
+        """A write: drop everything, and refuse what units that began before it read."""
         self.generation += 1
+        self._drop()
+
+    def _drop(self) -> None:
         self._chats = None
         self._specialists = None
         self._overrides = {}
 
     def _expire(self) -> None:
+        # Expiry bounds how long another process's change can go unseen; it is no write of
+        # this process, so units already running may still store what they read.
         now = self.clock()
         if now - self._loaded_at > self.ttl:
-            self.clear()
+            self._drop()
             self._loaded_at = now
 
     def chats(self) -> tuple[RegisteredChat, ...] | None:

@@ -97,6 +97,7 @@ class SqlUnitOfWork:
             return self
         connection = await self._engine.connect()
         self._connection = connection
+        self._state.generation = self._cache.generation if self._cache is not None else 0
         if self._read_only:
             await connection.execution_options(**{BEGIN_OPTION: "DEFERRED"})
         self._transaction = await connection.begin()
@@ -167,6 +168,7 @@ class SqlUnitOfWork:
         if self._transaction is not None and self._transaction.is_active:
             await self._transaction.rollback()
         self._settle_cache()
+        self._state.generation = self._cache.generation if self._cache is not None else 0
         self._transaction = await self.connection.begin()
 
     def _settle_cache(self) -> None:

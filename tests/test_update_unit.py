@@ -254,3 +254,23 @@ async def test_a_registration_change_is_seen_by_the_next_lookup(
     async with uow_factory.engine.connect() as connection:
         rows = (await connection.execute(select(chats.c.name))).all()
     assert [row.name for row in rows] == ["Дом 1"]
+
+
+async def test_a_reader_whose_snapshot_predates_a_registration_does_not_cache_it_away(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """A scheduled job's reader began before /register committed; it reads the old rows
+    afterwards. What it read must not be cached, or the new staff chat would stay unseen
+    (no cards, no reminders) until the cache expires."""
+    staff = ChatPlace(STAFF, 0)
+    async with uow_factory.reader() as job:
+        await job.connection.execute(select(users.c.user_id))  # the job's snapshot begins
+        async with uow_factory() as register:
+            await register.chats.save(
+                RegisteredChat(staff, ChatKind.STAFF, "Специалисты", 1, NOW)
+            )
+            await register.commit()
+        assert await job.chats.by_kind(ChatKind.STAFF) == []  # its snapshot: no staff chat
+    async with uow_factory.reader() as intake:
+        found = await intake.chats.by_kind(ChatKind.STAFF)
+    assert [chat.place for chat in found] == [staff]

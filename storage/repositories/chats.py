@@ -51,7 +51,7 @@ class SqlChatRepository(Cached):
             return None
         found = cache.chats()
         if found is None:
-            generation = cache.generation
+            generation = self._unit.generation
             rows = await self._db.execute(select(chats).order_by(chats.c.id))
             found = tuple(_chat_from_row(row) for row in rows)
             cache.store_chats(generation, found)

@@ -369,7 +369,7 @@ class SqlModerationRepository(Cached):
         cache = self._usable()
         if cache is not None and (found := cache.overrides(chat_id)) is not None:
             return found
-        generation = cache.generation if cache is not None else 0
+        generation = self._unit.generation
         row = (
             await self._db.execute(
                 select(mod_chat_settings.c.overrides).where(mod_chat_settings.c.chat_id == chat_id)

@@ -74,7 +74,7 @@ class SqlRoleRepository(Cached):
         if cache is not None:
             granted = cache.specialists()
             if granted is None:
-                generation = cache.generation
+                generation = self._unit.generation
                 rows = await self._db.execute(select(specialist_grants.c.user_id))
                 granted = frozenset(row.user_id for row in rows)
                 cache.store_specialists(generation, granted)
