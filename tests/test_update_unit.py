@@ -266,9 +266,7 @@ async def test_a_reader_whose_snapshot_predates_a_registration_does_not_cache_it
     async with uow_factory.reader() as job:
         await job.connection.execute(select(users.c.user_id))  # the job's snapshot begins
         async with uow_factory() as register:
-            await register.chats.save(
-                RegisteredChat(staff, ChatKind.STAFF, "Специалисты", 1, NOW)
-            )
+            await register.chats.save(RegisteredChat(staff, ChatKind.STAFF, "Специалисты", 1, NOW))
             await register.commit()
         assert await job.chats.by_kind(ChatKind.STAFF) == []  # its snapshot: no staff chat
     async with uow_factory.reader() as intake:
