@@ -15,7 +15,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -43,6 +43,7 @@ from bot.services.verdicts import VerdictService
 from bot.telegram.delivery import OutboxDispatcher
 from bot.telegram.fsm_storage import SqlStorage
 from bot.telegram.moderation import TelegramChatAdmins
+from bot.telegram.outage import Outage, describe
 from bot.telegram.polling import Poller
 from bot.telegram.rate_limit import RateLimits, SendPlanner
 from bot.telegram.session import AnswerMiddleware, RetryMiddleware
@@ -268,6 +269,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         timeout=telegram.polling_timeout,
         allowed_updates=ALLOWED_UPDATES,
         settle=outbox.settled,
+        backoff=telegram.retry_backoff,
+        backoff_cap=telegram.retry_backoff_cap,
     )
     scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
@@ -297,23 +300,31 @@ async def register_commands(bot: Bot) -> None:
         listed = [BotCommand(command=name, description=text) for name, text in commands]
         try:
             await bot.set_my_commands(listed, scope=scope)
-        except TelegramAPIError as exc:
-            log.warning("setMyCommands failed: %s", exc)
+        except Exception as exc:  # the commands menu is a convenience, never worth a stop
+            log.warning("setMyCommands failed: %s", describe(exc))
 
 
-async def wait_for_telegram(bot: Bot, stop: asyncio.Event) -> bool:
-    """getMe until it answers; a rejected token is a configuration error."""
-    delay = 1.0
+TOKEN_REJECTED = "telegram.token: rejected by Telegram (401 Unauthorized)"
+
+
+async def wait_for_telegram(
+    bot: Bot, stop: asyncio.Event, *, backoff: float = 1.0, cap: float = 60.0
+) -> bool:
+    """getMe until it answers; a rejected token is a configuration error.
+
+    Anything else (no network, 5xx, an HTML error page, a body cut short) is an outage to
+    wait out with back-off, warned about once.
+    """
+    outage = Outage("getMe", first=backoff, cap=cap)
     while not stop.is_set():
         try:
             me = await bot.get_me()
         except TelegramUnauthorizedError:
-            raise ConfigError("telegram.token: rejected by Telegram (401 Unauthorized)") from None
-        except (TelegramAPIError, OSError) as exc:
-            log.warning("Telegram is not reachable (%s); retrying in %.0fs", exc, delay)
-            await wait_for_event(stop, delay)
-            delay = min(delay * 2, 60.0)
+            raise ConfigError(TOKEN_REJECTED) from None
+        except Exception as exc:
+            await wait_for_event(stop, outage.failed(exc))
             continue
+        outage.succeeded()
         log.info("connected as @%s (id %d)", me.username, me.id)
         return True
     return False
@@ -335,13 +346,19 @@ async def run(
     app = build_app(settings, clock)
     try:
         await db.upgrade(app.engine)
-        if not await wait_for_telegram(app.bot, stop):
+        telegram = settings.telegram
+        if not await wait_for_telegram(
+            app.bot, stop, backoff=telegram.retry_backoff, cap=telegram.retry_backoff_cap
+        ):
             return
         await register_commands(app.bot)
         app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
         app.scheduler.start()
         log.info("polling for updates")
-        await app.poller.run(stop)
+        try:
+            await app.poller.run(stop)
+        except TelegramUnauthorizedError:
+            raise ConfigError(TOKEN_REJECTED) from None
     finally:
         log.info("stopping")
         if app.scheduler.running:

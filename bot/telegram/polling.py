@@ -13,16 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import (
-    TelegramConflictError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
 from bot.services.ports import Clock
+from bot.telegram.outage import Outage
 from bot.telegram.waiting import wait_for_event
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -40,6 +36,8 @@ class Poller:
         timeout: int,
         allowed_updates: Sequence[str],
         settle: Callable[[], Awaitable[None]] | None = None,
+        backoff: float = 1.0,
+        backoff_cap: float = 60.0,
     ) -> None:
         self._bot = bot
         self._dispatcher = dispatcher
@@ -49,24 +47,27 @@ class Poller:
         self._allowed_updates = list(allowed_updates)
         self._offset: int | None = None
         self._settle = settle
+        self._backoff = backoff
+        self._backoff_cap = backoff_cap
 
     async def run(self, stop: asyncio.Event) -> None:
-        failures = 0
+        outage = Outage("getUpdates", first=self._backoff, cap=self._backoff_cap)
         while not stop.is_set():
             try:
                 updates = await self._fetch(stop)
-            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
-                failures += 1
-                delay = min(2.0**failures, 60.0)
-                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, delay)
-                await wait_for_event(stop, delay)
-                continue
+            except TelegramUnauthorizedError:
+                raise  # the token was revoked: nothing to wait for
             except TelegramRetryAfter as exc:
                 await wait_for_event(stop, float(exc.retry_after))
                 continue
+            except Exception as exc:
+                # Transport errors, 5xx, 409, timeouts, and answers that are not JSON at all
+                # (Telegram's front end serves an HTML page during incidents): all pass.
+                await wait_for_event(stop, outage.failed(exc))
+                continue
             if updates is None:
                 break
-            failures = 0
+            outage.succeeded()
             for update in updates:
                 if stop.is_set():
                     break  # the rest stay unconfirmed and come again after a restart
