@@ -33,6 +33,7 @@ from bot.services.moderation_desk import ModerationDesk
 from bot.services.moderation_guard import GuardService
 from bot.services.moderation_newcomers import NewcomerService
 from bot.services.ports import Clock
+from bot.services.quarantine import QuarantineService
 from bot.services.reminders import ReminderService
 from bot.services.replies import ReplyService
 from bot.services.reports import ReportService
@@ -261,6 +262,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     )
     dispatcher.update.outer_middleware(ScopeMiddleware(services.scopes))
     dispatcher.include_router(build_router())
+    quarantine = QuarantineService(uow_factory, clock, outbox.wake, roles=services.roles)
     poller = Poller(
         bot,
         dispatcher,
@@ -271,6 +273,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         settle=outbox.settled,
         backoff=telegram.retry_backoff,
         backoff_cap=telegram.retry_backoff_cap,
+        quarantine=quarantine.set_aside,
     )
     scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)

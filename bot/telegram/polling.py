@@ -9,13 +9,17 @@ request lets the update in hand finish first.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
+from aiogram.exceptions import ClientDecodeError, TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from pydantic import ValidationError
 
 from bot.services.ports import Clock
 from bot.telegram.outage import Outage
@@ -23,6 +27,19 @@ from bot.telegram.waiting import wait_for_event
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+Quarantine = Callable[[int, str, str, str], Awaitable[None]]
+"""Set an unparseable update aside: (update id, kind, error, raw JSON)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Poison:
+    """An update of the batch that aiogram's models reject."""
+
+    update_id: int
+    kind: str
+    error: str
+    payload: str
 
 
 class Poller:
@@ -38,6 +55,7 @@ class Poller:
         settle: Callable[[], Awaitable[None]] | None = None,
         backoff: float = 1.0,
         backoff_cap: float = 60.0,
+        quarantine: Quarantine | None = None,
     ) -> None:
         self._bot = bot
         self._dispatcher = dispatcher
@@ -49,6 +67,7 @@ class Poller:
         self._settle = settle
         self._backoff = backoff
         self._backoff_cap = backoff_cap
+        self._quarantine = quarantine
 
     async def run(self, stop: asyncio.Event) -> None:
         outage = Outage("getUpdates", first=self._backoff, cap=self._backoff_cap)
@@ -71,11 +90,14 @@ class Poller:
             for update in updates:
                 if stop.is_set():
                     break  # the rest stay unconfirmed and come again after a restart
-                await self.handle(update)
+                if isinstance(update, Poison):
+                    await self._set_aside(update)
+                else:
+                    await self.handle(update)
                 self._offset = update.update_id + 1
         await self._confirm()
 
-    async def _fetch(self, stop: asyncio.Event) -> list[Update] | None:
+    async def _fetch(self, stop: asyncio.Event) -> list[Update | Poison] | None:
         """The next batch, or None if a stop was requested while waiting for it."""
         request = GetUpdates(
             offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates
@@ -87,7 +109,34 @@ class Poller:
             fetch.cancel()
             return None
         stopped.cancel()
-        return fetch.result()
+        try:
+            return list(fetch.result())
+        except ClientDecodeError as exc:
+            batch = _raw_batch(exc)
+            if batch is None:
+                raise
+            # One update the models reject fails the whole batch: parse them one by one.
+            return [parsed for item in batch if (parsed := self._parse(item)) is not None]
+
+    def _parse(self, item: Any) -> Update | Poison | None:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        if not isinstance(update_id, int):
+            log.warning("an update without an id could not be parsed; skipped")
+            return None
+        try:
+            return Update.model_validate(item, context={"bot": self._bot})
+        except ValidationError as exc:
+            kind = next((key for key in item if key != "update_id"), "unknown")
+            payload = json.dumps(item, ensure_ascii=False)
+            return Poison(update_id, str(kind)[:64], safe_error(exc), payload)
+
+    async def _set_aside(self, poison: Poison) -> None:
+        if self._quarantine is None:
+            log.warning(
+                "update %d (%s) could not be parsed; skipped", poison.update_id, poison.kind
+            )
+            return
+        await self._quarantine(poison.update_id, poison.kind, poison.error, poison.payload)
 
     async def handle(self, update: Update) -> None:
         """Handle one update unless its effects were committed before.
@@ -141,3 +190,20 @@ def _answers_bot(update: Update) -> bool:
     message = update.message
     replied = message.reply_to_message if message is not None else None
     return replied is not None and replied.from_user is not None and replied.from_user.is_bot
+
+
+def _raw_batch(exc: ClientDecodeError) -> list[Any] | None:
+    """The raw updates of a getUpdates answer that was JSON but failed validation."""
+    if not isinstance(exc.original, ValidationError) or not isinstance(exc.data, dict):
+        return None
+    result = exc.data.get("result")
+    return result if exc.data.get("ok") is True and isinstance(result, list) else None
+
+
+def safe_error(exc: ValidationError, limit: int = 500) -> str:
+    """Where and why validation failed, without the values: they are residents' words."""
+    parts = [
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+    return "; ".join(parts)[:limit]
