@@ -202,8 +202,9 @@ def build_services(
 
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     url = settings.storage.database_url()
-    engine = db.create_engine(url)
-    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url))
+    busy = settings.storage.busy_timeout
+    engine = db.create_engine(url, busy)
+    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url, busy))
     telegram = settings.telegram
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout

@@ -81,6 +81,9 @@ class TelegramSettings(_Section):
 class StorageSettings(_Section):
     path: Path = Path("data/civicbot.db")
     url: str | None = None
+    # How long one statement waits for SQLite's write lock before the unit gives up; the
+    # poller then waits the lock out with back-off, so this only paces the warnings.
+    busy_timeout: float = Field(default=30.0, gt=0)
 
     def database_url(self) -> str:
         if self.url:

@@ -95,9 +95,16 @@ class SqlUnitOfWork:
             return self
         connection = await self._engine.connect()
         self._connection = connection
-        if self._read_only:
-            await connection.execution_options(**{BEGIN_OPTION: "DEFERRED"})
-        self._transaction = await connection.begin()
+        try:
+            if self._read_only:
+                await connection.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+            self._transaction = await connection.begin()
+        except BaseException:
+            # BEGIN failed (the write lock is held elsewhere): give the connection back now,
+            # not when the garbage collector finds it.
+            self._connection = None
+            await connection.close()
+            raise
         self._build(connection)
         return self
 

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from bot.services.ports import Clock
 from bot.telegram.outage import Outage
 from bot.telegram.waiting import wait_for_event
+from storage import db
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,8 @@ class Poller:
                     break  # the rest stay unconfirmed and come again after a restart
                 if isinstance(update, Poison):
                     await self._set_aside(update)
-                else:
-                    await self.handle(update)
+                elif not await self._handle_through_locks(update, stop):
+                    break  # stopped while the database was locked: the update comes again
                 self._offset = update.update_id + 1
         await self._confirm()
 
@@ -138,6 +139,25 @@ class Poller:
             return
         await self._quarantine(poison.update_id, poison.kind, poison.error, poison.payload)
 
+    async def _handle_through_locks(self, update: Update, stop: asyncio.Event) -> bool:
+        """Handle the update, waiting out a write lock another connection holds for longer
+        than the busy timeout (a backup, a second process, a slow disk); False if a stop came
+        first. The update's transaction is rolled back whole on a lock, so a retry repeats
+        nothing."""
+        outage = Outage("database write", first=self._backoff, cap=self._backoff_cap)
+        while True:
+            try:
+                await self.handle(update)
+            except Exception as exc:
+                if not db.is_locked(exc):
+                    raise
+                log.debug("update %d waits for the database", update.update_id)
+                if await wait_for_event(stop, outage.failed(_DatabaseLocked(update.update_id))):
+                    return False
+                continue
+            outage.succeeded()
+            return True
+
     async def handle(self, update: Update) -> None:
         """Handle one update unless its effects were committed before.
 
@@ -165,7 +185,9 @@ class Poller:
                 if uow.wrote or uow.failed:
                     await uow.updates.claim(update_id, self._clock())
                     await uow.commit()
-        except Exception:
+        except Exception as exc:
+            if db.is_locked(exc):
+                raise  # nothing was written: the caller waits the lock out and retries
             # The update's transaction itself failed: record the update as handled so a
             # poisonous one is not taken again and again.
             log.exception("update %d could not be committed", update_id)
@@ -190,6 +212,11 @@ def _answers_bot(update: Update) -> bool:
     message = update.message
     replied = message.reply_to_message if message is not None else None
     return replied is not None and replied.from_user is not None and replied.from_user.is_bot
+
+
+class _DatabaseLocked(Exception):
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"locked by another connection; update {update_id} waits")
 
 
 def _raw_batch(exc: ClientDecodeError) -> list[Any] | None:
