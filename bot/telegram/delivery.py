@@ -53,6 +53,7 @@ from bot.telegram.moderation import act_on_member, has_right
 from bot.telegram.rate_limit import DepartureWindow, SendPlanner
 from bot.telegram.session import no_retry, on_answer
 from bot.telegram.waiting import wait_for_event
+from storage import db
 from storage.repositories.outbox import OutboxEntry, OutboxHead
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -242,15 +243,22 @@ class OutboxDispatcher:
         nothing new could leave sooner, and what arrives meanwhile is claimed together.
         """
         last_news = -self._news_gap
+        locked = False
         while not self._stopping:
             self._wake.clear()
             self._news.clear()
             started = time.monotonic()
             try:
                 delay = await self._round()
-            except Exception:
-                log.exception("outbox round failed")
+            except Exception as exc:
+                if not db.is_locked(exc):
+                    log.exception("outbox round failed")
+                elif not locked:
+                    log.warning("outbox waits: the database is locked by another connection")
+                locked = db.is_locked(exc)
                 delay = self._poll_interval
+            else:
+                locked = False
             if self._stopping:
                 break
             await wait_for_event(self._wake, max(delay, 0.001))
