@@ -47,7 +47,7 @@ from bot.telegram.moderation import TelegramChatAdmins
 from bot.telegram.outage import Outage, describe
 from bot.telegram.polling import Poller
 from bot.telegram.rate_limit import RateLimits, SendPlanner
-from bot.telegram.session import AnswerMiddleware, RetryMiddleware
+from bot.telegram.session import AnswerMiddleware, LateAnswerMiddleware, RetryMiddleware
 from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
@@ -211,6 +211,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     )
     session.middleware(RetryMiddleware())
     session.middleware(AnswerMiddleware())
+    session.middleware(LateAnswerMiddleware())
     bot = Bot(
         token=telegram.token.get_secret_value(),
         session=session,
