@@ -644,6 +644,12 @@ class OutboxDispatcher:
                 while self._outcomes:
                     group, self._outcomes = self._outcomes, []
                     await self._write_outcomes(group)
+            except BaseException:
+                # The error leaves from here; this outcome's future holds it too, and an
+                # exception never retrieved is logged from the garbage collector, at any time.
+                if future.done() and not future.cancelled():
+                    future.exception()
+                raise
             finally:
                 self._recording = False
         return await future
