@@ -91,9 +91,8 @@ class Poller:
             for update in updates:
                 if stop.is_set():
                     break  # the rest stay unconfirmed and come again after a restart
-                if isinstance(update, Poison):
-                    await self._set_aside(update)
-                elif not await self._handle_through_locks(update, stop):
+                work = self._set_aside if isinstance(update, Poison) else self.handle
+                if not await self._through_locks(work, update, stop):
                     break  # stopped while the database was locked: the update comes again
                 self._offset = update.update_id + 1
         await self._confirm()
@@ -139,15 +138,20 @@ class Poller:
             return
         await self._quarantine(poison.update_id, poison.kind, poison.error, poison.payload)
 
-    async def _handle_through_locks(self, update: Update, stop: asyncio.Event) -> bool:
-        """Handle the update, waiting out a write lock another connection holds for longer
-        than the busy timeout (a backup, a second process, a slow disk); False if a stop came
-        first. The update's transaction is rolled back whole on a lock, so a retry repeats
-        nothing."""
+    async def _through_locks(
+        self,
+        work: Callable[[Any], Awaitable[None]],
+        update: Update | Poison,
+        stop: asyncio.Event,
+    ) -> bool:
+        """Handle (or set aside) the update, waiting out a write lock another connection holds
+        for longer than the busy timeout (a backup, a second process, a slow disk); False if a
+        stop came first. The update's transaction is rolled back whole on a lock, so a retry
+        repeats nothing."""
         outage = Outage("database write", first=self._backoff, cap=self._backoff_cap)
         while True:
             try:
-                await self.handle(update)
+                await work(update)
             except Exception as exc:
                 if not db.is_locked(exc):
                     raise

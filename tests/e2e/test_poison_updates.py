@@ -46,7 +46,7 @@ async def test_a_poison_update_in_the_middle_of_a_batch_is_quarantined(
     fake: FakeTelegram, town: Town, running: InProcessBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     poison_message, poison_poll = await poison_batch(fake, town, running)
-    await town.reply_in(town.building, "№2 принята", timeout=15)
+    await town.reply_in(town.building, "№2 принята", timeout=30)
     assert issues(running) == ["#проблема Течёт крыша", "#проблема Не горит свет"]
     rows = quarantined(running)
     assert [(update_id, kind) for update_id, kind, _ in rows] == [
@@ -62,7 +62,7 @@ async def test_a_poison_update_in_the_middle_of_a_batch_is_quarantined(
     pending = [u["update_id"] for u in fake.world.updates.pending]
     assert poison_message not in pending and poison_poll not in pending
     town.says(town.resident, town.building, "#проблема Сломан домофон")
-    await town.reply_in(town.building, "№3 принята", timeout=15)
+    await town.reply_in(town.building, "№3 принята", timeout=30)
     assert SECRET not in caplog.text
     assert any(
         r.levelno == logging.WARNING and f"update {poison_message}" in r.getMessage()
@@ -74,7 +74,7 @@ async def test_quarantined_updates_are_listed_and_replayed_from_the_command_line
     fake: FakeTelegram, town: Town, running: InProcessBot
 ) -> None:
     poison_message, poison_poll = await poison_batch(fake, town, running)
-    await town.reply_in(town.building, "№2 принята", timeout=15)
+    await town.reply_in(town.building, "№2 принята", timeout=30)
     await running.stop()
 
     listing = civicbot(running, "quarantine")
@@ -103,7 +103,7 @@ async def test_quarantined_updates_are_listed_and_replayed_from_the_command_line
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert issues(running)[-1] == f"#проблема {SECRET}"
     await running.start(fake)
-    await town.reply_in(town.building, "№3 принята", timeout=15)
+    await town.reply_in(town.building, "№3 принята", timeout=30)
     assert "replayed" in civicbot(running, "quarantine").stdout.splitlines()[0]
 
 
