@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     with_config("check-config", "validate the config and print the effective settings")
     db_parser = with_config("db", "database maintenance")
     db_parser.add_argument("action", choices=["upgrade"], help="apply schema migrations")
+    from bot import cli_updates
+
+    cli_updates.add_arguments(with_config("updates", "updates the bot could not parse"))
     commands.add_parser("demo", help="play a scripted day against a local Telegram double")
     from bot.cli_reports import add_arguments
 
@@ -71,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command in ("export", "stats"):
         return _reports(args, settings)
+    if args.command == "updates":
+        from bot import cli_updates
+
+        _setup_logging(verbose=False)
+        return asyncio.run(cli_updates.run(settings, args))
     _setup_logging()
     if args.command == "db":
         from storage import db

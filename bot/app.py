@@ -16,7 +16,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,6 +35,7 @@ from bot.services.moderation_desk import ModerationDesk
 from bot.services.moderation_guard import GuardService
 from bot.services.moderation_newcomers import NewcomerService
 from bot.services.ports import Clock
+from bot.services.quarantine import QuarantineService
 from bot.services.reminders import ReminderService
 from bot.services.replies import ReplyService
 from bot.services.reports import ReportService
@@ -45,9 +46,10 @@ from bot.services.verdicts import VerdictService
 from bot.telegram.delivery import OutboxDispatcher
 from bot.telegram.fsm_storage import SqlStorage
 from bot.telegram.moderation import TelegramChatAdmins
+from bot.telegram.outage import Outage, describe
 from bot.telegram.polling import Poller
 from bot.telegram.rate_limit import RateLimits, SendPlanner
-from bot.telegram.session import AnswerMiddleware, RetryMiddleware
+from bot.telegram.session import AnswerMiddleware, LateAnswerMiddleware, RetryMiddleware
 from bot.telegram.waiting import wait_for_event
 from bot.texts import help as help_t
 from handlers import build_router
@@ -203,14 +205,16 @@ def build_services(
 
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     url = settings.storage.database_url()
-    engine = db.create_engine(url)
-    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url))
+    busy = settings.storage.busy_timeout
+    engine = db.create_engine(url, busy)
+    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url, busy))
     telegram = settings.telegram
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
     )
     session.middleware(RetryMiddleware())
     session.middleware(AnswerMiddleware())
+    session.middleware(LateAnswerMiddleware())
     bot = Bot(
         token=telegram.token.get_secret_value(),
         session=session,
@@ -265,6 +269,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     )
     dispatcher.update.outer_middleware(ScopeMiddleware(services.scopes))
     dispatcher.include_router(build_router())
+    quarantine = QuarantineService(uow_factory, clock, outbox.wake, roles=services.roles)
     poller = Poller(
         bot,
         dispatcher,
@@ -273,6 +278,9 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         timeout=telegram.polling_timeout,
         allowed_updates=ALLOWED_UPDATES,
         settle=outbox.settled,
+        backoff=telegram.retry_backoff,
+        backoff_cap=telegram.retry_backoff_cap,
+        quarantine=quarantine.set_aside,
     )
     scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
@@ -302,23 +310,31 @@ async def register_commands(bot: Bot) -> None:
         listed = [BotCommand(command=name, description=text) for name, text in commands]
         try:
             await bot.set_my_commands(listed, scope=scope)
-        except TelegramAPIError as exc:
-            log.warning("setMyCommands failed: %s", exc)
+        except Exception as exc:  # the commands menu is a convenience, never worth a stop
+            log.warning("setMyCommands failed: %s", describe(exc))
 
 
-async def wait_for_telegram(bot: Bot, stop: asyncio.Event) -> bool:
-    """getMe until it answers; a rejected token is a configuration error."""
-    delay = 1.0
+TOKEN_REJECTED = "telegram.token: rejected by Telegram (401 Unauthorized)"
+
+
+async def wait_for_telegram(
+    bot: Bot, stop: asyncio.Event, *, backoff: float = 1.0, cap: float = 60.0
+) -> bool:
+    """getMe until it answers; a rejected token is a configuration error.
+
+    Anything else (no network, 5xx, an HTML error page, a body cut short) is an outage to
+    wait out with back-off, warned about once.
+    """
+    outage = Outage("getMe", first=backoff, cap=cap)
     while not stop.is_set():
         try:
             me = await bot.get_me()
         except TelegramUnauthorizedError:
-            raise ConfigError("telegram.token: rejected by Telegram (401 Unauthorized)") from None
-        except (TelegramAPIError, OSError) as exc:
-            log.warning("Telegram is not reachable (%s); retrying in %.0fs", exc, delay)
-            await wait_for_event(stop, delay)
-            delay = min(delay * 2, 60.0)
+            raise ConfigError(TOKEN_REJECTED) from None
+        except Exception as exc:
+            await wait_for_event(stop, outage.failed(exc))
             continue
+        outage.succeeded()
         log.info("connected as @%s (id %d)", me.username, me.id)
         return True
     return False
@@ -340,13 +356,19 @@ async def run(
     app = build_app(settings, clock)
     try:
         await db.upgrade(app.engine)
-        if not await wait_for_telegram(app.bot, stop):
+        telegram = settings.telegram
+        if not await wait_for_telegram(
+            app.bot, stop, backoff=telegram.retry_backoff, cap=telegram.retry_backoff_cap
+        ):
             return
         await register_commands(app.bot)
         app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
         app.scheduler.start()
         log.info("polling for updates")
-        await app.poller.run(stop)
+        try:
+            await app.poller.run(stop)
+        except TelegramUnauthorizedError:
+            raise ConfigError(TOKEN_REJECTED) from None
     finally:
         log.info("stopping")
         if app.scheduler.running:

@@ -49,6 +49,10 @@ class TelegramSettings(_Section):
     api_base: str = "https://api.telegram.org"
     polling_timeout: int = Field(default=25, ge=0, le=50)
     request_timeout: float = Field(default=60.0, gt=0)
+    # Back-off for getMe at start and getUpdates while Telegram is unreachable or answers
+    # garbage: the first wait, doubled per failed try up to the cap.
+    retry_backoff: float = Field(default=1.0, gt=0)
+    retry_backoff_cap: float = Field(default=60.0, gt=0)
     # Telegram's published limits for outgoing messages; lower them, never raise them.
     per_chat_interval: timedelta = timedelta(seconds=1)
     group_per_minute: int = Field(default=20, ge=1, le=20)
@@ -77,6 +81,9 @@ class TelegramSettings(_Section):
 class StorageSettings(_Section):
     path: Path = Path("data/civicbot.db")
     url: str | None = None
+    # How long one statement waits for SQLite's write lock before the unit gives up; the
+    # poller then waits the lock out with back-off, so this only paces the warnings.
+    busy_timeout: float = Field(default=30.0, gt=0)
 
     def database_url(self) -> str:
         if self.url:

@@ -7,21 +7,28 @@ its fields and stays under Telegram's 64 bytes. Handlers never split a payload b
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+Ref = Annotated[int, Field(ge=-(2**63), lt=2**63)]
+"""A number the database can hold: a forged payload beyond it does not unpack, so the press
+matches no handler and stays unanswered, as for any unknown button."""
 
 
 class IssueCallback(CallbackData, prefix="iss"):
     """`iss:<take|close|reopen>:<number>`: a staff card's buttons."""
 
     action: str
-    number: int
+    number: Ref
 
 
 class ModCallback(CallbackData, prefix="mod"):
     """`mod:<action>:<ref>`: moderation cards, reports, newcomers' checks and answers."""
 
     action: str
-    ref: int
+    ref: Ref
 
 
 class ModSettingsCallback(CallbackData, prefix="mst"):
@@ -35,7 +42,7 @@ class VerdictCallback(CallbackData, prefix="vrd"):
     """`vrd:<yes|no>:<number>`: the author's verdict under a closing notice."""
 
     answer: str
-    number: int
+    number: Ref
 
 
 class WizardCallback(CallbackData, prefix="wz"):
@@ -49,11 +56,11 @@ class AnnouncementCallback(CallbackData, prefix="an"):
     """`an:<cancel|edit|del|delok>:<id>`: /announcements."""
 
     action: str
-    id: int
+    id: Ref
 
 
 class PollCallback(CallbackData, prefix="pl"):
     """`pl:close:<id>`: «Завершить №N» under /polls."""
 
     action: str
-    id: int
+    id: Ref

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ContentType
-from aiogram.types import Message, MessageOriginChannel
+from aiogram.types import Message, MessageEntity, MessageOriginChannel
 
 from bot.domain.spam import MessageFacts
 from bot.services.moderation_guard import GroupMessage, GuardService
@@ -56,11 +56,11 @@ def _facts(message: Message) -> GroupMessage | None:
     text = message.text or message.caption or ""
     entities = message.entities or message.caption_entities or []
     urls = tuple(
-        (entity.url if entity.type == "text_link" else entity.extract_from(text)) or ""
+        (entity.url if entity.type == "text_link" else _extract(entity, text)) or ""
         for entity in entities
         if entity.type in ("url", "text_link")
     )
-    mentions = tuple(entity.extract_from(text) for entity in entities if entity.type == "mention")
+    mentions = tuple(_extract(entity, text) for entity in entities if entity.type == "mention")
     origin = message.forward_origin
     channel = origin.chat if isinstance(origin, MessageOriginChannel) else None
     facts = MessageFacts(
@@ -75,3 +75,11 @@ def _facts(message: Message) -> GroupMessage | None:
         has_contact=message.contact is not None,
     )
     return GroupMessage(place_of(message), message.message_id, person_from(user), facts)
+
+
+def _extract(entity: MessageEntity, text: str) -> str:
+    """The entity's text. Offsets count UTF-16 units; one that splits a surrogate pair (sent
+    by a client bug or on purpose) yields a replacement character instead of an error."""
+    units = text.encode("utf-16-le")
+    start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+    return units[max(start, 0) : max(end, 0)].decode("utf-16-le", errors="replace")

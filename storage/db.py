@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,35 +32,54 @@ def sqlite_file(url: str) -> Path | None:
     return None
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, busy_timeout: float = 30.0) -> AsyncEngine:
     """An async engine; for SQLite the file's folders are created and WAL is switched on."""
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-        _sqlite_events(engine)
+        engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
+        _sqlite_events(engine, busy_timeout)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
 
 
-def create_inline_engine(url: str) -> AsyncEngine | None:
+def create_inline_engine(url: str, busy_timeout: float = 30.0) -> AsyncEngine | None:
     """For a SQLite file, an engine whose connections run SQLite on the loop's thread
     (storage.inline_sqlite), for the short transactions of updates; None for other URLs."""
     path = sqlite_file(url)
     if path is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, async_creator=inline_sqlite.connector(str(path)))
-    _sqlite_events(engine)
+    engine = create_async_engine(
+        url, async_creator=inline_sqlite.connector(str(path), busy_timeout)
+    )
+    _sqlite_events(engine, busy_timeout)
     return engine
 
 
-def _sqlite_events(engine: AsyncEngine) -> None:
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+def _sqlite_events(engine: AsyncEngine, busy_timeout: float = 30.0) -> None:
+    def pragmas(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        _sqlite_pragmas(dbapi_connection, record, busy_timeout)
+
+    event.listen(engine.sync_engine, "connect", pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def is_locked(exc: BaseException) -> bool:
+    """Did `exc` come from SQLite's write lock held elsewhere for longer than the busy timeout
+    (a backup tool, a second process, a slow disk)?"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sqlite3.OperationalError):
+            text = str(seen)
+            return "locked" in text or "busy" in text
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
+
+
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: ConnectionPoolEntry, busy_timeout: float = 30.0
+) -> None:
     # The sqlite3 driver's own transaction handling breaks savepoints (RELEASE would commit);
     # SQLAlchemy's documented fix: the driver does nothing, and "begin" below emits BEGIN.
     dbapi_connection.isolation_level = None
@@ -71,7 +91,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA foreign_keys=ON")
     # The inline driver must never block the event loop on a lock: it waits asynchronously.
     inline = isinstance(getattr(dbapi_connection, "_connection", None), InlineConnection)
-    cursor.execute(f"PRAGMA busy_timeout={0 if inline else 30000}")
+    cursor.execute(f"PRAGMA busy_timeout={0 if inline else int(busy_timeout * 1000)}")
     cursor.close()
 
 

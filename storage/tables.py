@@ -169,3 +169,18 @@ processed_updates = Table(
     Column("processed_at", UtcDateTime(), nullable=False),
     Index("ix_processed_updates_at", "processed_at"),
 )
+
+# Updates the bot could not parse: kept raw so `civicbot updates replay` can feed one again
+# after an upgrade; listings show the id, kind and error only.
+quarantined_updates = Table(
+    "quarantined_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(64), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("quarantined_at", UtcDateTime(), nullable=False),
+    Column("noticed", Boolean, nullable=False, server_default="0"),
+    Column("replayed_at", UtcDateTime(), nullable=True),
+    Index("ix_quarantined_updates_at", "quarantined_at"),
+)

@@ -26,6 +26,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from storage import db
 from storage.cache import ReadCache, UnitState
 from storage.db import BEGIN_OPTION
 from storage.repositories.announcements import SqlAnnouncementRepository, SqlPollRepository
@@ -98,9 +99,16 @@ class SqlUnitOfWork:
         connection = await self._engine.connect()
         self._connection = connection
         self._state.generation = self._cache.generation if self._cache is not None else 0
-        if self._read_only:
-            await connection.execution_options(**{BEGIN_OPTION: "DEFERRED"})
-        self._transaction = await connection.begin()
+        try:
+            if self._read_only:
+                await connection.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+            self._transaction = await connection.begin()
+        except BaseException:
+            # BEGIN failed (the write lock is held elsewhere): give the connection back now,
+            # not when the garbage collector finds it.
+            self._connection = None
+            await connection.close()
+            raise
         self._build(connection)
         return self
 
@@ -255,6 +263,9 @@ class SqlUnitOfWorkFactory:
         """A unit that writes: its own IMMEDIATE transaction, or a savepoint in the update's."""
         parent = self._joinable()
         return SqlUnitOfWork(self.engine, self.cache, parent=parent)
+
+    def is_locked(self, exc: BaseException) -> bool:
+        return db.is_locked(exc)
 
     def reader(self) -> SqlUnitOfWork:
         """A unit that only reads: DEFERRED (no write lock), or the update's connection."""

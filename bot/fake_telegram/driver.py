@@ -25,6 +25,17 @@ from .models import (
 from .server import ApiServer, FailureRule
 from .state import Settings, World
 
+RAW_BODIES: dict[str, tuple[str, int, str]] = {
+    "html": (
+        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+        "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+        "</body>\r\n</html>\r\n",
+        502,
+        "text/html",
+    ),
+    "garbage": ("\x00\x1f\x8b garbage {]", 200, "application/json"),
+    "truncated": ('{"ok":true,"result":[{"update_id":1', 200, "application/json"),
+}
 DEFAULT_TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
 
 
@@ -98,6 +109,30 @@ class FakeTelegram(MembershipActions):
     ) -> None:
         """The next ``times`` valid calls of ``method`` (to ``chat_id`` if given) fail."""
         rule = FailureRule(method, error_code, description or "", retry_after, chat_id, times)
+        self.server.rules.append(rule)
+
+    def answer_raw(
+        self,
+        method: str,
+        kind: str = "html",
+        *,
+        times: int = 1,
+        seconds: float | None = None,
+    ) -> None:
+        """The next ``times`` calls of ``method`` (``"*"``: all but getUpdates), or all of
+        them for ``seconds``, get a body that is no Bot API answer: ``"html"`` (the 502 page of
+        Telegram's front end), ``"garbage"`` (a 200 that is not JSON) or ``"truncated"``
+        (a 200 whose JSON is cut short)."""
+        body, status, content_type = RAW_BODIES[kind]
+        until = None if seconds is None else self.world.monotonic() + seconds
+        rule = FailureRule(
+            method,
+            times=10**9 if seconds is not None else times,
+            until=until,
+            raw_body=body,
+            raw_status=status,
+            raw_content_type=content_type,
+        )
         self.server.rules.append(rule)
 
     def drop_connections(

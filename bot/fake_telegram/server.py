@@ -48,6 +48,11 @@ class FailureRule:
     # "*" matches every method but getUpdates (Telegram's sending side down, updates still
     # arriving); `until` (the world's monotonic clock) ends the rule whatever `times` says.
     until: float | None = None
+    # Answer this raw body instead of a Bot API object: the HTML page Telegram's front end
+    # serves during incidents, garbage JSON, a body cut short.
+    raw_body: str | None = None
+    raw_status: int = 502
+    raw_content_type: str = "text/html"
 
     def matches(self, method: str, params: dict[str, Any], now: float) -> bool:
         if self.times <= 0 or (self.until is not None and now >= self.until):
@@ -71,6 +76,14 @@ class FailureRule:
 
 class _Dropped(Exception):
     """Close the connection without an answer."""
+
+
+class _Raw(Exception):
+    """Answer a raw body that is not a Bot API answer."""
+
+    def __init__(self, rule: FailureRule) -> None:
+        super().__init__(rule.raw_status)
+        self.rule = rule
 
 
 class ApiServer:
@@ -136,6 +149,12 @@ class ApiServer:
         except ApiError as error:
             self._record(name, params, ok=False, error=error)
             return _error_response(error)
+        except _Raw as raw:
+            rule = raw.rule
+            self._record(name, params, ok=False, error=ApiError(rule.raw_status, "raw body"))
+            return web.Response(
+                text=rule.raw_body, status=rule.raw_status, content_type=rule.raw_content_type
+            )
         except Exception:
             log.exception("fake Telegram failed on %s", name)
             internal = ApiError(500, "Internal Server Error")
@@ -149,6 +168,8 @@ class ApiServer:
         rule = next((r for r in self.rules if r.matches(name, params, now)), None)
         if rule is not None:
             rule.times -= 1
+            if rule.raw_body is not None:
+                raise _Raw(rule)
             if not rule.drop:
                 raise rule.error()
             if not rule.after_processing:

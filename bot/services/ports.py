@@ -23,6 +23,7 @@ from bot.domain.models import (
 )
 from bot.domain.moderation import MemberRecord, ModEntry, ModKind, NewcomerCheck, Report
 from bot.domain.outgoing import MessageRef, OutboxEntry, OutboxHead, Outgoing
+from bot.domain.quarantine import QuarantinedUpdate
 from bot.domain.sla import WeekFigures
 
 if TYPE_CHECKING:
@@ -116,7 +117,20 @@ class OutboxRepository(Protocol):
     async def next_due_at(self) -> datetime | None: ...
 
 
+class QuarantineRepository(Protocol):
+    async def add(
+        self, update_id: int, kind: str, error: str, payload: str, at: datetime
+    ) -> bool: ...
+    async def noticed_since(self, moment: datetime) -> bool: ...
+    async def mark_noticed(self, update_id: int) -> None: ...
+    async def listed(self) -> list[QuarantinedUpdate]: ...
+    async def payload(self, update_id: int) -> str | None: ...
+    async def mark_replayed(self, update_id: int, at: datetime) -> None: ...
+
+
 class ProcessedUpdateRepository(Protocol):
+    @property
+    def quarantine(self) -> QuarantineRepository: ...
     async def seen(self, update_id: int) -> bool: ...
     async def mark(self, update_id: int, at: datetime) -> bool: ...
     async def claim(self, update_id: int, at: datetime) -> bool: ...
@@ -266,6 +280,9 @@ class UnitOfWorkFactory(Protocol):
 
     def update_unit(self) -> AbstractAsyncContextManager[UpdateUnit]:
         """The one transaction of an incoming update; units opened inside it join it."""
+
+    def is_locked(self, exc: BaseException) -> bool:
+        """Did `exc` come from the database being locked elsewhere past the busy timeout?"""
 
 
 class ReportRepository(Protocol):

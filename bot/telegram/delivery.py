@@ -236,15 +236,22 @@ class OutboxDispatcher:
         nothing new could leave sooner, and what arrives meanwhile is claimed together.
         """
         last_news = -self._news_gap
+        locked = False
         while not self._stopping:
             self._wake.clear()
             self._news.clear()
             started = time.monotonic()
             try:
                 delay = await self._round()
-            except Exception:
-                log.exception("outbox round failed")
+            except Exception as exc:
+                if not self._uow_factory.is_locked(exc):
+                    log.exception("outbox round failed")
+                elif not locked:
+                    log.warning("outbox waits: the database is locked by another connection")
+                locked = self._uow_factory.is_locked(exc)
                 delay = self._poll_interval
+            else:
+                locked = False
             if self._stopping:
                 break
             await wait_for_event(self._wake, max(delay, 0.001))
@@ -624,6 +631,12 @@ class OutboxDispatcher:
                 while self._outcomes:
                     group, self._outcomes = self._outcomes, []
                     await self._write_outcomes(group)
+            except BaseException:
+                # The error leaves from here; this outcome's future holds it too, and an
+                # exception never retrieved is logged from the garbage collector, at any time.
+                if future.done() and not future.cancelled():
+                    future.exception()
+                raise
             finally:
                 self._recording = False
         return await future

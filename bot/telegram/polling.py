@@ -9,23 +9,36 @@ request lets the update in hand finish first.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import (
-    TelegramConflictError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import ClientDecodeError, TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from pydantic import ValidationError
 
 from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.telegram.outage import Outage
 from bot.telegram.waiting import wait_for_event
 
 log = logging.getLogger(__name__)
+
+Quarantine = Callable[[int, str, str, str], Awaitable[None]]
+"""Set an unparseable update aside: (update id, kind, error, raw JSON)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Poison:
+    """An update of the batch that aiogram's models reject."""
+
+    update_id: int
+    kind: str
+    error: str
+    payload: str
 
 
 class Poller:
@@ -39,6 +52,9 @@ class Poller:
         timeout: int,
         allowed_updates: Sequence[str],
         settle: Callable[[], Awaitable[None]] | None = None,
+        backoff: float = 1.0,
+        backoff_cap: float = 60.0,
+        quarantine: Quarantine | None = None,
     ) -> None:
         self._bot = bot
         self._dispatcher = dispatcher
@@ -48,32 +64,38 @@ class Poller:
         self._allowed_updates = list(allowed_updates)
         self._offset: int | None = None
         self._settle = settle
+        self._backoff = backoff
+        self._backoff_cap = backoff_cap
+        self._quarantine = quarantine
 
     async def run(self, stop: asyncio.Event) -> None:
-        failures = 0
+        outage = Outage("getUpdates", first=self._backoff, cap=self._backoff_cap)
         while not stop.is_set():
             try:
                 updates = await self._fetch(stop)
-            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
-                failures += 1
-                delay = min(2.0**failures, 60.0)
-                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, delay)
-                await wait_for_event(stop, delay)
-                continue
+            except TelegramUnauthorizedError:
+                raise  # the token was revoked: nothing to wait for
             except TelegramRetryAfter as exc:
                 await wait_for_event(stop, float(exc.retry_after))
                 continue
+            except Exception as exc:
+                # Transport errors, 5xx, 409, timeouts, and answers that are not JSON at all
+                # (Telegram's front end serves an HTML page during incidents): all pass.
+                await wait_for_event(stop, outage.failed(exc))
+                continue
             if updates is None:
                 break
-            failures = 0
+            outage.succeeded()
             for update in updates:
                 if stop.is_set():
                     break  # the rest stay unconfirmed and come again after a restart
-                await self.handle(update)
+                work = self._set_aside if isinstance(update, Poison) else self.handle
+                if not await self._through_locks(work, update, stop):
+                    break  # stopped while the database was locked: the update comes again
                 self._offset = update.update_id + 1
         await self._confirm()
 
-    async def _fetch(self, stop: asyncio.Event) -> list[Update] | None:
+    async def _fetch(self, stop: asyncio.Event) -> list[Update | Poison] | None:
         """The next batch, or None if a stop was requested while waiting for it."""
         request = GetUpdates(
             offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates
@@ -85,7 +107,58 @@ class Poller:
             fetch.cancel()
             return None
         stopped.cancel()
-        return fetch.result()
+        try:
+            return list(fetch.result())
+        except ClientDecodeError as exc:
+            batch = _raw_batch(exc)
+            if batch is None:
+                raise
+            # One update the models reject fails the whole batch: parse them one by one.
+            return [parsed for item in batch if (parsed := self._parse(item)) is not None]
+
+    def _parse(self, item: Any) -> Update | Poison | None:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        if not isinstance(update_id, int):
+            log.warning("an update without an id could not be parsed; skipped")
+            return None
+        try:
+            return Update.model_validate(item, context={"bot": self._bot})
+        except ValidationError as exc:
+            kind = next((key for key in item if key != "update_id"), "unknown")
+            payload = json.dumps(item, ensure_ascii=False)
+            return Poison(update_id, str(kind)[:64], safe_error(exc), payload)
+
+    async def _set_aside(self, poison: Poison) -> None:
+        if self._quarantine is None:
+            log.warning(
+                "update %d (%s) could not be parsed; skipped", poison.update_id, poison.kind
+            )
+            return
+        await self._quarantine(poison.update_id, poison.kind, poison.error, poison.payload)
+
+    async def _through_locks(
+        self,
+        work: Callable[[Any], Awaitable[None]],
+        update: Update | Poison,
+        stop: asyncio.Event,
+    ) -> bool:
+        """Handle (or set aside) the update, waiting out a write lock another connection holds
+        for longer than the busy timeout (a backup, a second process, a slow disk); False if a
+        stop came first. The update's transaction is rolled back whole on a lock, so a retry
+        repeats nothing."""
+        outage = Outage("database write", first=self._backoff, cap=self._backoff_cap)
+        while True:
+            try:
+                await work(update)
+            except Exception as exc:
+                if not self._uow_factory.is_locked(exc):
+                    raise
+                log.debug("update %d waits for the database", update.update_id)
+                if await wait_for_event(stop, outage.failed(_DatabaseLocked(update.update_id))):
+                    return False
+                continue
+            outage.succeeded()
+            return True
 
     async def handle(self, update: Update) -> None:
         """Handle one update unless its effects were committed before.
@@ -114,7 +187,9 @@ class Poller:
                 if uow.wrote or uow.failed:
                     await uow.updates.claim(update_id, self._clock())
                     await uow.commit()
-        except Exception:
+        except Exception as exc:
+            if self._uow_factory.is_locked(exc):
+                raise  # nothing was written: the caller waits the lock out and retries
             # The update's transaction itself failed: record the update as handled so a
             # poisonous one is not taken again and again.
             log.exception("update %d could not be committed", update_id)
@@ -139,3 +214,25 @@ def _answers_bot(update: Update) -> bool:
     message = update.message
     replied = message.reply_to_message if message is not None else None
     return replied is not None and replied.from_user is not None and replied.from_user.is_bot
+
+
+class _DatabaseLocked(Exception):
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"locked by another connection; update {update_id} waits")
+
+
+def _raw_batch(exc: ClientDecodeError) -> list[Any] | None:
+    """The raw updates of a getUpdates answer that was JSON but failed validation."""
+    if not isinstance(exc.original, ValidationError) or not isinstance(exc.data, dict):
+        return None
+    result = exc.data.get("result")
+    return result if exc.data.get("ok") is True and isinstance(result, list) else None
+
+
+def safe_error(exc: ValidationError, limit: int = 500) -> str:
+    """Where and why validation failed, without the values: they are residents' words."""
+    parts = [
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+    return "; ".join(parts)[:limit]

@@ -12,8 +12,13 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 log = logging.getLogger(__name__)
@@ -83,3 +88,26 @@ class RetryMiddleware(BaseRequestMiddleware):
                 )
             attempt += 1
             await asyncio.sleep(delay)
+
+
+class LateAnswerMiddleware(BaseRequestMiddleware):
+    """A button press answered after Telegram forgot it (late, e.g. after a restart, or a
+    forged query id) is simply not answered: the refusal is not an error of the handler."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as exc:
+            if not isinstance(method, AnswerCallbackQuery) or not _forgotten(exc.message):
+                raise
+            log.info("button press %s answered too late; not answered", method.callback_query_id)
+            return Response[TelegramType](ok=True, result=True)
+
+
+def _forgotten(description: str) -> bool:
+    return "query is too old" in description or "query ID is invalid" in description

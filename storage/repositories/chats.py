@@ -104,8 +104,13 @@ class SqlChatRepository(Cached):
         return [_chat_from_row(row) for row in rows]
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Move the old id's registrations to the new id, but for places the new id already
+        has (a second chat claiming to migrate to the same id): those stay where they were."""
         self._changed()
+        taken = select(chats.c.thread_id).where(chats.c.chat_id == new_chat_id)
         result = await self._db.execute(
-            update(chats).where(chats.c.chat_id == old_chat_id).values(chat_id=new_chat_id)
+            update(chats)
+            .where(chats.c.chat_id == old_chat_id, chats.c.thread_id.not_in(taken))
+            .values(chat_id=new_chat_id)
         )
         return result.rowcount

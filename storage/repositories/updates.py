@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.quarantine import QuarantinedUpdate
 from storage.repositories._util import dialect_insert, insert_unless_duplicate
-from storage.tables import processed_updates
+from storage.tables import processed_updates, quarantined_updates
 
 _SEEN = select(processed_updates.c.update_id).where(
     processed_updates.c.update_id == bindparam("update_id")
@@ -21,6 +22,7 @@ _CLAIM: dict[str, Any] = {}
 class SqlProcessedUpdates:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
+        self.quarantine = SqlQuarantine(connection)
 
     async def seen(self, update_id: int) -> bool:
         return (await self._db.execute(_SEEN, {"update_id": update_id})).first() is not None
@@ -44,3 +46,57 @@ class SqlProcessedUpdates:
             delete(processed_updates).where(processed_updates.c.processed_at < moment)
         )
         return result.rowcount
+
+
+class SqlQuarantine:
+    """Updates that could not be parsed (storage side of bot.services.quarantine)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def add(self, update_id: int, kind: str, error: str, payload: str, at: datetime) -> bool:
+        """Set the update aside; False if it was set aside before."""
+        statement = insert(quarantined_updates).values(
+            update_id=update_id, kind=kind, error=error, payload=payload, quarantined_at=at
+        )
+        return await insert_unless_duplicate(self._db, statement) is not None
+
+    async def noticed_since(self, moment: datetime) -> bool:
+        """Were the admins told about a quarantined update after `moment`?"""
+        query = select(quarantined_updates.c.update_id).where(
+            quarantined_updates.c.noticed.is_(True),
+            quarantined_updates.c.quarantined_at > moment,
+        )
+        return (await self._db.execute(query.limit(1))).first() is not None
+
+    async def mark_noticed(self, update_id: int) -> None:
+        await self._db.execute(
+            update(quarantined_updates)
+            .where(quarantined_updates.c.update_id == update_id)
+            .values(noticed=True)
+        )
+
+    async def listed(self) -> list[QuarantinedUpdate]:
+        rows = await self._db.execute(
+            select(
+                quarantined_updates.c.update_id,
+                quarantined_updates.c.kind,
+                quarantined_updates.c.error,
+                quarantined_updates.c.quarantined_at,
+                quarantined_updates.c.replayed_at,
+            ).order_by(quarantined_updates.c.update_id)
+        )
+        return [QuarantinedUpdate(*row) for row in rows]
+
+    async def payload(self, update_id: int) -> str | None:
+        query = select(quarantined_updates.c.payload).where(
+            quarantined_updates.c.update_id == update_id
+        )
+        return (await self._db.execute(query)).scalar_one_or_none()
+
+    async def mark_replayed(self, update_id: int, at: datetime) -> None:
+        await self._db.execute(
+            update(quarantined_updates)
+            .where(quarantined_updates.c.update_id == update_id)
+            .values(replayed_at=at)
+        )

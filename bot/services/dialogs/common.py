@@ -163,7 +163,7 @@ class TargetedDialog(Dialog):
             return await self._target_kind(caller, data, value)
         if action == "org":
             orgs: list[str] = data.get("orgs") or []
-            if not value.isdigit() or int(value) >= len(orgs):
+            if not (value.isascii() and value.isdigit()) or int(value) >= len(orgs):
                 raise UsageError(t.EXPIRED_BUTTON)
             data["targets"] = Targets(TargetKind.ORG, org=orgs[int(value)]).to_json()
             return await self._after_targets(caller, data)
@@ -201,7 +201,7 @@ class TargetedDialog(Dialog):
     async def _chats_page(
         self, caller: Caller, state: str, data: dict[str, Any], action: str, value: str
     ) -> Step:
-        if not value.lstrip("-").isdigit():
+        if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 9:
             raise UsageError(t.EXPIRED_BUTTON)
         chosen = set(data.get("chosen") or [])
         if action == "ch":
