@@ -6,17 +6,32 @@ one line on stderr and exit 2 (130 for Ctrl+C); a traceback means a bug.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import logging
-import sqlite3
+import os
+import signal
 import sys
-from collections.abc import Sequence
-from importlib import metadata
-from pathlib import Path
-from typing import Any
 
-from bot.config import ConfigError, Settings, describe_settings, load_settings
+
+def _interrupted_while_loading(_signum: int, _frame: object) -> None:
+    sys.stderr.write("civicbot: interrupted\n")
+    os._exit(130)
+
+
+# Ctrl+C while the modules below load (a second or more on a slow machine) ends quietly too;
+# main() hands SIGINT back to Python's KeyboardInterrupt once it is inside its `try`.
+if __name__ == "__main__" or sys.argv[0].endswith("civicbot"):
+    signal.signal(signal.SIGINT, _interrupted_while_loading)
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import logging  # noqa: E402
+import sqlite3  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from importlib import metadata  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
@@ -120,33 +135,39 @@ def _fail(message: str, code: int = EXIT_CONFIG) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything, imports included, runs inside this try: Ctrl+C at any moment of the start
+    # ends as one line.
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         return _main(_parser().parse_args(argv))
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
-    except ConfigError as exc:
-        return _fail(f"config error: {exc}")
-    except _cli_errors() as exc:
-        return _fail(str(exc))
-    except _database_errors() as exc:
-        return _fail(f"database error: {getattr(exc, 'orig', None) or exc}")
-    except OSError as exc:
-        return _fail(f"{exc.filename or 'error'}: {exc.strerror or exc}")
+    except Exception as exc:
+        message = _one_line(exc)
+        if message is None:
+            raise
+        return _fail(message)
 
 
-def _cli_errors() -> tuple[type[Exception], ...]:
+def _one_line(exc: Exception) -> str | None:
+    """The operator's line for an expected failure; None for a bug (its traceback is shown)."""
     from bot.cli_db import CliError
     from bot.cli_reports import ReportArgsError
+    from bot.config import ConfigError
 
-    return CliError, ReportArgsError
-
-
-def _database_errors() -> tuple[type[Exception], ...]:
-    # A database that fails after the start-up checks passed (a disk that fills, a server that
-    # refuses); sqlalchemy is imported only when such an error is being handled.
+    if isinstance(exc, ConfigError):
+        return f"config error: {exc}"
+    if isinstance(exc, CliError | ReportArgsError):
+        return str(exc)
+    # A database that fails after the start-up checks passed (a disk that fills, a server
+    # that refuses); sqlalchemy is imported only when such an error is being handled.
     from sqlalchemy.exc import DBAPIError
 
-    return DBAPIError, sqlite3.Error
+    if isinstance(exc, DBAPIError | sqlite3.Error):
+        return f"database error: {getattr(exc, 'orig', None) or exc}"
+    if isinstance(exc, OSError):
+        return f"{exc.filename or 'error'}: {exc.strerror or exc}"
+    return None
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -160,6 +181,8 @@ def _main(args: argparse.Namespace) -> int:
 
         print(resources.files("bot").joinpath("config.example.toml").read_text("utf-8"), end="")
         return 0
+    from bot.config import describe_settings, load_settings
+
     settings = load_settings(args.config)
     if args.command == "check-config":
         from bot.config_checks import config_warnings
