@@ -79,6 +79,7 @@ def run(args: argparse.Namespace, settings: Settings, config_path: Path | None) 
         return check(path)
     if args.action == "backup":
         try:
+            args.file.parent.mkdir(parents=True, exist_ok=True)
             db.backup(path, args.file)
         except (OSError, sqlite3.Error) as exc:
             raise CliError(f"{args.file}: cannot write the backup ({exc})") from None
