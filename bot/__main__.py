@@ -127,6 +127,10 @@ def _setup_logging(verbose: bool = True) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # Alembic's plugin lines at every start and APScheduler's two lines per job run (about
+    # 20,000 a day) say nothing an operator acts on; their warnings and errors still show.
+    for chatter in ("alembic", "apscheduler"):
+        logging.getLogger(chatter).setLevel(logging.WARNING)
 
 
 def _fail(message: str, code: int = EXIT_CONFIG) -> int:

@@ -207,3 +207,13 @@ def test_a_second_bot_on_the_same_database_is_refused(
     with db.instance_lock(tmp_path / "civicbot.db"):
         assert main(["run", "--config", str(path)]) == 2
     assert "a civicbot process is running on this database" in capsys.readouterr().err
+
+
+def test_alembic_and_scheduler_chatter_stays_out_of_the_log() -> None:
+    import logging
+
+    from bot.__main__ import _setup_logging
+
+    _setup_logging()
+    for chatter in ("alembic.runtime.migration", "apscheduler.scheduler", "apscheduler.executors"):
+        assert not logging.getLogger(chatter).isEnabledFor(logging.INFO), chatter
