@@ -229,11 +229,15 @@ def _reports(args: argparse.Namespace, settings: Settings) -> int:
     from bot import cli_reports
 
     _setup_logging(verbose=False)
-    first, last = cli_reports.parse_period(args.first, args.last)
-    if args.command == "stats":
-        print(asyncio.run(cli_reports.run_stats(settings, first, last)))
-        return 0
-    paths = asyncio.run(cli_reports.run_export(settings, first, last, args.format, args.out))
+    try:
+        first, last = cli_reports.parse_period(args.first, args.last)
+        if args.command == "stats":
+            print(asyncio.run(cli_reports.run_stats(settings, first, last)))
+            return 0
+        paths = asyncio.run(cli_reports.run_export(settings, first, last, args.format, args.out))
+    except cli_reports.ReportArgsError as exc:
+        print(f"civicbot {args.command}: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     for path in paths:
         print(path)
     return 0
