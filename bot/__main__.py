@@ -1,55 +1,132 @@
-"""The `civicbot` command line."""
+"""The `civicbot` command line.
+
+Every failure an operator can cause (a bad setting, an unusable database file, Ctrl+C) ends as
+one line on stderr and exit 2 (130 for Ctrl+C); a traceback means a bug.
+"""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import logging
+import os
+import signal
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-from bot.config import ConfigError, Settings, describe_settings, load_settings
+
+def _interrupted_while_loading(_signum: int, _frame: object) -> None:
+    sys.stderr.write("civicbot: interrupted\n")
+    os._exit(130)
+
+
+# Ctrl+C while the modules below load (a second or more on a slow machine) ends quietly too;
+# main() hands SIGINT back to Python's KeyboardInterrupt once it is inside its `try`.
+if __name__ == "__main__" or sys.argv[0].endswith("civicbot"):
+    signal.signal(signal.SIGINT, _interrupted_while_loading)
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import logging  # noqa: E402
+import sqlite3  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from importlib import metadata  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130
+
+
+def _version() -> str:
+    try:
+        return metadata.version("civicbot")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="civicbot", description="Telegram feedback desk for a town's group chats."
     )
+    parser.add_argument("--version", action="version", version=f"civicbot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text)
+    def with_config(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=description)
         sub.add_argument(
-            "--config", type=Path, default=None, help="TOML config file (default: config.toml)"
+            "--config",
+            type=Path,
+            default=None,
+            help="TOML config file (default: config.toml in the working folder; "
+            "CIVICBOT_* environment variables override it)",
         )
         return sub
 
-    with_config("run", "run the bot with long polling")
-    with_config("check-config", "validate the config and print the effective settings")
-    db_parser = with_config("db", "database maintenance")
-    db_parser.add_argument("action", choices=["upgrade"], help="apply schema migrations")
+    with_config(
+        "run",
+        "run the bot with long polling",
+        "Run the bot until SIGINT/SIGTERM. Applies pending schema migrations first. "
+        "Only one bot may run on a database at a time.",
+    )
+    with_config(
+        "check-config",
+        "validate the config and print the effective settings",
+        "Validate the config and print the effective settings (token masked). "
+        'Settings that are valid but likely a mistake print "warning: …" lines on stderr; '
+        "exit 0 unless the config is invalid (exit 2).",
+    )
+    from bot import cli_db
+
+    cli_db.add_arguments(
+        with_config(
+            "db",
+            "database maintenance",
+            "Database maintenance: upgrade, check, backup and restore of the SQLite file.",
+        )  # fmt: skip
+    )
+    config = commands.add_parser(
+        "config", help="configuration helpers", description="Configuration helpers."
+    )
+    config_actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
+    config_actions.add_parser(
+        "example",
+        help="print the commented example config",
+        description="Print the commented example config: civicbot config example > config.toml",
+    )
     from bot import cli_updates
 
-    cli_updates.add_arguments(with_config("updates", "updates the bot could not parse"))
-    commands.add_parser("demo", help="play a scripted day against a local Telegram double")
+    cli_updates.add_arguments(
+        with_config(
+            "updates",
+            "updates the bot could not parse",
+            "List the updates set aside as unparseable, or handle one again after an upgrade.",
+        )
+    )
+    commands.add_parser(
+        "demo",
+        help="play a scripted day against a local Telegram double",
+        description="Play a scripted day against a Telegram double on 127.0.0.1 and print "
+        "it; nothing reaches Telegram and nothing is left behind.",
+    )
     from bot.cli_reports import add_arguments
 
     add_arguments(
-        with_config("export", "write the issues of a period as XLSX or CSV"), export=True
+        with_config(
+            "export",
+            "write the issues of a period as XLSX or CSV",
+            "Write the issues of a period as XLSX or CSV (default period: the current month).",
+        ),
+        export=True,
     )
-    add_arguments(with_config("stats", "print the statistics of a period"), export=False)
+    add_arguments(
+        with_config(
+            "stats",
+            "print the statistics of a period",
+            "Print the statistics of a period (default: the current month).",
+        ),
+        export=False,
+    )
     return parser
-
-
-def _settings(path: Path | None) -> Settings:
-    try:
-        return load_settings(path)
-    except ConfigError as exc:
-        print(f"civicbot: config error: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
 
 
 def _setup_logging(verbose: bool = True) -> None:
@@ -59,46 +136,107 @@ def _setup_logging(verbose: bool = True) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # Alembic's plugin lines at every start and APScheduler's two lines per job run (about
+    # 20,000 a day) say nothing an operator acts on; their warnings and errors still show.
+    for chatter in ("alembic", "apscheduler"):
+        logging.getLogger(chatter).setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int = EXIT_CONFIG) -> int:
+    print(f"civicbot: {message}", file=sys.stderr)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    # Everything, imports included, runs inside this try: Ctrl+C at any moment of the start
+    # ends as one line.
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        return _main(_parser().parse_args(argv))
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except Exception as exc:
+        message = _one_line(exc)
+        if message is None:
+            raise
+        return _fail(message)
+
+
+def _one_line(exc: Exception) -> str | None:
+    """The operator's line for an expected failure; None for a bug (its traceback is shown)."""
+    from bot.cli_db import CliError
+    from bot.cli_reports import ReportArgsError
+    from bot.config import ConfigError
+
+    if isinstance(exc, ConfigError):
+        return f"config error: {exc}"
+    if isinstance(exc, CliError | ReportArgsError):
+        return str(exc)
+    # A database that fails after the start-up checks passed (a disk that fills, a server
+    # that refuses); sqlalchemy is imported only when such an error is being handled.
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError | sqlite3.Error):
+        return f"database error: {getattr(exc, 'orig', None) or exc}"
+    if isinstance(exc, OSError):
+        return f"{exc.filename or 'error'}: {exc.strerror or exc}"
+    return None
+
+
+def _main(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
         _setup_logging(verbose=False)
         return asyncio.run(run_demo())
-    settings = _settings(args.config)
-    if args.command == "check-config":
-        print(describe_settings(settings), end="")
+    if args.command == "config":
+        from importlib import resources
+
+        print(resources.files("bot").joinpath("config.example.toml").read_text("utf-8"), end="")
         return 0
+    from bot.config import describe_settings, load_settings
+
+    settings = load_settings(args.config)
+    if args.command == "check-config":
+        from bot.config_checks import config_warnings
+
+        print(describe_settings(settings), end="")
+        for warning in config_warnings(settings, args.config):
+            print(f"warning: {warning}", file=sys.stderr)
+        return 0
+    from bot import cli_db
+
     if args.command in ("export", "stats"):
+        cli_db.database_file(settings, args.config, must_exist=True)
         return _reports(args, settings)
     if args.command == "updates":
         from bot import cli_updates
 
+        cli_db.database_file(settings, args.config, must_exist=True)
         _setup_logging(verbose=False)
         return asyncio.run(cli_updates.run(settings, args))
-    _setup_logging()
     if args.command == "db":
-        from storage import db
-
-        async def upgrade() -> None:
-            engine = db.create_engine(settings.storage.database_url())
-            try:
-                await db.upgrade(engine)
-            finally:
-                await engine.dispose()
-
-        asyncio.run(upgrade())
+        _setup_logging(verbose=False)
+        print(cli_db.run(args, settings, args.config))
         return 0
-    from bot import app
+    path = cli_db.database_file(settings, args.config, must_exist=False)
+    _setup_logging()
+    return _run(settings, path)
 
+
+def _run(settings: Settings, path: Path | None) -> int:
+    import contextlib
+
+    from bot import app
+    from bot.cli_db import CliError
+    from storage import db
+
+    lock: Any = db.instance_lock(path) if path is not None else contextlib.nullcontext()
     try:
-        asyncio.run(app.run(settings))
-    except ConfigError as exc:
-        print(f"civicbot: config error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        with lock:
+            asyncio.run(app.run(settings))
+    except db.StorageProblem as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 

@@ -205,7 +205,7 @@ def build_services(
 
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     url = settings.storage.database_url()
-    busy = settings.storage.busy_timeout
+    busy = settings.storage.busy_timeout.total_seconds()
     engine = db.create_engine(url, busy)
     uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url, busy))
     telegram = settings.telegram
@@ -278,8 +278,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         timeout=telegram.polling_timeout,
         allowed_updates=ALLOWED_UPDATES,
         settle=outbox.settled,
-        backoff=telegram.retry_backoff,
-        backoff_cap=telegram.retry_backoff_cap,
+        backoff=telegram.retry_backoff.total_seconds(),
+        backoff_cap=telegram.retry_backoff_cap.total_seconds(),
         quarantine=quarantine.set_aside,
     )
     scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
@@ -358,7 +358,10 @@ async def run(
         await db.upgrade(app.engine)
         telegram = settings.telegram
         if not await wait_for_telegram(
-            app.bot, stop, backoff=telegram.retry_backoff, cap=telegram.retry_backoff_cap
+            app.bot,
+            stop,
+            backoff=telegram.retry_backoff.total_seconds(),
+            cap=telegram.retry_backoff_cap.total_seconds(),
         ):
             return
         await register_commands(app.bot)

@@ -23,15 +23,25 @@ class ReportArgsError(Exception):
 
 
 def add_arguments(sub: argparse.ArgumentParser, *, export: bool) -> None:
-    sub.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day (local)")
-    sub.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day, included")
+    sub.add_argument(
+        "--from",
+        dest="first",
+        metavar="YYYY-MM-DD",
+        help="first day, local time (default: the first day of the current month)",
+    )
+    sub.add_argument(
+        "--to", dest="last", metavar="YYYY-MM-DD", help="last day, included (default: today)"
+    )
     if export:
-        sub.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+        sub.add_argument(
+            "--format", choices=["xlsx", "csv"], default="xlsx", help="(default: xlsx)"
+        )
         sub.add_argument(
             "--out",
             type=Path,
             default=None,
-            help="file to write (csv: further sheets go beside it as NAME-SHEET.csv)",
+            help="file to write (default: a name after the period in the working folder; "
+            "csv: further sheets go beside it as NAME-SHEET.csv)",
         )
 
 

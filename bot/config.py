@@ -6,6 +6,8 @@ value both end as one `ConfigError` line that names the key.
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 import json
 import os
 import re
@@ -13,11 +15,12 @@ import tomllib
 from datetime import date, timedelta
 from datetime import time as TimeOfDay
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -25,7 +28,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from bot.domain import spam
 from bot.domain.calendar import WorkSchedule
@@ -40,6 +48,19 @@ class ConfigError(Exception):
     """A configuration problem, worded as one line for the operator."""
 
 
+def _duration(value: Any) -> Any:
+    """Accept "30m", "2h", "1d" besides ISO 8601 and seconds."""
+    if isinstance(value, str):
+        parsed = parse_duration(value)
+        if parsed is not None:
+            return parsed
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+"""A duration setting: "30m", "2h", "1d" as well as ISO 8601 ("PT2H") and seconds."""
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,15 +72,15 @@ class TelegramSettings(_Section):
     request_timeout: float = Field(default=60.0, gt=0)
     # Back-off for getMe at start and getUpdates while Telegram is unreachable or answers
     # garbage: the first wait, doubled per failed try up to the cap.
-    retry_backoff: float = Field(default=1.0, gt=0)
-    retry_backoff_cap: float = Field(default=60.0, gt=0)
+    retry_backoff: Duration = timedelta(seconds=1)
+    retry_backoff_cap: Duration = timedelta(minutes=1)
     # Telegram's published limits for outgoing messages; lower them, never raise them.
-    per_chat_interval: timedelta = timedelta(seconds=1)
+    per_chat_interval: Duration = timedelta(seconds=1)
     group_per_minute: int = Field(default=20, ge=1, le=20)
     global_per_second: int = Field(default=30, ge=1, le=30)
     # How much later one request may reach Telegram than one sent after it: the send windows
     # are planned this much wider so that Telegram, counting arrivals, sees them within limits.
-    in_flight_margin: timedelta = Field(
+    in_flight_margin: Duration = Field(
         default=timedelta(milliseconds=25), ge=timedelta(0), le=timedelta(seconds=1)
     )
 
@@ -78,12 +99,33 @@ class TelegramSettings(_Section):
         return value.rstrip("/")
 
 
+_DATABASE_DRIVERS = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
+"""The SQLAlchemy URL schemes civicbot runs on, with the module each needs."""
+
+
 class StorageSettings(_Section):
     path: Path = Path("data/civicbot.db")
     url: str | None = None
     # How long one statement waits for SQLite's write lock before the unit gives up; the
     # poller then waits the lock out with back-off, so this only paces the warnings.
-    busy_timeout: float = Field(default=30.0, gt=0)
+    busy_timeout: Duration = timedelta(seconds=30)
+
+    @field_validator("url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if not value:
+            return value
+        scheme = value.partition("://")[0]
+        driver = _DATABASE_DRIVERS.get(scheme)
+        if driver is None:
+            known = " or ".join(f"{name}://…" for name in _DATABASE_DRIVERS)
+            raise ValueError(
+                f"unsupported database {scheme!r}; use {known}, "
+                "or leave url out for the SQLite file at path"
+            )
+        if importlib.util.find_spec(driver) is None:
+            raise ValueError(f"the driver {driver} is not installed (pip install {driver})")
+        return value
 
     def database_url(self) -> str:
         if self.url:
@@ -180,36 +222,31 @@ class WorkTimeSettings(_Section):
 
 
 class SlaSettings(_Section):
-    first_response: timedelta = timedelta(hours=2)
-    remind_every: timedelta = timedelta(hours=2)
-    escalate_after: timedelta = timedelta(hours=4)
+    first_response: Duration = timedelta(hours=2)
+    remind_every: Duration = timedelta(hours=2)
+    escalate_after: Duration = timedelta(hours=4)
 
     @field_validator("first_response", "remind_every", "escalate_after")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
-            raise ValueError("must be a positive duration, like PT2H or 7200")
+            raise ValueError("must be a positive duration, like 2h, 30m, 1d or PT2H")
         return value
 
 
 class SchedulerSettings(_Section):
-    tick: timedelta = timedelta(minutes=1)
-    outbox_poll: timedelta = timedelta(seconds=5)
-    outbox_lease: timedelta = Field(default=timedelta(minutes=2), gt=timedelta(0))
+    tick: Duration = timedelta(minutes=1)
+    outbox_poll: Duration = timedelta(seconds=5)
+    outbox_lease: Duration = Field(default=timedelta(minutes=2), gt=timedelta(0))
     # Telegram keeps undelivered updates for 24 hours; an operation older than that is stale.
-    outbox_give_up_after: timedelta = timedelta(hours=24)
-    outbox_retry_cap: timedelta = timedelta(minutes=5)
-
-    @field_validator("outbox_give_up_after", "outbox_retry_cap", mode="before")
-    @classmethod
-    def _short_durations(cls, value: Any) -> Any:
-        return _duration(value)
+    outbox_give_up_after: Duration = timedelta(hours=24)
+    outbox_retry_cap: Duration = timedelta(minutes=5)
 
     @field_validator("tick", "outbox_poll", "outbox_give_up_after", "outbox_retry_cap")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
-            raise ValueError("must be a positive duration")
+            raise ValueError("must be a positive duration, like 5s, 1m or PT5S")
         return value
 
 
@@ -229,18 +266,9 @@ class SummariesSettings(_Section):
     weekly_time: TimeOfDay = TimeOfDay(16, 0)
 
 
-def _duration(value: Any) -> Any:
-    """Accept "30m", "2h", "1d" besides ISO 8601 and seconds."""
-    if isinstance(value, str):
-        parsed = parse_duration(value)
-        if parsed is not None:
-            return parsed
-    return value
-
-
 class ModerationSettings(_Section):
     newcomer_check: bool = True
-    newcomer_timeout: timedelta = timedelta(minutes=5)
+    newcomer_timeout: Duration = timedelta(minutes=5)
     newcomer_question: bool = False
     probation_messages: int = Field(default=5, ge=0)
     probation_days: int = Field(default=3, ge=0)
@@ -251,32 +279,18 @@ class ModerationSettings(_Section):
     extra_patterns: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] | None = None
     allowed_usernames: tuple[str, ...] = ()
-    duplicate_window: timedelta = timedelta(minutes=10)
+    duplicate_window: Duration = timedelta(minutes=10)
     duplicate_min_chats: int = Field(default=3, ge=2)
     antiflood: bool = True
     flood_messages: int = Field(default=6, ge=1)
     flood_seconds: int = Field(default=10, ge=1)
-    flood_mute: timedelta = timedelta(minutes=10)
+    flood_mute: Duration = timedelta(minutes=10)
     max_warnings: int = Field(default=3, ge=1)
-    warn_mute: timedelta = timedelta(days=1)
-    mute_default: timedelta = timedelta(hours=1)
+    warn_mute: Duration = timedelta(days=1)
+    mute_default: Duration = timedelta(hours=1)
     specialists_moderate: bool = False
-    admin_cache: timedelta = timedelta(minutes=5)
-    sweep_interval: timedelta = timedelta(seconds=10)
-
-    @field_validator(
-        "newcomer_timeout",
-        "duplicate_window",
-        "flood_mute",
-        "warn_mute",
-        "mute_default",
-        "admin_cache",
-        "sweep_interval",
-        mode="before",
-    )
-    @classmethod
-    def _short_durations(cls, value: Any) -> Any:
-        return _duration(value)
+    admin_cache: Duration = timedelta(minutes=5)
+    sweep_interval: Duration = timedelta(seconds=10)
 
     @field_validator(
         "newcomer_timeout", "duplicate_window", "flood_mute", "warn_mute", "mute_default",
@@ -285,7 +299,7 @@ class ModerationSettings(_Section):
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
-            raise ValueError("must be a positive duration, like 5m, 2h, 1d, PT5M or 300")
+            raise ValueError("must be a positive duration, like 5m, 2h, 1d or PT5M")
         return value
 
     @model_validator(mode="after")
@@ -372,16 +386,98 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{config_path}: file not found")
     elif not any(name.startswith(ENV_PREFIX) for name in os.environ):
         raise ConfigError(
-            f"{config_path}: file not found (copy config.example.toml to config.toml)"
+            f"{config_path}: file not found (`civicbot config example > config.toml` "
+            "writes a commented example to start from)"
         )
     try:
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(_describe_first_error(exc, config_path)) from None
+    except SettingsError:
+        raise ConfigError(_describe_undecodable_env()) from None
+
+
+def env_name(section: str, key: str | None = None) -> str:
+    """The environment variable that sets `section.key` (or the whole section)."""
+    name = f"{ENV_PREFIX}{section.upper()}"
+    return f"{name}__{key.upper()}" if key else name
+
+
+def setting_source(key: str, config_path: Path | None = None) -> str:
+    """Where `section.key` came from: its environment variable if set, else the file."""
+    section, _, field = key.partition(".")
+    for name in (env_name(section, field or None), env_name(section)):
+        if _environ_upper().get(name) is not None:
+            return f"environment {name}"
+    return str(config_path or DEFAULT_CONFIG_PATH)
+
+
+def _environ_upper() -> dict[str, str]:
+    # pydantic-settings matches variable names case-insensitively.
+    return {name.upper(): value for name, value in os.environ.items()}
+
+
+def _field_names(section: str) -> list[str]:
+    model = Settings.model_fields[section].annotation
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _describe_undecodable_env() -> str:
+    """pydantic-settings could not decode a list or section from the environment as JSON."""
+    for name, value in sorted(_environ_upper().items()):
+        section, _, field = name.removeprefix(ENV_PREFIX).lower().partition("__")
+        if not name.startswith(ENV_PREFIX) or section not in Settings.model_fields:
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            if not field:
+                return f"environment {name}: {section}: expected a JSON object like {{...}}"
+            if field in _field_names(section):
+                return (
+                    f"environment {name}: {section}.{field}: expected a JSON list "
+                    'like [111, 222] or ["a", "b"]'
+                )
+    return "environment: a CIVICBOT_ list or section is not valid JSON (lists look like [1, 2])"
+
+
+_WORDING = {
+    "time_delta_parsing": "expected a duration like 2h, 30m, 1d or PT2H",
+    "time_delta_type": "expected a duration like 2h, 30m, 1d or PT2H",
+    "tuple_type": "expected a list like [1, 2]",
+    "list_type": "expected a list like [1, 2]",
+    "iterable_type": "expected a list like [1, 2]",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "time_parsing": "expected a time of day like 09:00",
+    "time_type": "expected a time of day like 09:00",
+    "date_parsing": "expected a date like 2026-01-31",
+    "date_type": "expected a date like 2026-01-31",
+    "date_from_datetime_parsing": "expected a date like 2026-01-31",
+    "string_type": "expected a text in quotes",
+    "path_type": "expected a file path in quotes",
+    "model_type": "expected a section of settings",
+    "dict_type": "expected a section of settings",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "missing": "is required but missing",
+}
+"""Our own words for pydantic's error types: its messages name Python types, not settings."""
 
 
 def _describe_first_error(exc: ValidationError, config_path: Path) -> str:
-    error = exc.errors()[0]
+    errors = exc.errors()
+    # An unknown key first: a misspelt section also makes its required keys "missing".
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(str(part) for part in error["loc"])
     if error["type"] == "missing" and len(loc) == 1:
         # A whole section is missing: name the first key it requires.
@@ -389,16 +485,41 @@ def _describe_first_error(exc: ValidationError, config_path: Path) -> str:
         if isinstance(section, type) and issubclass(section, BaseModel):
             required = [name for name, f in section.model_fields.items() if f.is_required()]
             loc = (loc[0], required[0]) if required else loc
-    key = ".".join(loc) or "(root)"
-    message = str(error["msg"])
-    if error["type"] == "missing":
-        message = "is required but missing"
-    elif error["type"] == "extra_forbidden":
-        message = "is not a known setting"
-    else:
-        message = message.removeprefix("Value error, ")
-    env_name = ENV_PREFIX + key.upper().replace(".", "__")
-    return f"{config_path}: {key}: {message} (or set {env_name})"
+    setting = loc[:2]
+    key = ".".join(setting) or "(root)"
+    key += "".join(f"[{part}]" for part in loc[2:])
+    place, hint = _source(setting, config_path)
+    return f"{place}: {key}: {_message(error, setting)}{hint}"
+
+
+def _message(error: Any, setting: tuple[str, ...]) -> str:
+    kind = str(error["type"])
+    if kind == "extra_forbidden":
+        known = list(Settings.model_fields) if len(setting) == 1 else _field_names(setting[0])
+        close = difflib.get_close_matches(setting[-1], known, n=1)
+        return "is not a known setting" + (f" (did you mean {close[0]}?)" if close else "")
+    if kind in _WORDING:
+        context = {name: _plain(value) for name, value in (error.get("ctx") or {}).items()}
+        return _WORDING[kind].format(**context)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message.replace("Input should be", "should be")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, timedelta):
+        return f"{value.total_seconds():g} s"
+    return str(value)
+
+
+def _source(setting: tuple[str, ...], config_path: Path) -> tuple[str, str]:
+    """The place to fix a setting, the environment variable that set it or else the file, and
+    for the file a hint at the variable that could set it instead."""
+    source = setting_source(".".join(setting), config_path)
+    if source.startswith("environment"):
+        return source, ""
+    if len(setting) == 2 and setting[1] in _field_names(setting[0]):
+        return source, f" (or set {env_name(*setting)})"
+    return source, ""
 
 
 def describe_settings(settings: Settings) -> str:

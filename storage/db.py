@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import logging
+import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,3 +179,135 @@ async def current_revisions(engine: AsyncEngine) -> set[str]:
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+# --- start-up checks, backup and restore of a SQLite file ---------------------------------
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StorageProblem(Exception):
+    """A database file that cannot be used, worded as one line naming the file."""
+
+
+def check_sqlite_file(path: Path, *, must_exist: bool) -> None:
+    """Fail with one StorageProblem line unless `path` can serve as civicbot's database.
+
+    A missing file needs a folder that exists (or can be made) and is writable; an existing one
+    must be readable, writable with its folder (WAL keeps -wal and -shm files beside it), an
+    SQLite database that is not damaged, and either empty or carrying civicbot's schema.
+    """
+    if not path.exists():
+        if must_exist:
+            raise StorageProblem(f"{path}: no such database file")
+        _ensure_folder(path.parent)
+        return
+    if not path.is_file():
+        raise StorageProblem(f"{path}: is not a file")
+    if not os.access(path.parent, os.W_OK) or not os.access(path, os.R_OK | os.W_OK):
+        raise StorageProblem(
+            f"{path}: the file or its folder is read-only; SQLite needs to write both"
+        )
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header and header != SQLITE_HEADER:
+        raise StorageProblem(f"{path}: is not an SQLite database")
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            versions = (
+                {row[0] for row in conn.execute(f"SELECT version_num FROM {VERSION_TABLE}")}
+                if VERSION_TABLE in tables
+                else set()
+            )
+    except sqlite3.DatabaseError as exc:
+        raise StorageProblem(
+            f"{path}: the database is damaged ({exc}); restore a backup"
+        ) from None
+    if tables and not versions & known_revisions():
+        raise StorageProblem(f"{path}: is an SQLite database but not civicbot's")
+
+
+def _ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StorageProblem(f"{folder}: is a file, not a folder") from None
+    except OSError as exc:
+        raise StorageProblem(f"{folder}: cannot create the folder ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise StorageProblem(f"{folder}: the folder is read-only")
+
+
+def known_revisions() -> set[str]:
+    """Every revision in the migration files: a database at any of them is civicbot's."""
+    revisions = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        revision = _module_constants(path, ("revision",)).get("revision")
+        if revision:
+            revisions.add(revision)
+    return revisions
+
+
+def integrity(path: Path) -> tuple[list[str], set[str]]:
+    """SQLite's integrity check (["ok"] when sound) and the schema revisions of a file."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        revisions: set[str] = set()
+        if VERSION_TABLE in tables:
+            revisions = {
+                row[0] for row in conn.execute(f"SELECT version_num FROM {VERSION_TABLE}")
+            }
+    return problems, revisions
+
+
+def backup(source: Path, target: Path) -> None:
+    """A consistent copy of a live database through SQLite's online backup API: writers go on
+    while it runs, and the copy is one committed state. Written beside `target`, then renamed."""
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with (
+        contextlib.closing(sqlite3.connect(source, timeout=30)) as src,
+        contextlib.closing(sqlite3.connect(partial)) as dst,
+    ):
+        src.backup(dst, pages=1024)
+    os.replace(partial, target)
+
+
+def restore(source: Path, target: Path) -> None:
+    """Replace the database at `target` with the copy at `source` (through the backup API,
+    so the target's WAL files stay consistent). The caller holds the instance lock."""
+    with (
+        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        contextlib.closing(sqlite3.connect(target, timeout=30)) as dst,
+    ):
+        src.backup(dst)
+
+
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
+
+
+@contextlib.contextmanager
+def instance_lock(database: Path) -> Iterator[None]:
+    """An advisory lock beside the database, held by a running bot for its lifetime: a second
+    bot, or a restore, on the same file is refused instead of corrupting the other's work.
+    The kernel drops it when the process ends, however it ends."""
+    import fcntl
+
+    handle = lock_path(database).open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StorageProblem(
+                f"{database}: a civicbot process is running on this database"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
