@@ -28,8 +28,16 @@ EXIT_NOT_FOUND = 1
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("quarantine", help="list the updates set aside as unparseable")
-    replay = actions.add_parser("replay", help="handle one quarantined update again")
+    actions.add_parser(
+        "quarantine",
+        help="list the updates set aside as unparseable",
+        description="List the updates set aside as unparseable: id, kind, when, what was wrong.",
+    )
+    replay = actions.add_parser(
+        "replay",
+        help="handle one quarantined update again",
+        description="Handle one quarantined update again, after an upgrade that can read it.",
+    )
     replay.add_argument("update_id", type=int, metavar="ID")
 
 

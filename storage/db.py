@@ -213,7 +213,8 @@ def check_sqlite_file(path: Path, *, must_exist: bool) -> None:
     if header and header != SQLITE_HEADER:
         raise StorageProblem(f"{path}: is not an SQLite database")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        uri = f"file:{path}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
             versions = (
                 {row[0] for row in conn.execute(f"SELECT version_num FROM {VERSION_TABLE}")}
@@ -221,6 +222,8 @@ def check_sqlite_file(path: Path, *, must_exist: bool) -> None:
                 else set()
             )
     except sqlite3.DatabaseError as exc:
+        if is_locked(exc):
+            return  # a running bot (or a backup) holds it: busy, not damaged
         raise StorageProblem(
             f"{path}: the database is damaged ({exc}); restore a backup"
         ) from None

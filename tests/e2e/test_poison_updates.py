@@ -104,7 +104,8 @@ async def test_quarantined_updates_are_listed_and_replayed_from_the_command_line
     assert issues(running)[-1] == f"#проблема {SECRET}"
     await running.start(fake)
     await town.reply_in(town.building, "№3 принята", timeout=30)
-    assert "replayed" in civicbot(running, "quarantine").stdout.splitlines()[0]
+    after = civicbot(running, "quarantine")
+    assert "replayed" in after.stdout.splitlines()[0], after.stderr
 
 
 async def poison_batch(fake: FakeTelegram, town: Town, running: InProcessBot) -> tuple[int, int]:
