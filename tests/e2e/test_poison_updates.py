@@ -102,10 +102,11 @@ async def test_quarantined_updates_are_listed_and_replayed_from_the_command_line
     replayed = civicbot(running, "replay", str(poison_message))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert issues(running)[-1] == f"#проблема {SECRET}"
+    after = civicbot(running, "quarantine")
+    assert after.returncode == 0, after.stderr
+    assert "replayed" in after.stdout.splitlines()[0], after.stdout + after.stderr
     await running.start(fake)
     await town.reply_in(town.building, "№3 принята", timeout=30)
-    after = civicbot(running, "quarantine")
-    assert "replayed" in after.stdout.splitlines()[0], after.stderr
 
 
 async def poison_batch(fake: FakeTelegram, town: Town, running: InProcessBot) -> tuple[int, int]:
