@@ -386,6 +386,7 @@ async def run(
             return
         await register_commands(app.bot)
         app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
+        app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
         app.scheduler.start()
         log.info("polling for updates")
         try:

@@ -5,7 +5,7 @@ Pure domain code. Signals:
   It applies to everyone, long-time members included (hijacked accounts are common).
 - `bayes`: the classifier's probability (words, character n-grams, the message's traits and
   the stop-word and pattern rules of `bot.domain.spam` as tokens);
-- `emoji`: many emoji, the mark of ads;
+- `emoji`: many emoji, the mark of ads, where the classifier leans to spam at all;
 - `forward` / `contact`: a channel forward or a contact card;
 - `duplicate`: the same text in several chats within minutes.
 All but `similar` apply to members on probation only. A text close to one moderators
@@ -40,6 +40,7 @@ _RULE_TOKENS: Final = {
     SpamReason.PATTERN: "#r:pattern",
 }
 DEFAULT_SIMILARITY: Final = 85
+EMOJI_LEANING: Final = 0.5  # the classifier's probability from which many emoji decide
 MAX_CHARS: Final = 1000  # longer messages are judged on their beginning
 MIN_SIMILAR_CHARS: Final = 25  # shorter texts ("всем привет") are alike by chance
 MAX_KNOWN: Final = 5000  # the most recent texts kept for the similarity check
@@ -209,7 +210,9 @@ class SpamJudge:
         probability = self.model.probability(self.message_tokens(message))
         scores.append(Score(Signal.BAYES, round(probability, 3), probability >= thresholds.bayes))
         emoji = message.traits.emoji
-        scores.append(Score(Signal.EMOJI, emoji, 0 < thresholds.emoji <= emoji))
+        # Greetings are full of emoji too: many emoji decide only where the words lean spam.
+        many = 0 < thresholds.emoji <= emoji and probability >= EMOJI_LEANING
+        scores.append(Score(Signal.EMOJI, emoji, many))
         scores.append(Score(Signal.RULES, self.rule_hits(message), False))
         if facts.forwarded_from_channel and not (
             facts.forward_channel and self.policy.username_allowed(facts.forward_channel)

@@ -53,6 +53,10 @@ class SpamMemory:
         self._lock = asyncio.Lock()
         self._pending: list[tuple[str, bool]] = []
 
+    async def warm_up(self) -> None:
+        """Train now, at start, rather than on the first message."""
+        await self.judge()
+
     async def judge(self) -> SpamJudge:
         """The trained judge (trained now if this is the first question)."""
         if self._judge is not None:
