@@ -28,7 +28,7 @@ from bot.domain.spam import MessageFacts, SpamPolicy  # noqa: E402
 from bot.domain.spam_eval import COMBINED, Example, as_facts, cross_validate, train  # noqa: E402
 from bot.domain.spam_judge import SpamJudge, Thresholds  # noqa: E402
 from bot.spam_corpus import shipped_corpus  # noqa: E402
-from tests.domain.spam_cases import CASES, measure, report  # noqa: E402
+from tests.domain.spam_cases import CASES, case_facts, measure, report  # noqa: E402
 
 SIMILARITY_STEPS = (70, 75, 80, 85, 90, 95)
 _LOOKALIKE = str.maketrans("аеорсух", "aeopcyx")
@@ -58,18 +58,9 @@ def old_table_after(judge: SpamJudge) -> None:
     print("\n== 3. after: the combined judge on the old labelled table")
     spam = ham = caught = flagged = 0
     for case in CASES:
-        facts = MessageFacts(
-            chat_id=1,
-            user_id=7,
-            sent_at=as_facts("").sent_at,
-            text=case.text,
-            urls=case.urls,
-            mentions=case.mentions,
-            forwarded_from_channel=case.forwarded_from_channel,
-            forward_channel=case.forward_channel,
-            has_contact=case.has_contact,
+        verdict = judge.judge(
+            case_facts(case), probation=case.on_probation, thresholds=Thresholds()
         )
-        verdict = judge.judge(facts, probation=case.on_probation, thresholds=Thresholds())
         if case.is_spam:
             spam += 1
             caught += verdict.is_spam

@@ -4,7 +4,6 @@ and silent (not listed) when the service is down, slow or answers nonsense."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -12,14 +11,9 @@ import pytest
 from aiohttp import web
 
 from bot.cas import CasClient
+from tests.e2e.harness import cas_double, free_port
 
 LISTED = 42
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Clock:
@@ -43,14 +37,8 @@ async def double() -> AsyncIterator[tuple[str, list[str]]]:
             return web.Response(text="<html>busy</html>")
         return web.json_response({"ok": user == str(LISTED)})
 
-    app = web.Application()
-    app.router.add_get("/check", check)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}/check", asked
-    await runner.cleanup()
+    async with cas_double(check) as url:
+        yield url, asked
 
 
 def client(url: str, clock: Clock) -> CasClient:

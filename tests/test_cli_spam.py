@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from storage import db
-from storage.uow import SqlUnitOfWorkFactory
+from tests.e2e.harness import learned_spam_examples
 from tests.test_cli import TOKEN, civicbot
 
 
@@ -18,15 +17,6 @@ def configured(tmp_path: Path) -> Path:
         f'[telegram]\ntoken = "{TOKEN}"\n[storage]\npath = "data/civicbot.db"\n', encoding="utf-8"
     )
     return config
-
-
-async def stored(path: Path) -> list[tuple[str, bool]]:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        async with SqlUnitOfWorkFactory(engine).reader() as uow:
-            return list(await uow.spam.examples())
-    finally:
-        await engine.dispose()
 
 
 def test_add_imports_examples_and_eval_counts_them(tmp_path: Path) -> None:
@@ -40,7 +30,7 @@ def test_add_imports_examples_and_eval_counts_them(tmp_path: Path) -> None:
     ham.write_text("Когда дадут горячую воду?\n", "utf-8")
     result = civicbot("spam", "add", "--ham", str(ham), "--config", str(config), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert asyncio.run(stored(tmp_path / "data" / "civicbot.db")) == [
+    assert asyncio.run(learned_spam_examples(tmp_path / "data" / "civicbot.db")) == [
         ("Крипта x100 за неделю, пиши в лс", True),
         ("Доход без вложений", True),
         ("Когда дадут горячую воду?", False),

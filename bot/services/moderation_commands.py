@@ -198,10 +198,22 @@ class ModeratorService(ModerationBase):
     # --- deleting ---------------------------------------------------------------------------
 
     async def delete(self, caller: Caller, target: Target, reason: str) -> None:
-        admins = await self._chat_admins(caller.chat_id)
-        ops = self._cleanup(caller)
         if target.message_id is None:
             raise UsageError(t.USAGE_DEL)
+        await self._delete(caller, target, reason, t.deleted(reason), as_spam=False)
+
+    async def mark_spam(self, caller: Caller, target: Target) -> None:
+        """/spam in reply: delete the message and teach every chat that its text is spam."""
+        if target.message_id is None or not target.text.strip():
+            raise UsageError(spam_texts.USAGE_SPAM)
+        await self._delete(caller, target, "спам", spam_texts.MARKED_SPAM, as_spam=True)
+
+    async def _delete(
+        self, caller: Caller, target: Target, reason: str, notice: str, *, as_spam: bool
+    ) -> None:
+        assert target.message_id is not None
+        admins = await self._chat_admins(caller.chat_id)
+        ops = self._cleanup(caller)
         async with self._unit() as uow:
             await self._command_chat(uow, caller)
             await self._require_target(uow, target.person, admins)
@@ -216,41 +228,15 @@ class ModeratorService(ModerationBase):
                     message_id=target.message_id,
                 ),
             )
+            if as_spam:
+                await self._memory.teach(
+                    uow, target.text, True, source="spam", actor_id=caller.person.user_id
+                )
             await self._send(
                 uow,
                 *ops,
                 delete_message(caller.chat_id, target.message_id),
-                self._notice(caller, t.deleted(reason)),
-            )
-
-    async def mark_spam(self, caller: Caller, target: Target) -> None:
-        """/spam in reply: delete the message and teach every chat that its text is spam."""
-        if target.message_id is None or not target.text.strip():
-            raise UsageError(spam_texts.USAGE_SPAM)
-        admins = await self._chat_admins(caller.chat_id)
-        ops = self._cleanup(caller)
-        async with self._unit() as uow:
-            await self._command_chat(uow, caller)
-            await self._require_target(uow, target.person, admins)
-            await self._record(
-                uow,
-                self._entry(
-                    ModKind.DELETE,
-                    caller,
-                    target,
-                    reason="спам",
-                    text=target.text,
-                    message_id=target.message_id,
-                ),
-            )
-            await self._memory.teach(
-                uow, target.text, True, source="spam", actor_id=caller.person.user_id
-            )
-            await self._send(
-                uow,
-                *ops,
-                delete_message(caller.chat_id, target.message_id),
-                self._notice(caller, spam_texts.MARKED_SPAM),
+                self._notice(caller, notice),
             )
 
     # --- undo and card buttons --------------------------------------------------------------

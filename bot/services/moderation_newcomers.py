@@ -136,10 +136,15 @@ class NewcomerService(ModerationBase):
         return street_choices(street, others, chat_id=chat_id, user_id=user_id), street
 
     async def join_requested(self, chat_id: int, person: Person, user_chat_id: int) -> None:
-        """A join request: the check happens in private, before approval."""
+        """A join request: the check happens in private, before approval; a known spammer
+        is banned instead."""
+        listed = await self._lookup.is_listed(person.user_id)
         async with self._unit() as uow:
             chat = await self._moderated_chat(uow, chat_id)
             if chat is None:
+                return
+            if listed:
+                await self._ban_listed(uow, chat, person)
                 return
             settings = await self._settings(uow, chat_id)
             if not settings.newcomer_check:

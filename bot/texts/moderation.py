@@ -163,8 +163,11 @@ def spam_card(entry: ModEntry, chat_name: str, zone: ZoneInfo) -> str:
         head = f"🚫 <b>Спам удалён</b> {where}\n"
         head += f"Автор: {esc(entry.target.name)} (id {entry.target.user_id}) — ограничен во "
         head += "всех чатах сообщества."
-    signals = f"\n{spam_texts.signals_line(entry.signals)}" if entry.signals else ""
-    return f"{head}\nПризнаки: {esc(entry.reason)}{signals}\n\n«{quote(entry.text)}»"
+    if entry.signals:
+        signals = spam_texts.signals_line(entry.signals)
+    else:
+        signals = f"Признаки: {esc(entry.reason)}"
+    return f"{head}\n{signals}\n\n«{quote(entry.text)}»"
 
 
 def spam_card_done(entry: ModEntry, chat_name: str, zone: ZoneInfo, outcome: str) -> str:

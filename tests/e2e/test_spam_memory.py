@@ -4,7 +4,6 @@ lookup bans listed accounts on joining and stays out of the way when its server 
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,7 @@ import pytest
 from aiohttp import web
 
 from bot.fake_telegram import FakeTelegram, FakeUser
-from storage import db
-from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.harness import InProcessBot
+from tests.e2e.harness import InProcessBot, cas_double, free_port, learned_spam_examples
 from tests.e2e.test_moderation import Community, bot_for, build_community
 
 SPAM = (
@@ -63,12 +60,7 @@ async def settled(town: Community, user: FakeUser, number: int) -> None:
 
 
 async def learned(town: Community) -> list[tuple[str, bool]]:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{town.db_path}")
-    try:
-        async with SqlUnitOfWorkFactory(engine).reader() as uow:
-            return list(await uow.spam.examples())
-    finally:
-        await engine.dispose()
+    return await learned_spam_examples(town.db_path)
 
 
 async def test_a_ban_teaches_every_chat_even_for_long_time_members(started: Any) -> None:
@@ -145,12 +137,6 @@ async def test_watch_only_deletes_nothing_and_reports(started: Any) -> None:
 # --- the CAS-style lookup -----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 async def cas() -> AsyncIterator[tuple[str, set[int], list[int]]]:
     """A CAS double on 127.0.0.1: the listed ids, and every id asked about."""
@@ -164,14 +150,8 @@ async def cas() -> AsyncIterator[tuple[str, set[int], list[int]]]:
             return web.json_response({"ok": True, "result": {"offenses": 3}})
         return web.json_response({"ok": False, "description": "Record not found."})
 
-    app = web.Application()
-    app.router.add_get("/check", check)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}/check", listed, asked
-    await runner.cleanup()
+    async with cas_double(check) as url:
+        yield url, listed, asked
 
 
 async def test_cas_bans_a_listed_account_on_joining(started: Any, cas: Any) -> None:
@@ -199,3 +179,16 @@ async def test_cas_server_down_changes_nothing(started: Any) -> None:
     await town.bot_says(town.building, "№1")
     assert town.status(town.building, guest) == "member"
     assert town.fake.calls_of("banChatMember") == []
+
+
+async def test_a_moderators_spam_command_deletes_and_teaches(started: Any) -> None:
+    town: Community = await started()
+    posted = town.says(town.resident, town.building, SPAM)
+    town.says(town.admin, town.building, "/spam", reply_to=posted)
+    await town.bot_says(town.building, "удалено как спам")
+    await town.fake.wait_for(lambda: town.fake.message(town.building.id, posted).deleted)
+    assert (SPAM, True) in await learned(town)
+    copy = town.says(town.resident, town.other, NEAR_COPY)
+    card = await town.bot_says(town.staff, "Спам удалён")
+    assert "похоже на удалённый спам" in card.content
+    await town.fake.wait_for(lambda: town.fake.message(town.other.id, copy).deleted)
