@@ -12,7 +12,15 @@ import pytest
 from aiohttp import web
 
 from bot.fake_telegram import FakeTelegram, FakeUser
-from tests.e2e.harness import InProcessBot, cas_double, free_port, learned_spam_examples
+from tests.e2e.harness import (
+    BotProcess,
+    InProcessBot,
+    cas_double,
+    free_port,
+    learned_spam_examples,
+    make_settings,
+    toml_for,
+)
 from tests.e2e.test_moderation import Community, bot_for, build_community
 
 SPAM = (
@@ -171,14 +179,29 @@ async def test_cas_bans_a_listed_account_on_joining(started: Any, cas: Any) -> N
     assert asked.count(spammer.id) == 1 and guest.id in asked
 
 
-async def test_cas_server_down_changes_nothing(started: Any) -> None:
-    town: Community = await started(cas_url=f"http://127.0.0.1:{free_port()}/check")
-    guest = newcomer(town, "Гость")
-    await town.bot_says(town.building, "Добро пожаловать в «Ленина 5», Гость")
-    town.says(guest, town.building, "#проблема Не горит свет в подъезде")
-    await town.bot_says(town.building, "№1")
-    assert town.status(town.building, guest) == "member"
-    assert town.fake.calls_of("banChatMember") == []
+async def test_cas_server_down_changes_nothing(fake: FakeTelegram, tmp_path: Path) -> None:
+    """The real `civicbot run` process, its CAS service down: newcomers come in as usual and
+    the log shows no error."""
+    town = build_community(fake, tmp_path)
+    moderation = {"newcomer_check": False, "cas_url": f"http://127.0.0.1:{free_port()}/check",
+                  "cas_timeout": "1s"}  # fmt: skip
+    settings = make_settings(fake, town.db_path, admins=[town.admin.id],
+                             specialists=[town.specialist.id], moderation=moderation)  # fmt: skip
+    config = tmp_path / "config.toml"
+    config.write_text(toml_for(settings), encoding="utf-8")
+    bot = BotProcess(config, tmp_path / "bot.log")
+    await bot.start(fake)
+    try:
+        await town.register()
+        guest = newcomer(town, "Гость")
+        await town.bot_says(town.building, "Добро пожаловать в «Ленина 5», Гость")
+        town.says(guest, town.building, "#проблема Не горит свет в подъезде")
+        await town.bot_says(town.building, "№1")
+        assert town.status(town.building, guest) == "member"
+        assert fake.calls_of("banChatMember") == []
+    finally:
+        assert await bot.terminate() == 0
+    assert "ERROR" not in bot.log() and "Traceback" not in bot.log()
 
 
 async def test_a_moderators_spam_command_deletes_and_teaches(started: Any) -> None:
