@@ -218,3 +218,10 @@ def cas_double(check: Callable[[Any], Any]) -> Any:
             await runner.cleanup()
 
     return serve()
+
+
+def process_for(settings: Settings, folder: Path) -> BotProcess:
+    """`civicbot run` on `settings`, written as `folder/config.toml`, logging to `folder`."""
+    config = folder / "config.toml"
+    config.write_text(toml_for(settings), encoding="utf-8")
+    return BotProcess(config, folder / "bot.log")

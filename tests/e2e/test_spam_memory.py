@@ -13,13 +13,12 @@ from aiohttp import web
 
 from bot.fake_telegram import FakeTelegram, FakeUser
 from tests.e2e.harness import (
-    BotProcess,
     InProcessBot,
     cas_double,
     free_port,
     learned_spam_examples,
     make_settings,
-    toml_for,
+    process_for,
 )
 from tests.e2e.test_moderation import Community, bot_for, build_community
 
@@ -187,9 +186,7 @@ async def test_cas_server_down_changes_nothing(fake: FakeTelegram, tmp_path: Pat
                   "cas_timeout": "1s"}  # fmt: skip
     settings = make_settings(fake, town.db_path, admins=[town.admin.id],
                              specialists=[town.specialist.id], moderation=moderation)  # fmt: skip
-    config = tmp_path / "config.toml"
-    config.write_text(toml_for(settings), encoding="utf-8")
-    bot = BotProcess(config, tmp_path / "bot.log")
+    bot = process_for(settings, tmp_path)
     await bot.start(fake)
     try:
         await town.register()
