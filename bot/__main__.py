@@ -102,6 +102,16 @@ def _parser() -> argparse.ArgumentParser:
             "List the updates set aside as unparseable, or handle one again after an upgrade.",
         )
     )
+    from bot import cli_spam
+
+    cli_spam.add_arguments(
+        with_config(
+            "spam",
+            "measure the anti-spam and teach it examples",
+            "Measure the anti-spam with cross-validation (eval) or import labelled examples "
+            "(add --spam|--ham FILE).",
+        )
+    )
     commands.add_parser(
         "demo",
         help="play a scripted day against a local Telegram double",
@@ -215,6 +225,12 @@ def _main(args: argparse.Namespace) -> int:
         cli_db.database_file(settings, args.config, must_exist=True)
         _setup_logging(verbose=False)
         return asyncio.run(cli_updates.run(settings, args))
+    if args.command == "spam":
+        from bot import cli_spam
+
+        _setup_logging(verbose=False)
+        print(asyncio.run(cli_spam.run(settings, args, args.config)))
+        return 0
     if args.command == "db":
         _setup_logging(verbose=False)
         print(cli_db.run(args, settings, args.config))

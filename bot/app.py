@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.announcements_wiring import AnnouncementServices, build_announcement_services
+from bot.cas import CasClient
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.sla import SlaPolicy
@@ -41,8 +42,10 @@ from bot.services.replies import ReplyService
 from bot.services.reports import ReportService
 from bot.services.roles import RoleService
 from bot.services.scope import ScopeService
+from bot.services.spam_memory import NoSpammerLookup, SpamMemory, SpammerLookup
 from bot.services.summaries import SummaryService
 from bot.services.verdicts import VerdictService
+from bot.spam_corpus import shipped_corpus
 from bot.telegram.delivery import OutboxDispatcher
 from bot.telegram.fsm_storage import SqlStorage
 from bot.telegram.moderation import TelegramChatAdmins
@@ -96,6 +99,7 @@ class Services:
     guard: GuardService
     moderators: ModeratorService
     desk: ModerationDesk
+    spam: SpamMemory
     scopes: ScopeService
     announcements: AnnouncementServices
 
@@ -121,6 +125,7 @@ def build_services(
     clock: Clock,
     wake: Callable[[], None],
     chat_admins: ChatAdmins | None = None,
+    spammer_lookup: SpammerLookup | None = None,
 ) -> Services:
     """Every service of the core; `wake` is rung after a unit of work queued operations."""
     tags = settings.tags.issue
@@ -141,6 +146,9 @@ def build_services(
         "tags": tags,
         "zone": settings.work_time.zone,
     }
+    spam = SpamMemory(
+        uow_factory, clock, shipped_corpus(), moderation.spam_policy(), moderation.thresholds()
+    )
     return Services(
         roles=roles,
         chats=ChatService(uow_factory, clock, wake, roles=roles, tags=tags),
@@ -186,18 +194,21 @@ def build_services(
             digest_time=settings.digest.time,
             digest_chat_ids=settings.digest.chat_ids,
         ),
-        newcomers=NewcomerService(uow_factory, clock, wake, **common),
+        newcomers=NewcomerService(
+            uow_factory, clock, wake, **common, lookup=spammer_lookup or NoSpammerLookup()
+        ),
         guard=GuardService(
             uow_factory,
             clock,
             wake,
             **common,
-            policy=moderation.spam_policy(),
+            memory=spam,
             duplicate_window=moderation.duplicate_window,
             duplicate_min_chats=moderation.duplicate_min_chats,
         ),
-        moderators=ModeratorService(uow_factory, clock, wake, **common),
+        moderators=ModeratorService(uow_factory, clock, wake, **common, memory=spam),
         desk=ModerationDesk(uow_factory, clock, wake, **common),
+        spam=spam,
         scopes=ScopeService(uow_factory, roles),
         announcements=build_announcement_services(settings, uow_factory, clock, wake, roles),
     )
@@ -230,7 +241,16 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     )
     doorbell = Doorbell()
     chat_admins = TelegramChatAdmins(bot, clock, settings.moderation.admin_cache)
-    services = build_services(settings, uow_factory, clock, doorbell.ring, chat_admins)
+    moderation = settings.moderation
+    lookup = (
+        CasClient(
+            moderation.cas_url, timeout=moderation.cas_timeout, cache=moderation.cas_cache,
+            clock=clock,
+        )
+        if moderation.cas_url
+        else None
+    )  # fmt: skip
+    services = build_services(settings, uow_factory, clock, doorbell.ring, chat_admins, lookup)
     outbox = OutboxDispatcher(
         bot,
         uow_factory,
@@ -366,6 +386,7 @@ async def run(
             return
         await register_commands(app.bot)
         app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
+        app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
         app.scheduler.start()
         log.info("polling for updates")
         try:

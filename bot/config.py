@@ -38,6 +38,7 @@ from pydantic_settings import (
 from bot.domain import spam
 from bot.domain.calendar import WorkSchedule
 from bot.domain.moderation import ChatModeration, parse_duration
+from bot.domain.spam_judge import Thresholds
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 ENV_PREFIX = "CIVICBOT_"
@@ -281,6 +282,13 @@ class ModerationSettings(_Section):
     allowed_usernames: tuple[str, ...] = ()
     duplicate_window: Duration = timedelta(minutes=10)
     duplicate_min_chats: int = Field(default=3, ge=2)
+    spam_watch: bool = False
+    spam_bayes: int = Field(default=93, ge=50, le=100)
+    spam_similarity: int = Field(default=85, ge=50, le=100)
+    spam_emoji: int = Field(default=5, ge=0)
+    cas_url: str = ""
+    cas_timeout: Duration = timedelta(seconds=2)
+    cas_cache: Duration = timedelta(hours=1)
     antiflood: bool = True
     flood_messages: int = Field(default=6, ge=1)
     flood_seconds: int = Field(default=10, ge=1)
@@ -294,7 +302,7 @@ class ModerationSettings(_Section):
 
     @field_validator(
         "newcomer_timeout", "duplicate_window", "flood_mute", "warn_mute", "mute_default",
-        "sweep_interval",
+        "sweep_interval", "cas_timeout", "cas_cache",
     )  # fmt: skip
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
@@ -319,6 +327,11 @@ class ModerationSettings(_Section):
             allowed_usernames=self.allowed_usernames,
         )
 
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            bayes=self.spam_bayes / 100, similarity=self.spam_similarity, emoji=self.spam_emoji
+        )
+
     def chat_defaults(self) -> ChatModeration:
         return ChatModeration(
             newcomer_check=self.newcomer_check,
@@ -334,6 +347,10 @@ class ModerationSettings(_Section):
             max_warnings=self.max_warnings,
             warn_mute=self.warn_mute,
             mute_default=self.mute_default,
+            spam_watch=self.spam_watch,
+            spam_bayes=self.spam_bayes,
+            spam_similarity=self.spam_similarity,
+            spam_emoji=self.spam_emoji,
         )
 
 

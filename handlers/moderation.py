@@ -13,6 +13,7 @@ from bot.domain.moderation import split_duration
 from bot.services.moderation_commands import ModeratorService, Target
 from bot.services.moderation_desk import ModerationDesk
 from bot.texts import moderation as t
+from bot.texts import spam as spam_texts
 from bot.texts.moderation import duration
 from handlers.adapters import caller_from, person_from
 from handlers.callbacks import ModCallback, ModSettingsCallback
@@ -84,6 +85,11 @@ async def cmd_unban(
     else:
         target = _target(message, t.USAGE_UNBAN)
     await moderators.unban(_caller(message), target)
+
+
+@router.message(_GROUP, Command("spam"))
+async def cmd_spam(message: Message, moderators: ModeratorService) -> None:
+    await moderators.mark_spam(_caller(message), _target(message, spam_texts.USAGE_SPAM))
 
 
 @router.message(_GROUP, Command("del"))

@@ -67,6 +67,8 @@ mod_actions = Table(
     Column("undone_by_id", BigInteger, nullable=True),
     Column("undone_by_name", String(300), nullable=True),
     Column("settled", Boolean, nullable=False, server_default="0"),
+    # The anti-spam signals behind an automatic removal: [[name, score, fired], …]
+    Column("signals", JSON, nullable=True),
     Index("ix_mod_actions_at", "at"),
     Index("ix_mod_actions_target", "target_id", "kind"),
 )

@@ -39,6 +39,7 @@ from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlRoleRepository, SqlUserRepository
 from storage.repositories.reports import SqlReportRepository
 from storage.repositories.sla import SqlSlaRepository
+from storage.repositories.spam import SqlSpamRepository
 from storage.repositories.updates import SqlProcessedUpdates
 
 
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
     announcements: SqlAnnouncementRepository
     polls: SqlPollRepository
     dialogs: SqlDialogStateRepository
+    spam: SqlSpamRepository
 
     def __init__(
         self,
@@ -127,6 +129,7 @@ class SqlUnitOfWork:
         self.moderation = SqlModerationRepository(connection, cache, state)
         self.announcements = SqlAnnouncementRepository(connection)
         self.polls = SqlPollRepository(connection)
+        self.spam = SqlSpamRepository(connection)
 
     def _join(self, parent: SqlUnitOfWork) -> None:
         self._connection = parent.connection
@@ -144,6 +147,7 @@ class SqlUnitOfWork:
         self.moderation = parent.moderation
         self.announcements = parent.announcements
         self.polls = parent.polls
+        self.spam = parent.spam
 
     @property
     def connection(self) -> AsyncConnection:

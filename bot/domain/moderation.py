@@ -77,6 +77,10 @@ class ChatModeration:
     max_warnings: int = 3
     warn_mute: timedelta = timedelta(days=1)
     mute_default: timedelta = timedelta(hours=1)
+    spam_watch: bool = False  # report suspected spam to the staff, delete nothing
+    spam_bayes: int = 93  # the classifier's probability, in %, from which a message is spam
+    spam_similarity: int = 85  # how alike (%) to removed spam a message must be
+    spam_emoji: int = 5  # this many emoji from a newcomer is spam (0: off)
 
     def with_overrides(self, overrides: dict[str, object]) -> ChatModeration:
         values: dict[str, object] = {}
@@ -110,6 +114,10 @@ SETTINGS: dict[str, SettingSpec] = {
     "flood_messages": SettingSpec("int", (3, 4, 5, 6, 8, 10, 15, 20)),
     "max_warnings": SettingSpec("int", (1, 2, 3, 4, 5)),
     "probation_messages": SettingSpec("int", (0, 1, 3, 5, 10, 20, 50)),
+    "spam_watch": SettingSpec("bool"),
+    "spam_bayes": SettingSpec("int", (80, 85, 90, 93, 95, 97, 99)),
+    "spam_similarity": SettingSpec("int", (70, 75, 80, 85, 90, 95)),
+    "spam_emoji": SettingSpec("int", (0, 3, 4, 5, 6, 8, 10)),
 }
 # Short keys keep the buttons' callback_data far under 64 bytes.
 SETTING_CODES: dict[str, str] = {
@@ -121,6 +129,10 @@ SETTING_CODES: dict[str, str] = {
     "fm": "flood_messages",
     "mw": "max_warnings",
     "pm": "probation_messages",
+    "sw": "spam_watch",
+    "sb": "spam_bayes",
+    "ss": "spam_similarity",
+    "se": "spam_emoji",
 }
 
 
@@ -183,6 +195,7 @@ class ModKind(StrEnum):
     PASSED = "passed"  # pressed the button
     KICKED = "kicked"  # no press in time: removed (may come back)
     SPAM = "spam"  # message deleted, sender restricted everywhere
+    WATCH = "watch"  # suspected spam reported in "watch only" mode; nothing done
     FLOOD = "flood"  # muted for flooding
     WARN = "warn"
     UNWARN = "unwarn"
@@ -197,8 +210,9 @@ class ModKind(StrEnum):
 
 UNDOABLE = frozenset(
     {ModKind.NEWCOMER, ModKind.SPAM, ModKind.FLOOD, ModKind.WARN, ModKind.MUTE, ModKind.BAN,
-     ModKind.DELETE}
+     ModKind.DELETE, ModKind.WATCH}
 )  # fmt: skip
+SUSPECTED = (ModKind.SPAM, ModKind.WATCH)  # the bot's anti-spam decisions
 MUTES = (ModKind.MUTE, ModKind.FLOOD, ModKind.SPAM, ModKind.NEWCOMER)
 
 
@@ -222,6 +236,8 @@ class ModEntry:
     undone_at: datetime | None = None
     undone_by: Person | None = None
     settled: bool = False
+    # The anti-spam signals behind the action: (name, score, fired), e.g. ("bayes", 0.98, True)
+    signals: tuple[tuple[str, float, bool], ...] = ()
 
     @property
     def undoable(self) -> bool:

@@ -173,13 +173,28 @@ _ALNUM_RUN: Final = re.compile(r"[^\W_]+")
 _MIN_SPELLED_OUT = 4
 
 
+# Small capitals and other letters NFKC leaves alone, mapped to the Cyrillic letter they
+# imitate («Пᴏддᴇᴧьнᴀя ʙᴀᴧюᴛᴀ»); Latin ones go through `_LOOKALIKES` afterwards.
+_SMALL_CAPITALS: Final = str.maketrans(
+    "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢᴧᴨᴩᴦᴫᴎᴙᴈɜᴣ",
+    "авсденгнijкlмnорrsтuvwуzлпрглияззз",
+)
+_REPEATS: Final = re.compile(r"([^\W\d_])\1{2,}")
+# "@" in or at the end of a Cyrillic word stands for "а" ("з@работок", "н@ дому"); "$"
+# inside a word for "s" ("ca$ino"). E-mail addresses and @mentions stay as they are.
+_SYMBOL_LETTERS: Final = re.compile(
+    r"(?<=[а-яё])@(?=[а-яё]|[^\w.@]|$)|(?<=[^\W\d_])\$(?=[^\W\d_])"
+)
+
+
 def _canonical(text: str) -> str:
     previous = None
     while text != previous:
         previous = text
-        text = unicodedata.normalize("NFKC", text).casefold()
+        text = unicodedata.normalize("NFKC", text).casefold().translate(_SMALL_CAPITALS)
         text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).replace("ё", "е")
-    return text
+    text = _SYMBOL_LETTERS.sub(lambda m: "а" if m.group() == "@" else "s", text)
+    return _REPEATS.sub(r"\1", text)
 
 
 def _fold_token(token: str) -> str:
@@ -233,13 +248,27 @@ def normalize_text(text: str) -> str:
     Punctuation and emoji are dropped. Idempotent: normalize_text(normalize_text(t)) equals
     normalize_text(t).
     """
-    tokens = _join_spelled_out(_NON_ALNUM.sub(" ", _canonical(text)).split())
-    return " ".join(_fold_token(token) for token in tokens)
+    return _normalized(_canonical(text))
 
 
 def fold_text(text: str) -> str:
     """`text` lowercased with look-alike letters undone but punctuation kept (for patterns)."""
-    folded = _ALNUM_RUN.sub(lambda m: _fold_token(m.group()), _canonical(text))
+    return _folded(_canonical(text))
+
+
+def normalize_and_fold(text: str) -> tuple[str, str]:
+    """`normalize_text(text)` and `fold_text(text)` at the cost of one clean-up."""
+    canonical = _canonical(text)
+    return _normalized(canonical), _folded(canonical)
+
+
+def _normalized(canonical: str) -> str:
+    tokens = _join_spelled_out(_NON_ALNUM.sub(" ", canonical).split())
+    return " ".join(_fold_token(token) for token in tokens)
+
+
+def _folded(canonical: str) -> str:
+    folded = _ALNUM_RUN.sub(lambda m: _fold_token(m.group()), canonical)
     return " ".join(folded.split())
 
 
@@ -368,15 +397,7 @@ def check_message(
     `duplicate` is the answer of `DuplicateDetector.observe` for the same message, so that a
     cross-chat copy shows up in the same verdict.
     """
-    hits: list[SpamHit] = []
-    targets = (_link_target(u) for u in (*facts.urls, *find_links(facts.text)))
-    hits += (
-        SpamHit(SpamReason.LINK, t) for t in dict.fromkeys(targets) if not policy.domain_allowed(t)
-    )
-    mentions = dict.fromkeys(_username(m) for m in (*facts.mentions, *find_mentions(facts.text)))
-    hits += (
-        SpamHit(SpamReason.MENTION, m) for m in mentions if m and not policy.username_allowed(m)
-    )
+    hits = address_hits(facts, policy)
     if facts.forwarded_from_channel and not (
         facts.forward_channel and policy.username_allowed(facts.forward_channel)
     ):
@@ -384,10 +405,27 @@ def check_message(
     if facts.has_contact:
         hits.append(SpamHit(SpamReason.CONTACT))
     if facts.text:
-        normalized = normalize_text(facts.text)
-        hits += (SpamHit(SpamReason.STOP_WORD, w) for w in policy.stop_words_in(normalized))
-        folded = fold_text(facts.text)
-        hits += (SpamHit(SpamReason.PATTERN, f"#{i}") for i in policy.patterns_in(folded))
+        hits += text_hits(policy, *normalize_and_fold(facts.text))
     if duplicate:
         hits.append(SpamHit(SpamReason.CROSS_CHAT_DUPLICATE))
     return SpamVerdict(tuple(hits)) if hits else CLEAN
+
+
+def address_hits(facts: MessageFacts, policy: SpamPolicy) -> list[SpamHit]:
+    """Links to domains and @mentions of accounts `policy` does not allow."""
+    targets = (_link_target(u) for u in (*facts.urls, *find_links(facts.text)))
+    hits = [
+        SpamHit(SpamReason.LINK, t) for t in dict.fromkeys(targets) if not policy.domain_allowed(t)
+    ]
+    mentions = dict.fromkeys(_username(m) for m in (*facts.mentions, *find_mentions(facts.text)))
+    hits += (
+        SpamHit(SpamReason.MENTION, m) for m in mentions if m and not policy.username_allowed(m)
+    )
+    return hits
+
+
+def text_hits(policy: SpamPolicy, normalized: str, folded: str) -> list[SpamHit]:
+    """The stop words and patterns found in a text already cleaned up."""
+    hits = [SpamHit(SpamReason.STOP_WORD, w) for w in policy.stop_words_in(normalized)]
+    hits += (SpamHit(SpamReason.PATTERN, f"#{i}") for i in policy.patterns_in(folded))
+    return hits

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bot.domain.errors import NotFound, UsageError
 from bot.domain.models import Caller, Person, RegisteredChat
-from bot.domain.moderation import MUTES, ModEntry, ModKind, undo_ops
+from bot.domain.moderation import MUTES, SUSPECTED, ModEntry, ModKind, undo_ops
 from bot.domain.outgoing import (
     MemberAction,
     MessageRef,
@@ -22,7 +23,9 @@ from bot.domain.outgoing import (
 )
 from bot.services.moderation import ModerationBase
 from bot.services.ports import UnitOfWork
+from bot.services.spam_memory import SpamMemory
 from bot.texts import moderation as t
+from bot.texts import spam as spam_texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,10 @@ class Target:
 
 
 class ModeratorService(ModerationBase):
+    def __init__(self, *args: Any, memory: SpamMemory, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._memory = memory
+
     # --- helpers ----------------------------------------------------------------------------
 
     async def _command_chat(self, uow: UnitOfWork, caller: Caller) -> RegisteredChat:
@@ -191,10 +198,22 @@ class ModeratorService(ModerationBase):
     # --- deleting ---------------------------------------------------------------------------
 
     async def delete(self, caller: Caller, target: Target, reason: str) -> None:
-        admins = await self._chat_admins(caller.chat_id)
-        ops = self._cleanup(caller)
         if target.message_id is None:
             raise UsageError(t.USAGE_DEL)
+        await self._delete(caller, target, reason, t.deleted(reason), as_spam=False)
+
+    async def mark_spam(self, caller: Caller, target: Target) -> None:
+        """/spam in reply: delete the message and teach every chat that its text is spam."""
+        if target.message_id is None or not target.text.strip():
+            raise UsageError(spam_texts.USAGE_SPAM)
+        await self._delete(caller, target, "спам", spam_texts.MARKED_SPAM, as_spam=True)
+
+    async def _delete(
+        self, caller: Caller, target: Target, reason: str, notice: str, *, as_spam: bool
+    ) -> None:
+        assert target.message_id is not None
+        admins = await self._chat_admins(caller.chat_id)
+        ops = self._cleanup(caller)
         async with self._unit() as uow:
             await self._command_chat(uow, caller)
             await self._require_target(uow, target.person, admins)
@@ -209,11 +228,15 @@ class ModeratorService(ModerationBase):
                     message_id=target.message_id,
                 ),
             )
+            if as_spam:
+                await self._memory.teach(
+                    uow, target.text, True, source="spam", actor_id=caller.person.user_id
+                )
             await self._send(
                 uow,
                 *ops,
                 delete_message(caller.chat_id, target.message_id),
-                self._notice(caller, t.deleted(reason)),
+                self._notice(caller, notice),
             )
 
     # --- undo and card buttons --------------------------------------------------------------
@@ -250,9 +273,18 @@ class ModeratorService(ModerationBase):
                         text=t.restored_message(entry.target.name, entry.text),
                     )
                 )
-            if entry.kind is ModKind.SPAM:
+            if entry.kind in SUSPECTED:
+                # The bot was wrong: every chat learns the text is fine.
+                await self._memory.teach(
+                    uow, entry.text, False, source="restore", actor_id=caller.person.user_id
+                )
                 await uow.moderation.trust(entry.target.user_id)
-                messages += await self._card_outcome(uow, entry, t.restored_by(caller.person.name))
+                outcome = (
+                    spam_texts.not_spam_by(caller.person.name)
+                    if entry.kind is ModKind.WATCH
+                    else t.restored_by(caller.person.name)
+                )
+                messages += await self._card_outcome(uow, entry, outcome)
             messages.append(
                 Outgoing(
                     chat_id=caller.chat_id,
@@ -272,9 +304,16 @@ class ModeratorService(ModerationBase):
             if await uow.moderation.active(entry.target.user_id, (ModKind.BAN,)):
                 raise NotFound(t.banned(entry.target.name, ""))
             place = Caller(caller.person, entry.chat_id, entry.thread_id)
+            ops = await self._ban(uow, place, Target(entry.target), entry.reason)
+            if entry.kind is ModKind.WATCH and entry.message_id is not None:
+                ops.append(delete_message(entry.chat_id, entry.message_id))
+            # A moderator confirmed it: every chat learns the text is spam.
+            await self._memory.teach(
+                uow, entry.text, True, source="ban", actor_id=caller.person.user_id
+            )
             await self._send(
                 uow,
-                *await self._ban(uow, place, Target(entry.target), entry.reason),
+                *ops,
                 *await self._card_outcome(uow, entry, t.banned_by(caller.person.name)),
             )
 

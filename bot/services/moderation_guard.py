@@ -24,12 +24,15 @@ from bot.domain.outgoing import (
     delete_message,
     member_op,
 )
-from bot.domain.spam import MessageFacts, SpamPolicy, SpamVerdict, check_message, should_check
+from bot.domain.spam import MessageFacts, should_check
+from bot.domain.spam_judge import Judgement, Thresholds
 from bot.services.moderation import ChatAdmins, ModerationBase
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.roles import RoleService
+from bot.services.spam_memory import SpamMemory
 from bot.services.staff import to_staff
 from bot.texts import moderation as t
+from bot.texts import spam as spam_texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,7 @@ class GuardService(ModerationBase):
         specialists_moderate: bool,
         tags: tuple[str, ...],
         zone: ZoneInfo,
-        policy: SpamPolicy,
+        memory: SpamMemory,
         duplicate_window: timedelta,
         duplicate_min_chats: int,
     ) -> None:
@@ -68,7 +71,7 @@ class GuardService(ModerationBase):
             tags=tags,
             zone=zone,
         )
-        self._policy = policy
+        self._memory = memory
         self._duplicates = DuplicateDetector(duplicate_window, min_chats=duplicate_min_chats)
         self._flood: dict[tuple[int, int], FloodTracker] = {}
 
@@ -87,15 +90,20 @@ class GuardService(ModerationBase):
         async with self._uow_factory.reader() as uow:
             settings = await self._settings(uow, facts.chat_id)
             member = await uow.moderation.member(facts.user_id)
-        probation = on_probation(member, facts.sent_at, settings)
+        probation = should_check(on_probation(member, facts.sent_at, settings))
         flooding = settings.antiflood and self._tracker(settings).observe(
             facts.chat_id, facts.user_id, facts.sent_at
         )
-        verdict = None
-        if settings.antispam and should_check(probation):
-            duplicate = self._duplicates.observe(facts)
-            verdict = check_message(facts, self._policy, duplicate=duplicate)
-        acting = flooding or (verdict is not None and verdict.is_spam)
+        judgement = None
+        if settings.antispam:
+            # Similarity to removed spam applies to everyone; the rest to probation only.
+            duplicate = probation and self._duplicates.observe(facts)
+            judge = await self._memory.judge()
+            judgement = judge.judge(
+                facts, probation=probation, thresholds=thresholds(settings), duplicate=duplicate
+            )
+        spam = judgement is not None and judgement.is_spam
+        acting = flooding or spam
         if acting and facts.user_id in await self._chat_admins(facts.chat_id):
             acting = False
         if not acting:
@@ -103,15 +111,18 @@ class GuardService(ModerationBase):
                 async with self._quiet() as uow:
                     await uow.moderation.count_message(facts.user_id)
             return False
-        if verdict is not None and verdict.is_spam:
-            await self._remove_spam(message, chat, verdict)
-            return True
+        if judgement is not None and spam:
+            await self._suspect(message, chat, judgement, watch=settings.spam_watch)
+            return not settings.spam_watch
         await self._mute_flood(message, chat, settings)
         return False
 
-    async def _remove_spam(
-        self, message: GroupMessage, chat: RegisteredChat, verdict: SpamVerdict
+    async def _suspect(
+        self, message: GroupMessage, chat: RegisteredChat, judgement: Judgement, *, watch: bool
     ) -> None:
+        """Remove suspected spam (delete, restrict everywhere) or, in "watch only" mode, just
+        report it; either way the staff get a card with the signals and their scores."""
+        signals = tuple((str(s.signal), float(s.value), s.fired) for s in judgement.scores)
         async with self._unit() as uow:
             now = self._clock()
             community = await uow.moderation.community()
@@ -119,28 +130,33 @@ class GuardService(ModerationBase):
             entry = await self._record(
                 uow,
                 ModEntry(
-                    ModKind.SPAM,
+                    ModKind.WATCH if watch else ModKind.SPAM,
                     message.place.chat_id,
                     message.author,
                     now,
-                    reason=t.spam_reason(verdict.reasons),
+                    reason=spam_texts.fired_names(signals),
                     text=message.facts.text,
                     thread_id=message.place.thread_id,
                     message_id=message.message_id,
                     chats=chats,
+                    signals=signals,
                 ),
             )
+            first = spam_texts.NOT_SPAM if watch else t.RESTORE
             buttons = (
                 (
-                    Button(t.RESTORE, mod_button_data("undo", entry.id)),
+                    Button(first, mod_button_data("undo", entry.id)),
                     Button(t.BAN, mod_button_data("ban", entry.id)),
                 ),
             )
             user_id = message.author.user_id
+            actions: list[Outgoing] = []
+            if not watch:
+                actions.append(delete_message(message.place.chat_id, message.message_id))
+                actions += (member_op(MemberAction.RESTRICT, c, user_id) for c in chats)
             await self._send(
                 uow,
-                delete_message(message.place.chat_id, message.message_id),
-                *(member_op(MemberAction.RESTRICT, c, user_id) for c in chats),
+                *actions,
                 *await to_staff(
                     uow,
                     Outgoing(
@@ -181,3 +197,12 @@ class GuardService(ModerationBase):
                     text=t.flood_notice(message.author.name, settings.flood_mute),
                 ),
             )
+
+
+def thresholds(settings: ChatModeration) -> Thresholds:
+    """The anti-spam thresholds in force in one chat."""
+    return Thresholds(
+        bayes=settings.spam_bayes / 100,
+        similarity=settings.spam_similarity,
+        emoji=settings.spam_emoji,
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from bot.domain.buttons import answer_button_data, mod_button_data
 from bot.domain.errors import NotFound, PermissionDenied
@@ -30,23 +31,58 @@ from bot.domain.outgoing import (
 from bot.domain.street_check import is_right_answer, street_choices
 from bot.services.moderation import ModerationBase
 from bot.services.ports import UnitOfWork
+from bot.services.spam_memory import SpammerLookup
+from bot.services.staff import to_staff
 from bot.texts import moderation as t
+from bot.texts import spam as spam_texts
 
 SAME_JOIN = timedelta(minutes=1)
 """A join seen again within this time (chat_member, then the service message) is the same."""
 
 
 class NewcomerService(ModerationBase):
+    def __init__(self, *args: Any, lookup: SpammerLookup, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lookup = lookup
+
     async def joined(self, chat_id: int, *people: Person) -> None:
         """People joined a chat (a chat_member update, or the service message that may
-        list several)."""
+        list several). Accounts on the list of known spammers are banned at once."""
         chat_admins = await self._chat_admins(chat_id)
+        listed = {p.user_id for p in people if await self._lookup.is_listed(p.user_id)}
         async with self._unit() as uow:
             chat = await self._moderated_chat(uow, chat_id)
             if chat is None:
                 return
             for person in people:
-                await self._welcome(uow, chat, person, chat_admins)
+                if person.user_id in listed and not await self._is_exempt(
+                    uow, person.user_id, chat_admins
+                ):
+                    await self._ban_listed(uow, chat, person)
+                else:
+                    await self._welcome(uow, chat, person, chat_admins)
+
+    async def _ban_listed(self, uow: UnitOfWork, chat: RegisteredChat, person: Person) -> None:
+        chat_id = chat.place.chat_id
+        chats = tuple(dict.fromkeys((chat_id, *await uow.moderation.community())))
+        entry = ModEntry(
+            ModKind.BAN,
+            chat_id,
+            person,
+            self._clock(),
+            reason=spam_texts.CAS_REASON,
+            chats=chats,
+            signals=(("cas", 1.0, True),),
+        )
+        await self._record(uow, entry)
+        card = Outgoing(
+            chat_id=0, text=spam_texts.cas_card(person.name, person.user_id, chat.name)
+        )
+        await self._send(
+            uow,
+            *(member_op(MemberAction.BAN, c, person.user_id) for c in chats),
+            *await to_staff(uow, card),
+        )
 
     async def _welcome(
         self, uow: UnitOfWork, chat: RegisteredChat, person: Person, chat_admins: frozenset[int]
@@ -100,10 +136,15 @@ class NewcomerService(ModerationBase):
         return street_choices(street, others, chat_id=chat_id, user_id=user_id), street
 
     async def join_requested(self, chat_id: int, person: Person, user_chat_id: int) -> None:
-        """A join request: the check happens in private, before approval."""
+        """A join request: the check happens in private, before approval; a known spammer
+        is banned instead."""
+        listed = await self._lookup.is_listed(person.user_id)
         async with self._unit() as uow:
             chat = await self._moderated_chat(uow, chat_id)
             if chat is None:
+                return
+            if listed:
+                await self._ban_listed(uow, chat, person)
                 return
             settings = await self._settings(uow, chat_id)
             if not settings.newcomer_check:

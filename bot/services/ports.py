@@ -174,6 +174,18 @@ class SlaRepository(Protocol):
     ) -> WeekFigures: ...
 
 
+class SpamRepository(Protocol):
+    async def add_examples(
+        self,
+        examples: Iterable[tuple[str, bool]],
+        *,
+        source: str,
+        at: datetime,
+        actor_id: int | None = None,
+    ) -> int: ...
+    async def examples(self) -> Sequence[tuple[str, bool]]: ...
+
+
 class ModerationRepository(Protocol):
     async def registered(self, chat_id: int) -> RegisteredChat | None: ...
     async def set_active(self, chat_id: int, active: bool) -> bool: ...
@@ -247,6 +259,8 @@ class UnitOfWork(Protocol):
     def announcements(self) -> AnnouncementRepository: ...
     @property
     def polls(self) -> PollRepository: ...
+    @property
+    def spam(self) -> SpamRepository: ...
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` after the changes are committed (inside an update: the update's)."""

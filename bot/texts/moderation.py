@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.moderation import BotRight, ChatModeration, ModEntry, ModKind, Report
+from bot.texts import spam as spam_texts
 from bot.texts.format import esc, local_time, quote
 
 BOT_NAME = "бот"
@@ -154,11 +155,19 @@ def spam_reason(reasons: tuple[str, ...]) -> str:
 
 
 def spam_card(entry: ModEntry, chat_name: str, zone: ZoneInfo) -> str:
-    return (
-        f"🚫 <b>Спам удалён</b> #{entry.id} · {esc(chat_name)} · {local_time(entry.at, zone)}\n"
-        f"Автор: {esc(entry.target.name)} (id {entry.target.user_id}) — ограничен во всех "
-        f"чатах сообщества.\nПризнаки: {esc(entry.reason)}\n\n«{quote(entry.text)}»"
-    )
+    where = f"#{entry.id} · {esc(chat_name)} · {local_time(entry.at, zone)}"
+    if entry.kind is ModKind.WATCH:
+        head = f"{spam_texts.WATCH_TITLE} {where}\nАвтор: {esc(entry.target.name)} "
+        head += f"(id {entry.target.user_id})."
+    else:
+        head = f"🚫 <b>Спам удалён</b> {where}\n"
+        head += f"Автор: {esc(entry.target.name)} (id {entry.target.user_id}) — ограничен во "
+        head += "всех чатах сообщества."
+    if entry.signals:
+        signals = spam_texts.signals_line(entry.signals)
+    else:
+        signals = f"Признаки: {esc(entry.reason)}"
+    return f"{head}\n{signals}\n\n«{quote(entry.text)}»"
 
 
 def spam_card_done(entry: ModEntry, chat_name: str, zone: ZoneInfo, outcome: str) -> str:
@@ -308,6 +317,10 @@ SETTING_LABELS = {
     "flood_messages": "Флуд: сообщений за {seconds} с",
     "max_warnings": "Предупреждений до мута",
     "probation_messages": "Испытательный срок, сообщений",
+    "spam_watch": "Спам: только наблюдать",
+    "spam_bayes": "Спам: порог классификатора, %",
+    "spam_similarity": "Спам: сходство с удалённым, %",
+    "spam_emoji": "Спам: эмодзи у новичка (0 — выкл)",
 }
 
 
@@ -334,6 +347,9 @@ def settings_text(chat_name: str, current: ChatModeration, street: str | None = 
         f"{_street_line(current, street)}"
         f"Антиспам: {mark(current.antispam)}; испытательный срок: "
         f"{current.probation_messages} сообщений или {current.probation_days} дн.\n"
+        f"Спам: {'только наблюдение' if current.spam_watch else 'удалять'}; порог "
+        f"классификатора {current.spam_bayes} %, сходство с удалённым {current.spam_similarity} "
+        f"%, эмодзи {current.spam_emoji or 'выкл'}\n"
         f"Антифлуд: {mark(current.antiflood)}; больше {current.flood_messages} сообщений "
         f"за {current.flood_seconds} с — мут на {duration(current.flood_mute)}\n"
         f"Предупреждений до мута: {current.max_warnings}\n\n"
@@ -355,6 +371,7 @@ KIND_NAMES = {
     ModKind.PASSED: "новичок прошёл проверку",
     ModKind.KICKED: "новичок удалён: не прошёл проверку",
     ModKind.SPAM: "спам удалён, автор ограничен везде",
+    ModKind.WATCH: "похоже на спам (только наблюдение)",
     ModKind.FLOOD: "мут за флуд",
     ModKind.WARN: "предупреждение",
     ModKind.UNWARN: "предупреждение снято",
@@ -379,6 +396,8 @@ def modlog_line(entry: ModEntry, chat_names: dict[int, str], zone: ZoneInfo) -> 
         line += f" до {local_time(entry.until, zone)}"
     if entry.reason:
         line += f" ({esc(entry.reason)})"
+    if entry.signals:
+        line += f"\n   {spam_texts.signals_line(entry.signals)}"
     if entry.text:
         line += f"\n   «{quote(entry.text, 120)}»"
     if entry.undone_at is not None:

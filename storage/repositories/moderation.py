@@ -52,6 +52,7 @@ def _entry(row: Row[Any]) -> ModEntry:
         undone_at=row.undone_at,
         undone_by=_person(row.undone_by_id, row.undone_by_name),
         settled=bool(row.settled),
+        signals=tuple((str(n), float(v), bool(f)) for n, v, f in row.signals or ()),
     )
 
 
@@ -256,6 +257,7 @@ class SqlModerationRepository(Cached):
                 until=entry.until,
                 chats=list(entry.chats),
                 at=entry.at,
+                signals=[list(signal) for signal in entry.signals] or None,
             )
         )
         return inserted_id(result)

@@ -242,25 +242,33 @@ class Rates:
     false_positives: tuple[tuple[Case, SpamVerdict], ...] = field(default=())
 
 
+SENT_AT = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)
+
+
+def case_facts(case: Case, chat_id: int = 1, at: datetime = SENT_AT) -> MessageFacts:
+    """The message of `case` as the handler would see it."""
+    return MessageFacts(
+        chat_id=chat_id,
+        user_id=7,
+        sent_at=at,
+        text=case.text,
+        urls=case.urls,
+        mentions=case.mentions,
+        forwarded_from_channel=case.forwarded_from_channel,
+        forward_channel=case.forward_channel,
+        has_contact=case.has_contact,
+    )
+
+
 def verdict_for(
     case: Case, policy: SpamPolicy, *, min_chats: int = TABLE_MIN_CHATS
 ) -> SpamVerdict:
     """Run a case the way the handler would: copies first, then the message itself."""
-    sent_at = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)
+    sent_at = SENT_AT
     detector = DuplicateDetector(timedelta(minutes=10), min_chats=min_chats)
 
     def facts(chat_id: int, at: datetime) -> MessageFacts:
-        return MessageFacts(
-            chat_id=chat_id,
-            user_id=7,
-            sent_at=at,
-            text=case.text,
-            urls=case.urls,
-            mentions=case.mentions,
-            forwarded_from_channel=case.forwarded_from_channel,
-            forward_channel=case.forward_channel,
-            has_contact=case.has_contact,
-        )
+        return case_facts(case, chat_id, at)
 
     for copy in range(case.copies_in_other_chats):
         detector.observe(facts(100 + copy, sent_at - timedelta(minutes=3 - copy)))

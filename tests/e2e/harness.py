@@ -173,3 +173,55 @@ class Town:
         await self.reply_in(self.building, "подключён")
         self.says(self.admin, self.staff, "/register staff")
         await self.reply_in(self.staff, "рабочий чат специалистов")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on (for a service's double, or its absence)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def learned_spam_examples(db_path: Path) -> list[tuple[str, bool]]:
+    """The anti-spam examples stored in the bot's database, read through the storage layer."""
+    from storage import db
+    from storage.uow import SqlUnitOfWorkFactory
+
+    engine = db.create_engine(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        async with SqlUnitOfWorkFactory(engine).reader() as uow:
+            return list(await uow.spam.examples())
+    finally:
+        await engine.dispose()
+
+
+def cas_double(check: Callable[[Any], Any]) -> Any:
+    """A CAS-style service on 127.0.0.1 answering `GET /check?user_id=N` with `check`
+    (an aiohttp handler); an async context manager that yields its URL."""
+    import contextlib
+
+    from aiohttp import web
+
+    @contextlib.asynccontextmanager
+    async def serve() -> Any:
+        app = web.Application()
+        app.router.add_get("/check", check)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            yield f"http://127.0.0.1:{port}/check"
+        finally:
+            await runner.cleanup()
+
+    return serve()
+
+
+def process_for(settings: Settings, folder: Path) -> BotProcess:
+    """`civicbot run` on `settings`, written as `folder/config.toml`, logging to `folder`."""
+    config = folder / "config.toml"
+    config.write_text(toml_for(settings), encoding="utf-8")
+    return BotProcess(config, folder / "bot.log")
