@@ -36,6 +36,7 @@ from bot.services.moderation_guard import GuardService
 from bot.services.moderation_newcomers import NewcomerService
 from bot.services.ports import Clock
 from bot.services.quarantine import QuarantineService
+from bot.services.questions import QuestionService
 from bot.services.reminders import ReminderService
 from bot.services.replies import ReplyService
 from bot.services.reports import ReportService
@@ -87,6 +88,7 @@ class Services:
     roles: RoleService
     chats: ChatService
     issues: IssueService
+    questions: QuestionService
     replies: ReplyService
     reminders: ReminderService
     summaries: SummaryService
@@ -152,7 +154,9 @@ def build_services(
             tags=tags,
             calendar=calendar,
             first_response=settings.sla.first_response,
+            resolution=settings.sla.resolution,
         ),
+        questions=QuestionService(uow_factory, clock, wake, calendar=calendar),
         replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
         reminders=ReminderService(
             uow_factory,
@@ -164,6 +168,7 @@ def build_services(
             ),
             admins=frozenset(settings.roles.admins),
             escalation_chats=settings.digest.chat_ids,
+            question_silence_days=settings.sla.question_silence_days,
         ),
         summaries=SummaryService(
             uow_factory,
@@ -258,6 +263,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         roles=services.roles,
         chats=services.chats,
         issues=services.issues,
+        questions=services.questions,
         replies=services.replies,
         summaries=services.summaries,
         verdicts=services.verdicts,

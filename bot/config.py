@@ -225,8 +225,12 @@ class SlaSettings(_Section):
     first_response: Duration = timedelta(hours=2)
     remind_every: Duration = timedelta(hours=2)
     escalate_after: Duration = timedelta(hours=4)
+    # Working time from filing to the resolution (80 h: ten 8-hour working days).
+    resolution: Duration = timedelta(hours=80)
+    # Working days a question to the resident may stay unanswered before the assignee is told.
+    question_silence_days: int = Field(default=2, ge=1, le=60)
 
-    @field_validator("first_response", "remind_every", "escalate_after")
+    @field_validator("first_response", "remind_every", "escalate_after", "resolution")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):

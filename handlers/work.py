@@ -8,12 +8,14 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, IssueAction
+from bot.domain.outgoing import MessageRef, RefKind
 from bot.services.issues import IssueService
+from bot.services.questions import QuestionService
 from bot.texts import errors as t
 from handlers import args
 from handlers.adapters import caller_from, incoming_from
 from handlers.callbacks import IssueCallback
-from handlers.filters import CommandOrReply, PrivateOrRegistered, ReplyToClosePrompt
+from handlers.filters import CommandOrReply, PrivateOrRegistered, ReplyToPrompt, ReplyToQuestion
 
 router = Router(name=__name__)
 router.message.filter(F.from_user, CommandOrReply(), PrivateOrRegistered())
@@ -91,10 +93,40 @@ async def cmd_my(message: Message, issues: IssueService) -> None:
     await issues.list_mine(_caller(message))
 
 
-@router.message(ReplyToClosePrompt())
-async def on_close_answer(message: Message, prompt_number: int, issues: IssueService) -> None:
+@router.message(Command("ask"))
+async def cmd_ask(message: Message, command: CommandObject, issues: IssueService) -> None:
+    number, question = args.split_number(command.args, t.USAGE_ASK)
+    if not question:
+        raise UsageError(t.USAGE_ASK)
+    await issues.act(_caller(message), IssueAction.ASK, number, question=question)
+
+
+@router.message(ReplyToQuestion())
+async def on_question_answer(
+    message: Message, question_number: int, questions: QuestionService
+) -> None:
+    incoming = incoming_from(message)
+    if incoming is not None:
+        await questions.answer(incoming, question_number)
+
+
+@router.message(ReplyToPrompt())
+async def on_prompt_answer(message: Message, prompt: MessageRef, issues: IssueService) -> None:
     assert message.text is not None
-    await issues.act(_caller(message), IssueAction.CLOSE, prompt_number, answer=message.text)
+    caller, number, text = _caller(message), prompt.ref_id, message.text
+    if prompt.kind is RefKind.CONTROL_PROMPT:
+        due_text, _, comment = text.strip().partition(" ")
+        due = args.parse_date(due_text, t.USAGE_CONTROL)
+        await issues.act(
+            caller, IssueAction.CONTROL, number, due_date=due, comment=comment.strip() or None
+        )
+    elif prompt.kind is RefKind.ASK_PROMPT:
+        await issues.act(caller, IssueAction.ASK, number, question=text)
+    else:
+        await issues.act(caller, IssueAction.CLOSE, number, answer=text)
+
+
+PROMPTED = {"close": IssueAction.CLOSE, "control": IssueAction.CONTROL, "ask": IssueAction.ASK}
 
 
 @router.callback_query(IssueCallback.filter())
@@ -106,8 +138,9 @@ async def on_issue_button(
         return
     caller = caller_from(query.message, user=query.from_user)
     assert caller is not None
-    if callback_data.action == "close":
-        await issues.request_close(caller, callback_data.number)
+    prompted = PROMPTED.get(callback_data.action)
+    if prompted is not None:
+        await issues.request_prompt(caller, callback_data.number, prompted)
         await query.answer()
         return
     action = IssueAction.REOPEN if callback_data.action == "reopen" else IssueAction.TAKE

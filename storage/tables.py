@@ -85,6 +85,11 @@ issues = Table(
     Column("control_reminded_on", Date, nullable=True),
     Column("verdict", String(16), nullable=True),
     Column("verdict_at", UtcDateTime(), nullable=True),
+    # The resolution deadline, and the wait for the resident's answer to a question (the
+    # clock is paused meanwhile; the assignee hears once of a long silence).
+    Column("resolve_due_at", UtcDateTime(), nullable=True),
+    Column("awaiting_since", UtcDateTime(), nullable=True),
+    Column("silence_noticed_at", UtcDateTime(), nullable=True),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),
@@ -96,6 +101,7 @@ issues = Table(
     Index("ix_issues_status_control", "status", "due_date"),
     Index("ix_issues_closed_at", "closed_at"),
     Index("ix_issues_first_response", "first_response_at"),
+    Index("ix_issues_status_awaiting", "status", "awaiting_since"),
     sqlite_autoincrement=True,
 )
 

@@ -11,6 +11,8 @@ class IssueStatus(StrEnum):
     NEW = "new"
     IN_PROGRESS = "in_progress"
     ON_CONTROL = "on_control"
+    # Waiting for the resident's answer to a specialist's question: the SLA clock stands still.
+    AWAITING = "awaiting"
     CLOSED = "closed"
 
     @property
@@ -18,7 +20,12 @@ class IssueStatus(StrEnum):
         return self is not IssueStatus.CLOSED
 
 
-OPEN_STATUSES = (IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL)
+OPEN_STATUSES = (
+    IssueStatus.NEW,
+    IssueStatus.IN_PROGRESS,
+    IssueStatus.ON_CONTROL,
+    IssueStatus.AWAITING,
+)
 
 
 class IssueAction(StrEnum):
@@ -26,6 +33,8 @@ class IssueAction(StrEnum):
     CONTROL = "control"
     CLOSE = "close"
     REOPEN = "reopen"
+    ASK = "ask"  # a specialist's question to the resident
+    ANSWER = "answer"  # the resident's answer to it
 
 
 class ChatKind(StrEnum):
@@ -115,6 +124,11 @@ class Issue:
     control_reminded_on: date | None = None
     verdict: str | None = None
     verdict_at: datetime | None = None
+    # The resolution deadline (working time from filing), and since when the issue waits for
+    # the resident (the clock is paused from then until the answer).
+    resolve_due_at: datetime | None = None
+    awaiting_since: datetime | None = None
+    silence_noticed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

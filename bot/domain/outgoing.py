@@ -26,6 +26,9 @@ class RefKind(StrEnum):
     NOTICE = "notice"
     CLOSE_PROMPT = "close_prompt"
     CLOSE_NOTICE = "close_notice"
+    CONTROL_PROMPT = "control_prompt"
+    ASK_PROMPT = "ask_prompt"
+    QUESTION = "question"  # a specialist's question to the resident, under their message
     WELCOME = "mod_welcome"
     MOD_CARD = "mod_card"
     REPORT_CARD = "mod_report"

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.domain.buttons import issue_button_data
 from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import (
@@ -21,11 +20,12 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
-from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
+from bot.domain.outgoing import MessageRef, Outgoing, RefKind
 from bot.domain.rules import can, plan_transition
-from bot.domain.sla import ack_timing
+from bot.domain.sla import ack_timing, with_clock
 from bot.domain.tags import find_issue_tag
 from bot.services.base import Service
+from bot.services.cards import card_buttons, card_update
 from bot.services.chat_names import chat_name
 from bot.services.closing import closing_notice
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -34,6 +34,8 @@ from bot.services.roles import RoleService
 from bot.texts import errors as errors_t
 from bot.texts import issues as t
 from bot.texts import sla as sla_t
+
+PROMPTS = frozenset({RefKind.CLOSE_PROMPT, RefKind.CONTROL_PROMPT, RefKind.ASK_PROMPT})
 
 
 class IssueService(Service):
@@ -47,6 +49,7 @@ class IssueService(Service):
         tags: tuple[str, ...],
         calendar: WorkCalendar,
         first_response: timedelta,
+        resolution: timedelta = timedelta(hours=80),
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._roles = roles
@@ -54,6 +57,7 @@ class IssueService(Service):
         self._calendar = calendar
         self._zone = calendar.schedule.timezone
         self._first_response = first_response
+        self._resolution = resolution
 
     def today(self) -> date:
         return self._clock().astimezone(self._zone).date()
@@ -112,6 +116,7 @@ class IssueService(Service):
             attachments=message.attachments,
             created_at=created,
             response_due_at=self._calendar.add(created, self._first_response),
+            resolve_due_at=self._calendar.add(created, self._resolution),
         )
 
     async def _new_issue_messages(
@@ -161,12 +166,19 @@ class IssueService(Service):
         due_date: date | None = None,
         answer: str | None = None,
         comment: str | None = None,
+        question: str | None = None,
     ) -> Issue:
+        asking = action is IssueAction.ASK
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             issue = await self._get(uow, number)
             plan = plan_transition(
-                issue, action, caller.person, today=self.today(), due_date=due_date, answer=answer
+                issue,
+                action,
+                caller.person,
+                today=self.today(),
+                due_date=due_date,
+                answer=question if asking else answer,
             )
             now = self._clock()
             updated = replace(
@@ -181,43 +193,63 @@ class IssueService(Service):
                 # Any specialist's transition answers the issue: its reminders stop.
                 next_reminder_at=None,
             )
+            updated = with_clock(self._calendar, issue, updated, now)
             await uow.issues.save(updated)
-            note = plan.answer if action is IssueAction.CLOSE else comment
+            note = {IssueAction.CLOSE: plan.answer, IssueAction.ASK: question}.get(action, comment)
             await uow.issues.add_transition(
                 Transition(number, action, issue.status, plan.to_status, caller.person, now, note)
             )
             messages = [
-                Outgoing(
-                    chat_id=issue.place.chat_id,
-                    thread_id=issue.place.thread_id,
-                    text=t.resident_notice(updated, action, comment),
-                    reply_to=issue.message_id,
-                    remember_as=MessageRef(RefKind.NOTICE, number),
-                ),
+                self._resident_message(updated, action, comment, question),
                 *await self._card_update(uow, updated),
             ]
-            if action is IssueAction.CLOSE:  # the author gets "Решено" / "Не решено"
-                messages[0] = closing_notice(updated)
             if caller.message_id is not None and caller.place != issue.place:
                 messages.append(reply_to(caller, t.transition_done(number, action)))
             await self._send(uow, *messages)
             return updated
 
-    async def request_close(self, caller: Caller, number: int) -> None:
-        """The "Закрыть" button: ask for the answer text as a reply to a prompt."""
+    def _resident_message(
+        self, issue: Issue, action: IssueAction, comment: str | None, question: str | None
+    ) -> Outgoing:
+        if action is IssueAction.CLOSE:  # the author gets "Решено" / "Не решено"
+            return closing_notice(issue)
+        if action is IssueAction.ASK:
+            text = t.question(issue, question or "")
+            ref = MessageRef(RefKind.QUESTION, issue.number)
+        else:
+            text = t.resident_notice(issue, action, comment)
+            ref = MessageRef(RefKind.NOTICE, issue.number)
+        return Outgoing(
+            chat_id=issue.place.chat_id,
+            thread_id=issue.place.thread_id,
+            text=text,
+            reply_to=issue.message_id,
+            remember_as=ref,
+        )
+
+    async def request_prompt(self, caller: Caller, number: int, action: IssueAction) -> None:
+        """The «Закрыть», «На контроль» and «Уточнить» buttons: ask the specialist for the
+        answer, the date or the question as a reply to a prompt."""
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             issue = await self._get(uow, number)
-            plan_transition(
-                issue, IssueAction.CLOSE, caller.person, today=self.today(), answer="-"
-            )
+            today = self.today()
+            plan_transition(issue, action, caller.person, today=today, due_date=today, answer="-")
+            kind, text = {
+                IssueAction.CLOSE: (RefKind.CLOSE_PROMPT, t.close_prompt),
+                IssueAction.CONTROL: (RefKind.CONTROL_PROMPT, t.control_prompt),
+                IssueAction.ASK: (RefKind.ASK_PROMPT, t.ask_prompt),
+            }[action]
             prompt = reply_to(
                 caller,
-                t.close_prompt(number, caller.person),
-                remember_as=MessageRef(RefKind.CLOSE_PROMPT, number),
+                text(number, caller.person),
+                remember_as=MessageRef(kind, number),
                 force_reply=True,
             )
             await self._send(uow, prompt)
+
+    async def request_close(self, caller: Caller, number: int) -> None:
+        await self.request_prompt(caller, number, IssueAction.CLOSE)
 
     async def number_from_reply(self, chat_id: int, message_id: int) -> int:
         """The issue a replied-to message belongs to: its original, acknowledgement or card."""
@@ -231,9 +263,14 @@ class IssueService(Service):
         return issue.number
 
     async def close_prompt_number(self, chat_id: int, message_id: int) -> int | None:
+        ref = await self.prompt_for(chat_id, message_id)
+        return ref.ref_id if ref is not None and ref.kind is RefKind.CLOSE_PROMPT else None
+
+    async def prompt_for(self, chat_id: int, message_id: int) -> MessageRef | None:
+        """The prompt (close, control, ask) a message is, if it is one."""
         async with self._uow_factory.reader() as uow:
             ref = await uow.refs.find(chat_id, message_id)
-        return ref.ref_id if ref is not None and ref.kind is RefKind.CLOSE_PROMPT else None
+        return ref if ref is not None and ref.kind in PROMPTS else None
 
     # --- views ---------------------------------------------------------------------------
 
@@ -290,25 +327,4 @@ class IssueService(Service):
         return issue
 
     async def _card_update(self, uow: UnitOfWork, issue: Issue) -> list[Outgoing]:
-        ref = MessageRef(RefKind.CARD, issue.number)
-        located = await uow.refs.locate(ref)
-        staff = await uow.chats.by_kind(ChatKind.STAFF)
-        if located is not None:
-            chat_id = located[0]
-        elif staff:
-            chat_id = staff[0].place.chat_id
-        else:
-            return []
-        text = t.staff_card(issue, await chat_name(uow, issue.place), self._zone)
-        return [Outgoing(chat_id=chat_id, text=text, buttons=card_buttons(issue), edit_of=ref)]
-
-
-def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
-    if issue.status is IssueStatus.CLOSED:
-        return ((Button(t.BUTTON_REOPEN, issue_button_data("reopen", issue.number)),),)
-    return (
-        (
-            Button(t.BUTTON_TAKE, issue_button_data("take", issue.number)),
-            Button(t.BUTTON_CLOSE, issue_button_data("close", issue.number)),
-        ),
-    )
+        return await card_update(uow, issue, self._zone)

@@ -19,8 +19,8 @@ from bot.domain.models import (
 from bot.domain.outgoing import MessageRef, Outgoing, RefKind
 from bot.domain.sla import NOT_RESOLVED, RESOLVED, verdict_applies
 from bot.services.base import Service
+from bot.services.cards import card_buttons
 from bot.services.chat_names import chat_name
-from bot.services.issues import card_buttons
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.texts import errors as errors_t
 from bot.texts import issues as issues_t

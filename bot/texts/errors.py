@@ -31,6 +31,10 @@ USAGE_CLOSE = (
     "Использование: /close N текст ответа — закрыть обращение №N с ответом жителю, "
     "например /close 17 Трубу заменили."
 )
+USAGE_ASK = (
+    "Использование: /ask N вопрос — задать жителю вопрос по обращению №N, "
+    "например /ask 17 В каком подъезде?"
+)
 USAGE_REOPEN = "Использование: /reopen N — вернуть закрытое обращение №N в работу."
 USAGE_ISSUE = (
     "Использование: /issue N — показать обращение №N; "
@@ -77,6 +81,7 @@ _STATUS_FORBIDS = {
     "new": "ещё не закрыто",
     "in_progress": "ещё не закрыто",
     "on_control": "ещё не закрыто",
+    "awaiting": "ещё не закрыто",
 }
 
 
@@ -88,7 +93,11 @@ def transition_not_allowed(number: int, status: IssueStatus, action: IssueAction
 
 
 def button_done(number: int, action: IssueAction) -> str:
-    done = {"take": "взято в работу", "reopen": "возвращено в работу"}
+    done = {
+        "take": "взято в работу",
+        "reopen": "возвращено в работу",
+        "ask": "ждёт ответа жителя",
+    }
     return f"№{number} {done.get(action.value, 'обновлено')}"
 
 
@@ -114,3 +123,5 @@ def _refusal(error: TransitionRefused) -> str:
             return due_date_in_past(error.due_date, error.today)
         case Refusal.ANSWER_MISSING:
             return USAGE_CLOSE
+        case Refusal.QUESTION_MISSING:
+            return USAGE_ASK

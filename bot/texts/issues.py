@@ -19,6 +19,7 @@ STATUS_NAMES = {
     IssueStatus.NEW: "новое",
     IssueStatus.IN_PROGRESS: "в работе",
     IssueStatus.ON_CONTROL: "на контроле",
+    IssueStatus.AWAITING: "ждёт уточнения",
     IssueStatus.CLOSED: "закрыто",
 }
 
@@ -27,11 +28,15 @@ ACTION_NAMES = {
     IssueAction.CONTROL: "поставлено на контроль",
     IssueAction.CLOSE: "закрыто",
     IssueAction.REOPEN: "возвращено в работу",
+    IssueAction.ASK: "вопрос жителю",
+    IssueAction.ANSWER: "ответ жителя",
 }
 
 BUTTON_TAKE = "Взять"
 BUTTON_CLOSE = "Закрыть"
 BUTTON_REOPEN = "Вернуть в работу"
+BUTTON_CONTROL = "На контроль"
+BUTTON_ASK = "Уточнить"
 
 
 def acknowledgement(number: int) -> str:
@@ -49,6 +54,13 @@ def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo) -> str:
         lines.append(f"📎 вложений: {len(issue.attachments)}")
     lines.append("")
     lines.append(f"Статус: <b>{STATUS_NAMES[issue.status]}</b>{_status_details(issue)}")
+    if issue.status is IssueStatus.AWAITING and issue.awaiting_since is not None:
+        lines.append(
+            f"Срок решения остановлен: ждём ответа жителя с "
+            f"{local_time(issue.awaiting_since, zone)}"
+        )
+    elif issue.status.is_open and issue.resolve_due_at is not None:
+        lines.append(f"Срок решения: {local_time(issue.resolve_due_at, zone)}")
     return "\n".join(lines)
 
 
@@ -82,7 +94,51 @@ def resident_notice(issue: Issue, action: IssueAction, comment: str | None) -> s
 
 
 def transition_done(number: int, action: IssueAction) -> str:
+    if action is IssueAction.ASK:
+        return f"Вопрос по обращению №{number} отправлен жителю; срок решения остановлен."
     return f"Обращение №{number} {ACTION_NAMES[action]}."
+
+
+def question(issue: Issue, text: str) -> str:
+    """The question to the resident, under their own message; the mention notifies them."""
+    return (
+        f"{mention(issue.author)}, специалист уточняет по обращению №{issue.number}:\n"
+        f"{quote(text, limit=3500)}\n\n"
+        "Ответьте, пожалуйста, на это сообщение (кнопка «Ответить»)."
+    )
+
+
+def answer_received(number: int) -> str:
+    return f"Спасибо! Ответ передан специалисту, обращение №{number} снова в работе."
+
+
+def answer_for_staff(issue: Issue, text: str) -> str:
+    who = f"{mention(issue.assignee)}, " if issue.assignee is not None else ""
+    return (
+        f"{who}житель ответил на вопрос по обращению №{issue.number} "
+        f"({esc(issue.author.name)}):\n{quote(text, limit=3500)}"
+    )
+
+
+def silence_notice(issue: Issue, days: int) -> str:
+    return (
+        f"Житель не отвечает на вопрос по обращению №{issue.number} уже {days} раб. дн. "
+        f"({quote(issue.text, limit=80)}). Свяжитесь с ним лично или закройте обращение."
+    )
+
+
+def control_prompt(number: int, specialist: Person) -> str:
+    return (
+        f"{mention(specialist)}, контроль обращения №{number}: ответьте на это сообщение "
+        f"датой ГГГГ-ММ-ДД и, если нужно, комментарием (или /control {number} ГГГГ-ММ-ДД)."
+    )
+
+
+def ask_prompt(number: int, specialist: Person) -> str:
+    return (
+        f"{mention(specialist)}, вопрос жителю по обращению №{number}: ответьте на это "
+        f"сообщение текстом вопроса (или отправьте /ask {number} вопрос)."
+    )
 
 
 def close_prompt(number: int, specialist: Person) -> str:

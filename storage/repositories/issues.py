@@ -51,6 +51,9 @@ def issue_from_row(row: Row[Any]) -> Issue:
         control_reminded_on=row.control_reminded_on,
         verdict=row.verdict,
         verdict_at=row.verdict_at,
+        resolve_due_at=row.resolve_due_at,
+        awaiting_since=row.awaiting_since,
+        silence_noticed_at=row.silence_noticed_at,
     )
 
 
@@ -68,6 +71,7 @@ _ADDED = (
     "updated_at",
     "response_due_at",
     "next_reminder_at",
+    "resolve_due_at",
 )
 # A new issue unless its message already is one: one statement, built once, and no number used
 # up by a duplicate (ON CONFLICT DO NOTHING would spend one).
@@ -101,6 +105,7 @@ class SqlIssueRepository:
         attachments: tuple[str, ...],
         created_at: datetime,
         response_due_at: datetime | None = None,
+        resolve_due_at: datetime | None = None,
     ) -> Issue | None:
         values = {
             "chat_id": place.chat_id,
@@ -116,6 +121,7 @@ class SqlIssueRepository:
             "updated_at": created_at,
             "response_due_at": response_due_at,
             "next_reminder_at": response_due_at,
+            "resolve_due_at": resolve_due_at,
         }
         values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
         row = (await self._db.execute(_ADD, values)).first()
@@ -152,6 +158,9 @@ class SqlIssueRepository:
                 control_reminded_on=issue.control_reminded_on,
                 verdict=issue.verdict,
                 verdict_at=issue.verdict_at,
+                resolve_due_at=issue.resolve_due_at,
+                awaiting_since=issue.awaiting_since,
+                silence_noticed_at=issue.silence_noticed_at,
             )
         )
 

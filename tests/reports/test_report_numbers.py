@@ -49,6 +49,7 @@ async def test_digest_numbers_since_the_last_digest(town: SqlUnitOfWorkFactory) 
         IssueStatus.NEW: 2,
         IssueStatus.IN_PROGRESS: 2,
         IssueStatus.ON_CONTROL: 2,
+        IssueStatus.AWAITING: 0,
     }
     # Worst first: №6 on control since Monday 09:00 (9 + 9 + 3 working hours), then №4
     # unanswered since Tuesday 16:00 (2 + 3). №5 is not due yet, №7 is due today.

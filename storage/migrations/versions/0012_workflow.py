@@ -1,0 +1,34 @@
+"""The desk's workflow: questions to the resident (a paused clock), the resolution deadline
+
+Revision ID: 0012_workflow
+Revises: 0011_faults_quarantine
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012_workflow"
+down_revision = "0011_faults_quarantine"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("issues") as batch:
+        batch.add_column(sa.Column("resolve_due_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("awaiting_since", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("silence_noticed_at", sa.DateTime(timezone=True), nullable=True)
+        )
+        batch.create_index("ix_issues_status_awaiting", ["status", "awaiting_since"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("issues") as batch:
+        batch.drop_index("ix_issues_status_awaiting")
+        batch.drop_column("silence_noticed_at")
+        batch.drop_column("awaiting_since")
+        batch.drop_column("resolve_due_at")

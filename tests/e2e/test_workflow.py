@@ -1,0 +1,196 @@
+"""The desk as an administration works it, end to end against the Bot API double: cards whose
+buttons follow the status, and questions to the resident that stop the issue's clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.fake_telegram import FakeMessage, FakeTelegram
+from tests.e2e.harness import TOKEN, BotProcess, InProcessBot, Town, make_settings, toml_for
+from tests.e2e.test_sla_flow import TICKS, Clock, at, count, start_private
+
+NEW_CARD = [["Взять", "Закрыть"], ["На контроль", "Уточнить"]]
+WORK_CARD = [["Закрыть", "На контроль"], ["Уточнить"]]
+CLOSED_CARD = [["Вернуть в работу"]]
+
+
+async def card_shows(town: Town, card: FakeMessage, buttons: list[list[str]], text: str) -> None:
+    """The card, edited in place, has these buttons and this text."""
+    fake = town.fake
+    await fake.wait_for(
+        lambda: (
+            fake.message(town.staff.id, card.message_id).buttons == buttons
+            and text in fake.message(town.staff.id, card.message_id).content
+        ),
+        message=f"for the card to show {buttons} and {text!r}",
+    )
+
+
+async def answer_prompt(town: Town, contains: str, text: str) -> None:
+    """The specialist answers the bot's prompt in the staff chat with a reply."""
+    prompt = await town.reply_in(town.staff, contains, after=town.last_bot_id(town.staff) - 1)
+    town.says(town.specialist, town.staff, text, reply_to=prompt.message_id)
+
+
+# --- cards that show the state (the real `civicbot run` process) ------------------------------
+
+
+@pytest.fixture
+async def bot_process(fake: FakeTelegram, town: Town, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    settings = make_settings(
+        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[town.specialist.id]
+    )
+    fake.world.now = lambda: datetime.now(UTC)  # the process keeps real time
+    config = tmp_path / "config.toml"
+    config.write_text(toml_for(settings), encoding="utf-8")
+    bot = BotProcess(config, tmp_path / "bot.log")
+    await bot.start(fake)
+    yield bot
+    if bot.process is not None and bot.process.returncode is None:
+        await bot.terminate()
+
+
+async def test_card_buttons_follow_the_status_and_the_card_is_edited_in_place(
+    town: Town, bot_process: BotProcess
+) -> None:
+    fake = town.fake
+    await town.register()
+    asked = town.says(town.resident, town.building, "#проблема Не работает домофон")
+    card = await town.reply_in(town.staff, "№1", timeout=15)
+    assert card.buttons == NEW_CARD
+
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="Взять")
+    await card_shows(town, card, WORK_CARD, "в работе")
+
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="На контроль")
+    await answer_prompt(town, "контроль обращения №1", "2099-01-15 ждём мастера")
+    notice = await town.reply_in(town.building, "на контроль")
+    assert notice.reply_to == asked and "ждём мастера" in notice.content
+    await card_shows(town, card, WORK_CARD, "на контроле")
+
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="Закрыть")
+    await answer_prompt(town, "закрытие обращения №1", "Домофон починили")
+    await town.reply_in(town.building, "Домофон починили")
+    await card_shows(town, card, CLOSED_CARD, "закрыто")
+
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="Вернуть в работу")
+    await town.reply_in(town.building, "снова в работе")
+    await card_shows(town, card, WORK_CARD, "в работе")
+    # One card, edited each time: no second card was posted.
+    cards = [m for m in fake.bot_messages(town.staff.id) if "№1" in m.content and m.buttons]
+    assert len(cards) == 1
+
+
+# --- asking the resident (a clock the test moves) ------------------------------------------
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(at(2026, 3, 11, 10))  # Wednesday 10:00 in Kamchatka, a working day
+
+
+@pytest.fixture
+async def fake(clock: Clock) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(token=TOKEN, now=clock) as server:
+        yield server
+
+
+@pytest.fixture
+async def desk(
+    fake: FakeTelegram, town: Town, clock: Clock, tmp_path: Path
+) -> AsyncIterator[InProcessBot]:
+    settings = make_settings(
+        fake,
+        tmp_path / "civicbot.db",
+        admins=[town.admin.id],
+        specialists=[town.specialist.id],
+        # Working days 09:00-18:00 (9 h); resolution in 16 h: Wednesday 10:00 -> Thursday 17:00.
+        sla={"resolution": "PT16H", "question_silence_days": 1},
+        scheduler={"tick": 0.1},
+    )
+    bot = InProcessBot(settings, clock=clock)
+    await bot.start(fake)
+    yield bot
+    await bot.stop()
+
+
+async def test_question_reaches_the_resident_and_the_answer_restarts_the_clock(
+    town: Town, clock: Clock, desk: InProcessBot
+) -> None:
+    fake = town.fake
+    await town.register()
+    await start_private(town, "specialist")
+    original = town.says(town.resident, town.building, "#проблема Течёт кран в подвале")
+    card = await town.reply_in(town.staff, "№1")
+    assert "Срок решения: 12.03.2026 17:00" in card.content
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="Взять")
+    await card_shows(town, card, WORK_CARD, "в работе")
+
+    clock.now = at(2026, 3, 11, 11)
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="Уточнить")
+    await answer_prompt(town, "вопрос жителю по обращению №1", "В каком подъезде подвал?")
+    question = await town.reply_in(town.building, "В каком подъезде подвал?")
+    assert question.reply_to == original  # in the resident's own thread
+    assert str(town.resident.id) in str(question.entities)  # mentions them
+    await card_shows(town, card, WORK_CARD, "ждёт уточнения")
+    assert "Срок решения остановлен" in fake.message(town.staff.id, card.message_id).content
+
+    # A neighbour's reply is not the answer: the issue keeps waiting.
+    town.says(town.neighbour, town.building, "Во втором", reply_to=question.message_id)
+    await asyncio.sleep(TICKS)
+    assert "ждёт уточнения" in fake.message(town.staff.id, card.message_id).content
+
+    # Paused from Wednesday 11:00 to Thursday 11:00: 7 h + 2 h of working time.
+    clock.now = at(2026, 3, 12, 11)
+    answer = town.says(
+        town.resident, town.building, "Третий подъезд", reply_to=question.message_id
+    )
+    thanks = await town.reply_in(town.building, "Ответ передан специалисту")
+    assert thanks.reply_to == answer
+    in_staff = await town.reply_in(town.staff, "Третий подъезд")
+    assert in_staff.reply_to == card.message_id
+    await fake.wait_for_bot_message(town.specialist.id, contains="Третий подъезд")
+    # Thursday 17:00 moved on by 9 working hours: Friday 17:00.
+    await card_shows(town, card, WORK_CARD, "Срок решения: 13.03.2026 17:00")
+    assert "в работе" in fake.message(town.staff.id, card.message_id).content
+
+    mark = town.last_bot_id(town.staff)
+    town.says(town.specialist, town.staff, "/issue 1")
+    history = await fake.wait_for_bot_message(town.staff.id, contains="История", after=mark)
+    assert "вопрос жителю" in history.content and "В каком подъезде подвал?" in history.content
+    assert "ответ жителя" in history.content and "Третий подъезд" in history.content
+
+
+async def test_ask_command_and_silence_tells_the_assignee_once(
+    town: Town, clock: Clock, desk: InProcessBot
+) -> None:
+    fake = town.fake
+    await town.register()
+    await start_private(town, "specialist")
+    original = town.says(town.resident, town.building, "#проблема Яма во дворе")
+    await town.reply_in(town.staff, "№1")
+
+    town.says(town.specialist, town.staff, "/ask 1 Пришлите, пожалуйста, фото ямы")
+    question = await town.reply_in(town.building, "Пришлите, пожалуйста, фото ямы")
+    assert question.reply_to == original
+    await town.reply_in(town.staff, "Вопрос по обращению №1 отправлен жителю")
+
+    clock.now = at(2026, 3, 11, 17, 59)  # the same day: not yet
+    await asyncio.sleep(TICKS)
+    assert count(fake, town.specialist.id, "не отвечает") == 0
+    clock.now = at(2026, 3, 12, 9, 1)  # one working day later
+    silence = await fake.wait_for_bot_message(town.specialist.id, contains="не отвечает")
+    assert "№1" in silence.content
+    clock.now = at(2026, 3, 13, 10)
+    await asyncio.sleep(TICKS)
+    assert count(fake, town.specialist.id, "не отвечает") == 1  # told once
+
+    town.says(town.specialist, town.staff, "/ask 1")
+    await town.reply_in(town.staff, "Использование: /ask N вопрос")
+    town.says(town.neighbour, town.building, "/ask 1 вопрос")
+    await town.reply_in(town.building, "для специалистов")
