@@ -26,6 +26,7 @@ from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.sla import SlaPolicy
 from bot.services.chats import ChatService
+from bot.services.contacts import ContactService
 from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.issues import IssueService
@@ -89,6 +90,7 @@ class Services:
     chats: ChatService
     issues: IssueService
     questions: QuestionService
+    contacts: ContactService
     replies: ReplyService
     reminders: ReminderService
     summaries: SummaryService
@@ -157,6 +159,14 @@ def build_services(
             resolution=settings.sla.resolution,
         ),
         questions=QuestionService(uow_factory, clock, wake, calendar=calendar),
+        contacts=ContactService(
+            uow_factory,
+            clock,
+            wake,
+            roles=roles,
+            zone=settings.work_time.zone,
+            operator=settings.contacts.operator,
+        ),
         replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
         reminders=ReminderService(
             uow_factory,
@@ -264,6 +274,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         chats=services.chats,
         issues=services.issues,
         questions=services.questions,
+        contacts=services.contacts,
         replies=services.replies,
         summaries=services.summaries,
         verdicts=services.verdicts,

@@ -238,6 +238,11 @@ class SlaSettings(_Section):
         return value
 
 
+class ContactsSettings(_Section):
+    # Who processes the residents' phone numbers: named in the 152-FZ consent text.
+    operator: str = Field(default="администрации города", min_length=1, max_length=200)
+
+
 class SchedulerSettings(_Section):
     tick: Duration = timedelta(minutes=1)
     outbox_poll: Duration = timedelta(seconds=5)
@@ -355,6 +360,7 @@ class Settings(BaseSettings):
     tags: TagsSettings = TagsSettings()
     work_time: WorkTimeSettings = WorkTimeSettings()
     sla: SlaSettings = SlaSettings()
+    contacts: ContactsSettings = ContactsSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     digest: DigestSettings = DigestSettings()
     summaries: SummariesSettings = SummariesSettings()

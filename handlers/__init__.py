@@ -10,6 +10,7 @@ from aiogram.dispatcher.event.handler import FilterObject
 from handlers import (
     admin,
     announcements,
+    contacts,
     errors,
     guard,
     help,
@@ -41,6 +42,7 @@ MODULE_ROUTERS = (
     *COMMANDS_BEFORE_GUARD,
     guard.router,
     *COMMANDS_AFTER_GUARD,
+    contacts.router,
     intake.router,
     announcements.router,
 )
@@ -69,6 +71,7 @@ def build_router() -> Router:
         before,
         guard.router,
         after,
+        contacts.router,
         intake.router,
         announcements.router,
     )

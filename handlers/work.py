@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, IssueAction
 from bot.domain.outgoing import MessageRef, RefKind
+from bot.services.contacts import ContactService
 from bot.services.issues import IssueService
 from bot.services.questions import QuestionService
 from bot.texts import errors as t
@@ -101,6 +102,16 @@ async def cmd_ask(message: Message, command: CommandObject, issues: IssueService
     await issues.act(_caller(message), IssueAction.ASK, number, question=question)
 
 
+@router.message(Command("contacted"))
+async def cmd_contacted(
+    message: Message, command: CommandObject, contacts: ContactService
+) -> None:
+    number, comment = args.split_number(command.args, t.USAGE_CONTACTED)
+    if not comment:
+        raise UsageError(t.USAGE_CONTACTED)
+    await contacts.record_contact(_caller(message), number, comment)
+
+
 @router.message(ReplyToQuestion())
 async def on_question_answer(
     message: Message, question_number: int, questions: QuestionService
@@ -131,13 +142,20 @@ PROMPTED = {"close": IssueAction.CLOSE, "control": IssueAction.CONTROL, "ask": I
 
 @router.callback_query(IssueCallback.filter())
 async def on_issue_button(
-    query: CallbackQuery, callback_data: IssueCallback, issues: IssueService
+    query: CallbackQuery,
+    callback_data: IssueCallback,
+    issues: IssueService,
+    contacts: ContactService,
 ) -> None:
     if query.message is None or not isinstance(query.message, Message):
         await query.answer()
         return
     caller = caller_from(query.message, user=query.from_user)
     assert caller is not None
+    if callback_data.action == "contact":
+        await contacts.show_contact(caller, callback_data.number)
+        await query.answer()
+        return
     prompted = PROMPTED.get(callback_data.action)
     if prompted is not None:
         await issues.request_prompt(caller, callback_data.number, prompted)

@@ -45,6 +45,10 @@ users = Table(
     Column("name", String(300), nullable=False),
     Column("username", String(64), nullable=True),
     Column("started_bot", Boolean, nullable=False, server_default="0"),
+    # A phone number the user shared through Telegram's contact button, with the moment they
+    # consented to its processing (152-FZ); both cleared when they withdraw consent.
+    Column("phone", String(32), nullable=True),
+    Column("phone_consent_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -90,6 +94,8 @@ issues = Table(
     Column("resolve_due_at", UtcDateTime(), nullable=True),
     Column("awaiting_since", UtcDateTime(), nullable=True),
     Column("silence_noticed_at", UtcDateTime(), nullable=True),
+    # Personal contacts with the resident recorded with /contacted (each also in the history).
+    Column("contacts", Integer, nullable=False, server_default="0"),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),

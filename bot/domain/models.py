@@ -35,6 +35,7 @@ class IssueAction(StrEnum):
     REOPEN = "reopen"
     ASK = "ask"  # a specialist's question to the resident
     ANSWER = "answer"  # the resident's answer to it
+    CONTACT = "contact"  # a specialist contacted the resident personally (status unchanged)
 
 
 class ChatKind(StrEnum):
@@ -129,6 +130,8 @@ class Issue:
     resolve_due_at: datetime | None = None
     awaiting_since: datetime | None = None
     silence_noticed_at: datetime | None = None
+    # Personal contacts with the resident recorded with /contacted.
+    contacts: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,6 +172,10 @@ class Outgoing:
     # Edit, delete or stop a message whose id is already known (instead of `edit_of`).
     target_message_id: int | None = None
     member: MemberOp | None = None
+    # A one-button reply keyboard asking for the user's own phone number (private chats), or
+    # the removal of such a keyboard.
+    contact_request: str | None = None
+    remove_keyboard: bool = False
 
     @property
     def bulk(self) -> bool:

@@ -14,8 +14,8 @@ from bot.texts import issues as t
 
 
 def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
-    """New: take it, or close, control or ask at once. In work (in progress, on control,
-    waiting for the resident): close, control, ask. Closed: only back to work."""
+    """New: take it, or close, control, ask or contact at once. In work (in progress, on
+    control, waiting for the resident): close, control, ask, contact. Closed: back to work."""
 
     def button(text: str, action: str) -> Button:
         return Button(text, issue_button_data(action, issue.number))
@@ -26,10 +26,11 @@ def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
         return (
             (button(t.BUTTON_TAKE, "take"), button(t.BUTTON_CLOSE, "close")),
             (button(t.BUTTON_CONTROL, "control"), button(t.BUTTON_ASK, "ask")),
+            (button(t.BUTTON_CONTACT, "contact"),),
         )
     return (
         (button(t.BUTTON_CLOSE, "close"), button(t.BUTTON_CONTROL, "control")),
-        (button(t.BUTTON_ASK, "ask"),),
+        (button(t.BUTTON_ASK, "ask"), button(t.BUTTON_CONTACT, "contact")),
     )
 
 

@@ -30,6 +30,7 @@ ACTION_NAMES = {
     IssueAction.REOPEN: "возвращено в работу",
     IssueAction.ASK: "вопрос жителю",
     IssueAction.ANSWER: "ответ жителя",
+    IssueAction.CONTACT: "связь с жителем",
 }
 
 BUTTON_TAKE = "Взять"
@@ -37,6 +38,7 @@ BUTTON_CLOSE = "Закрыть"
 BUTTON_REOPEN = "Вернуть в работу"
 BUTTON_CONTROL = "На контроль"
 BUTTON_ASK = "Уточнить"
+BUTTON_CONTACT = "Связаться"
 
 
 def acknowledgement(number: int) -> str:
@@ -61,6 +63,8 @@ def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo) -> str:
         )
     elif issue.status.is_open and issue.resolve_due_at is not None:
         lines.append(f"Срок решения: {local_time(issue.resolve_due_at, zone)}")
+    if issue.contacts:
+        lines.append(f"Связь с жителем лично: {issue.contacts}")
     return "\n".join(lines)
 
 

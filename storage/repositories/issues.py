@@ -54,6 +54,7 @@ def issue_from_row(row: Row[Any]) -> Issue:
         resolve_due_at=row.resolve_due_at,
         awaiting_since=row.awaiting_since,
         silence_noticed_at=row.silence_noticed_at,
+        contacts=row.contacts or 0,
     )
 
 
@@ -161,6 +162,7 @@ class SqlIssueRepository:
                 resolve_due_at=issue.resolve_due_at,
                 awaiting_since=issue.awaiting_since,
                 silence_noticed_at=issue.silence_noticed_at,
+                contacts=issue.contacts,
             )
         )
 

@@ -11,11 +11,19 @@ from pathlib import Path
 import pytest
 
 from bot.fake_telegram import FakeMessage, FakeTelegram
-from tests.e2e.harness import TOKEN, BotProcess, InProcessBot, Town, make_settings, toml_for
+from tests.e2e.harness import (
+    TOKEN,
+    BotProcess,
+    InProcessBot,
+    Town,
+    make_settings,
+    share_contact,
+    toml_for,
+)
 from tests.e2e.test_sla_flow import TICKS, Clock, at, count, start_private
 
-NEW_CARD = [["Взять", "Закрыть"], ["На контроль", "Уточнить"]]
-WORK_CARD = [["Закрыть", "На контроль"], ["Уточнить"]]
+NEW_CARD = [["Взять", "Закрыть"], ["На контроль", "Уточнить"], ["Связаться"]]
+WORK_CARD = [["Закрыть", "На контроль"], ["Уточнить", "Связаться"]]
 CLOSED_CARD = [["Вернуть в работу"]]
 
 
@@ -194,3 +202,60 @@ async def test_ask_command_and_silence_tells_the_assignee_once(
     await town.reply_in(town.staff, "Использование: /ask N вопрос")
     town.says(town.neighbour, town.building, "/ask 1 вопрос")
     await town.reply_in(town.building, "для специалистов")
+
+
+# --- contacting the resident personally ------------------------------------------------
+
+
+async def test_phone_shared_with_consent_reaches_the_specialist_and_contacts_are_recorded(
+    town: Town, desk: InProcessBot
+) -> None:
+    fake = town.fake
+    await town.register()
+    town.says(town.resident, town.building, "#проблема Не вывозят мусор")
+    card = await town.reply_in(town.staff, "№1")
+
+    # Without a phone, and before the specialist started the bot: the link, in the staff chat.
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="Связаться")
+    link = await town.reply_in(town.staff, "Связаться с автором обращения №1")
+    assert f"tg://user?id={town.resident.id}" in link.content
+    assert "Телефоном житель не поделился" in link.content
+
+    await start_private(town, "resident")
+    private = fake.private_chat(town.resident)
+    town.says(town.resident, private, "/phone")
+    offer = await fake.wait_for_bot_message(town.resident.id, contains="152-ФЗ")
+    assert "администрации города" in offer.content and "/phone_delete" in offer.content
+    assert offer.reply_markup is not None
+    assert offer.reply_markup["keyboard"][0][0]["request_contact"] is True
+    share_contact(fake, town.resident, "+79001234567", owner=town.neighbour)
+    await fake.wait_for_bot_message(town.resident.id, contains="только своим номером")
+    share_contact(fake, town.resident, "+79001112233")
+    saved = await fake.wait_for_bot_message(town.resident.id, contains="Номер сохранён")
+    assert saved.reply_markup == {"remove_keyboard": True}
+
+    await start_private(town, "specialist")
+    mark = town.last_bot_id(town.staff)
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="Связаться")
+    shown = await fake.wait_for_bot_message(town.specialist.id, contains="+79001112233")
+    assert f"tg://user?id={town.resident.id}" in shown.content
+    assert "+79001234567" not in shown.content
+    note = await fake.wait_for_bot_message(town.staff.id, contains="в личном чате", after=mark)
+    assert "+7900" not in note.content  # the number stays out of the group
+
+    town.says(town.specialist, town.staff, "/contacted 1 Созвонились, вывоз в пятницу")
+    await town.reply_in(town.staff, "Контакт с жителем по обращению №1 записан")
+    await card_shows(town, card, NEW_CARD, "Связь с жителем лично: 1")
+    mark = town.last_bot_id(town.staff)
+    town.says(town.specialist, town.staff, "/issue 1")
+    history = await fake.wait_for_bot_message(town.staff.id, contains="История", after=mark)
+    assert "связь с жителем (Ольга Специалист): Созвонились, вывоз в пятницу" in history.content
+
+    town.says(town.neighbour, town.building, "/contacted 1 я звонил")
+    await town.reply_in(town.building, "для специалистов")
+    town.says(town.resident, private, "/phone_delete")
+    await fake.wait_for_bot_message(town.resident.id, contains="Номер удалён")
+    fake.user_presses(town.staff.id, card.message_id, town.specialist, button="Связаться")
+    await fake.wait_for(
+        lambda: count(fake, town.specialist.id, "Телефоном житель не поделился") == 1
+    )

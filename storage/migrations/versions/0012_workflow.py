@@ -1,4 +1,5 @@
-"""The desk's workflow: questions to the resident (a paused clock), the resolution deadline
+"""The desk's workflow: questions to the resident (a paused clock), the resolution deadline,
+personal contacts and residents' phone numbers shared with consent
 
 Revision ID: 0012_workflow
 Revises: 0011_faults_quarantine
@@ -23,12 +24,20 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("silence_noticed_at", sa.DateTime(timezone=True), nullable=True)
         )
+        batch.add_column(sa.Column("contacts", sa.Integer(), server_default="0", nullable=False))
         batch.create_index("ix_issues_status_awaiting", ["status", "awaiting_since"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("phone", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("phone_consent_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("phone_consent_at")
+        batch.drop_column("phone")
     with op.batch_alter_table("issues") as batch:
         batch.drop_index("ix_issues_status_awaiting")
+        batch.drop_column("contacts")
         batch.drop_column("silence_noticed_at")
         batch.drop_column("awaiting_since")
         batch.drop_column("resolve_due_at")
