@@ -191,7 +191,14 @@ def build_services(
             weekly_weekday=settings.summaries.weekly_weekday,
             weekly_time=settings.summaries.weekly_time,
         ),
-        verdicts=VerdictService(uow_factory, clock, wake, zone=calendar.schedule.timezone),
+        verdicts=VerdictService(
+            uow_factory,
+            clock,
+            wake,
+            zone=calendar.schedule.timezone,
+            pos_url=settings.pos.form_url,
+            offer_after=settings.pos.offer_after,
+        ),
         reports=ReportService(
             uow_factory,
             clock,

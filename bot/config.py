@@ -238,6 +238,21 @@ class SlaSettings(_Section):
         return value
 
 
+class PosSettings(_Section):
+    # The municipality's form on the regional feedback platform (ПОС). Empty: none offered.
+    form_url: str = ""
+    # The «Не решено» on the same issue from which the closing notice offers the form.
+    offer_after: int = Field(default=2, ge=1, le=10)
+
+    @field_validator("form_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith("https://"):
+            raise ValueError("must be an https:// address")
+        return value
+
+
 class ContactsSettings(_Section):
     # Who processes the residents' phone numbers: named in the 152-FZ consent text.
     operator: str = Field(default="администрации города", min_length=1, max_length=200)
@@ -361,6 +376,7 @@ class Settings(BaseSettings):
     work_time: WorkTimeSettings = WorkTimeSettings()
     sla: SlaSettings = SlaSettings()
     contacts: ContactsSettings = ContactsSettings()
+    pos: PosSettings = PosSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     digest: DigestSettings = DigestSettings()
     summaries: SummariesSettings = SummariesSettings()

@@ -96,6 +96,8 @@ issues = Table(
     Column("silence_noticed_at", UtcDateTime(), nullable=True),
     # Personal contacts with the resident recorded with /contacted (each also in the history).
     Column("contacts", Integer, nullable=False, server_default="0"),
+    # How many times the author answered «Не решено» (the second brings the way out).
+    Column("not_resolved_count", Integer, nullable=False, server_default="0"),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),

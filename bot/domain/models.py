@@ -132,6 +132,8 @@ class Issue:
     silence_noticed_at: datetime | None = None
     # Personal contacts with the resident recorded with /contacted.
     contacts: int = 0
+    # How many times the author answered «Не решено» to a closure of this issue.
+    not_resolved_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,12 @@ def weekly_moment(calendar: WorkCalendar, now: datetime, weekday: int, at: time)
     return moment.astimezone(now.tzinfo)
 
 
+def offers_way_out(not_resolved_count: int, offer_after: int) -> bool:
+    """From the `offer_after`-th «Не решено» on, the resident is shown the regional feedback
+    platform's form as the way forward."""
+    return not_resolved_count >= offer_after
+
+
 def verdict_applies(issue: Issue) -> bool:
     """The resident may judge the current closure once: a closed issue without a verdict
     given after it was closed."""

@@ -55,6 +55,7 @@ def issue_from_row(row: Row[Any]) -> Issue:
         awaiting_since=row.awaiting_since,
         silence_noticed_at=row.silence_noticed_at,
         contacts=row.contacts or 0,
+        not_resolved_count=row.not_resolved_count or 0,
     )
 
 
@@ -163,6 +164,7 @@ class SqlIssueRepository:
                 awaiting_since=issue.awaiting_since,
                 silence_noticed_at=issue.silence_noticed_at,
                 contacts=issue.contacts,
+                not_resolved_count=issue.not_resolved_count,
             )
         )
 

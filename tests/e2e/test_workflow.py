@@ -25,6 +25,7 @@ from tests.e2e.test_sla_flow import TICKS, Clock, at, count, start_private
 NEW_CARD = [["Взять", "Закрыть"], ["На контроль", "Уточнить"], ["Связаться"]]
 WORK_CARD = [["Закрыть", "На контроль"], ["Уточнить", "Связаться"]]
 CLOSED_CARD = [["Вернуть в работу"]]
+POS_FORM = "https://pos.example.ru/form/41"
 
 
 async def card_shows(town: Town, card: FakeMessage, buttons: list[list[str]], text: str) -> None:
@@ -119,6 +120,7 @@ async def desk(
         specialists=[town.specialist.id],
         # Working days 09:00-18:00 (9 h); resolution in 16 h: Wednesday 10:00 -> Thursday 17:00.
         sla={"resolution": "PT16H", "question_silence_days": 1},
+        pos={"form_url": POS_FORM},
         scheduler={"tick": 0.1},
     )
     bot = InProcessBot(settings, clock=clock)
@@ -259,3 +261,37 @@ async def test_phone_shared_with_consent_reaches_the_specialist_and_contacts_are
     await fake.wait_for(
         lambda: count(fake, town.specialist.id, "Телефоном житель не поделился") == 1
     )
+
+
+# --- the way out -------------------------------------------------------------------------
+
+
+async def close_and_judge_not_resolved(town: Town, answer: str) -> FakeMessage:
+    """The specialist closes №1 with `answer`; its author presses «Не решено» under it."""
+    town.says(town.specialist, town.staff, f"/close 1 {answer}")
+    notice = await town.reply_in(town.building, answer)
+    town.fake.user_presses(town.building.id, notice.message_id, town.resident, button="Не решено")
+    await town.fake.wait_for(
+        lambda: "не решено" in town.fake.message(town.building.id, notice.message_id).content
+    )
+    return town.fake.message(town.building.id, notice.message_id)
+
+
+async def test_second_not_resolved_offers_the_pos_form_and_tells_the_staff(
+    town: Town, desk: InProcessBot
+) -> None:
+    fake = town.fake
+    await town.register()
+    town.says(town.resident, town.building, "#проблема Во дворе не горят фонари")
+    await town.reply_in(town.staff, "№1")
+
+    first = await close_and_judge_not_resolved(town, "Лампы заменили")
+    assert POS_FORM not in str(first.entities) and "ПОС" not in first.content
+    await town.reply_in(town.staff, "ответил(а) «Не решено»")
+    assert count(fake, town.staff, "форма на платформе обратной связи") == 0
+
+    second = await close_and_judge_not_resolved(town, "Заменили ещё раз")
+    assert "ПОС" in second.content
+    assert POS_FORM in str(second.entities)  # the form's link in the closing notice
+    alert = await town.reply_in(town.staff, "форма на платформе обратной связи")
+    assert "№1" in alert.content and "2-й раз" in alert.content

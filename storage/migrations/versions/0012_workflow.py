@@ -25,6 +25,9 @@ def upgrade() -> None:
             sa.Column("silence_noticed_at", sa.DateTime(timezone=True), nullable=True)
         )
         batch.add_column(sa.Column("contacts", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(
+            sa.Column("not_resolved_count", sa.Integer(), server_default="0", nullable=False)
+        )
         batch.create_index("ix_issues_status_awaiting", ["status", "awaiting_since"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("phone", sa.String(length=32), nullable=True))
@@ -37,6 +40,7 @@ def downgrade() -> None:
         batch.drop_column("phone")
     with op.batch_alter_table("issues") as batch:
         batch.drop_index("ix_issues_status_awaiting")
+        batch.drop_column("not_resolved_count")
         batch.drop_column("contacts")
         batch.drop_column("silence_noticed_at")
         batch.drop_column("awaiting_since")
