@@ -30,6 +30,7 @@ from bot.services.contacts import ContactService
 from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.issues import IssueService
+from bot.services.merging import MergeService
 from bot.services.moderation import ChatAdmins, NoChatAdmins
 from bot.services.moderation_commands import ModeratorService
 from bot.services.moderation_desk import ModerationDesk
@@ -91,6 +92,7 @@ class Services:
     issues: IssueService
     questions: QuestionService
     contacts: ContactService
+    merges: MergeService
     replies: ReplyService
     reminders: ReminderService
     summaries: SummaryService
@@ -159,6 +161,7 @@ def build_services(
             resolution=settings.sla.resolution,
         ),
         questions=QuestionService(uow_factory, clock, wake, calendar=calendar),
+        merges=MergeService(uow_factory, clock, wake, roles=roles, zone=settings.work_time.zone),
         contacts=ContactService(
             uow_factory,
             clock,
@@ -282,6 +285,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         issues=services.issues,
         questions=services.questions,
         contacts=services.contacts,
+        merges=services.merges,
         replies=services.replies,
         summaries=services.summaries,
         verdicts=services.verdicts,

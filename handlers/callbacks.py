@@ -18,7 +18,7 @@ matches no handler and stays unanswered, as for any unknown button."""
 
 
 class IssueCallback(CallbackData, prefix="iss"):
-    """`iss:<take|close|control|ask|reopen>:<number>`: a staff card's buttons."""
+    """`iss:<take|close|control|ask|contact|merge|reopen>:<number>`: a staff card's buttons."""
 
     action: str
     number: Ref

@@ -11,6 +11,7 @@ from bot.domain.models import Caller, IssueAction
 from bot.domain.outgoing import MessageRef, RefKind
 from bot.services.contacts import ContactService
 from bot.services.issues import IssueService
+from bot.services.merging import MergeService
 from bot.services.questions import QuestionService
 from bot.texts import errors as t
 from handlers import args
@@ -112,6 +113,13 @@ async def cmd_contacted(
     await contacts.record_contact(_caller(message), number, comment)
 
 
+@router.message(Command("merge"))
+async def cmd_merge(message: Message, command: CommandObject, merges: MergeService) -> None:
+    main, rest = args.split_number(command.args, t.USAGE_MERGE)
+    duplicate = args.issue_number(rest, t.USAGE_MERGE)
+    await merges.merge(_caller(message), main, duplicate)
+
+
 @router.message(ReplyToQuestion())
 async def on_question_answer(
     message: Message, question_number: int, questions: QuestionService
@@ -122,10 +130,14 @@ async def on_question_answer(
 
 
 @router.message(ReplyToPrompt())
-async def on_prompt_answer(message: Message, prompt: MessageRef, issues: IssueService) -> None:
+async def on_prompt_answer(
+    message: Message, prompt: MessageRef, issues: IssueService, merges: MergeService
+) -> None:
     assert message.text is not None
     caller, number, text = _caller(message), prompt.ref_id, message.text
-    if prompt.kind is RefKind.CONTROL_PROMPT:
+    if prompt.kind is RefKind.MERGE_PROMPT:
+        await merges.merge(caller, args.issue_number(text, t.USAGE_MERGE), number)
+    elif prompt.kind is RefKind.CONTROL_PROMPT:
         due_text, _, comment = text.strip().partition(" ")
         due = args.parse_date(due_text, t.USAGE_CONTROL)
         await issues.act(
@@ -146,6 +158,7 @@ async def on_issue_button(
     callback_data: IssueCallback,
     issues: IssueService,
     contacts: ContactService,
+    merges: MergeService,
 ) -> None:
     if query.message is None or not isinstance(query.message, Message):
         await query.answer()
@@ -154,6 +167,10 @@ async def on_issue_button(
     assert caller is not None
     if callback_data.action == "contact":
         await contacts.show_contact(caller, callback_data.number)
+        await query.answer()
+        return
+    if callback_data.action == "merge":
+        await merges.request_merge(caller, callback_data.number)
         await query.answer()
         return
     prompted = PROMPTED.get(callback_data.action)

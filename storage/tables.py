@@ -98,6 +98,8 @@ issues = Table(
     Column("contacts", Integer, nullable=False, server_default="0"),
     # How many times the author answered «Не решено» (the second brings the way out).
     Column("not_resolved_count", Integer, nullable=False, server_default="0"),
+    # The main issue this one duplicates (/merge): closed with it, counted once in reports.
+    Column("merged_into", Integer, nullable=True),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),
@@ -110,6 +112,7 @@ issues = Table(
     Index("ix_issues_closed_at", "closed_at"),
     Index("ix_issues_first_response", "first_response_at"),
     Index("ix_issues_status_awaiting", "status", "awaiting_since"),
+    Index("ix_issues_merged_into", "merged_into"),
     sqlite_autoincrement=True,
 )
 

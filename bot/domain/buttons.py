@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 def issue_button_data(action: str, number: int) -> str:
-    """`iss:<take|close|control|ask|reopen>:<number>` (IssueCallback)."""
+    """`iss:<take|close|control|ask|contact|merge|reopen>:<number>` (IssueCallback)."""
     return f"iss:{action}:{number}"
 
 

@@ -36,6 +36,7 @@ class IssueAction(StrEnum):
     ASK = "ask"  # a specialist's question to the resident
     ANSWER = "answer"  # the resident's answer to it
     CONTACT = "contact"  # a specialist contacted the resident personally (status unchanged)
+    MERGE = "merge"  # a duplicate joined to the main issue (on both issues' histories)
 
 
 class ChatKind(StrEnum):
@@ -134,6 +135,8 @@ class Issue:
     contacts: int = 0
     # How many times the author answered «Не решено» to a closure of this issue.
     not_resolved_count: int = 0
+    # The main issue this one duplicates (it is closed with it, and counted once in reports).
+    merged_into: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ class RefKind(StrEnum):
     CLOSE_NOTICE = "close_notice"
     CONTROL_PROMPT = "control_prompt"
     ASK_PROMPT = "ask_prompt"
+    MERGE_PROMPT = "merge_prompt"
     QUESTION = "question"  # a specialist's question to the resident, under their message
     WELCOME = "mod_welcome"
     MOD_CARD = "mod_card"

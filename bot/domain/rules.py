@@ -43,6 +43,28 @@ TRANSITIONS: dict[IssueAction, tuple[frozenset[IssueStatus], IssueStatus]] = {
 }
 
 
+def check_merge(main: Issue, duplicate: Issue, *, today: date) -> None:
+    """`duplicate` may join `main`: two different issues, both open, neither a duplicate
+    already (a group has one main issue, so closing it answers everyone)."""
+
+    def refuse(refusal: Refusal, issue: Issue) -> TransitionRefused:
+        return TransitionRefused(
+            refusal,
+            number=issue.number,
+            status=issue.status,
+            action=IssueAction.MERGE,
+            today=today,
+        )
+
+    if main.number == duplicate.number:
+        raise refuse(Refusal.MERGE_SELF, main)
+    for issue in (main, duplicate):
+        if issue.merged_into is not None:
+            raise refuse(Refusal.MERGE_CHAIN, issue)
+        if not issue.status.is_open:
+            raise refuse(Refusal.NOT_FROM_THIS_STATUS, issue)
+
+
 def may_answer(issue: Issue, person: Person) -> bool:
     """Only the issue's author answers a question about it, and only while it waits."""
     return issue.status is IssueStatus.AWAITING and issue.author.user_id == person.user_id

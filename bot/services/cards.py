@@ -14,8 +14,9 @@ from bot.texts import issues as t
 
 
 def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
-    """New: take it, or close, control, ask or contact at once. In work (in progress, on
-    control, waiting for the resident): close, control, ask, contact. Closed: back to work."""
+    """New: take it, or close, control, ask, contact or merge at once. In work (in progress,
+    on control, waiting for the resident): close, control, ask, contact, merge. Closed: back
+    to work."""
 
     def button(text: str, action: str) -> Button:
         return Button(text, issue_button_data(action, issue.number))
@@ -26,11 +27,12 @@ def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
         return (
             (button(t.BUTTON_TAKE, "take"), button(t.BUTTON_CLOSE, "close")),
             (button(t.BUTTON_CONTROL, "control"), button(t.BUTTON_ASK, "ask")),
-            (button(t.BUTTON_CONTACT, "contact"),),
+            (button(t.BUTTON_CONTACT, "contact"), button(t.BUTTON_MERGE, "merge")),
         )
     return (
         (button(t.BUTTON_CLOSE, "close"), button(t.BUTTON_CONTROL, "control")),
         (button(t.BUTTON_ASK, "ask"), button(t.BUTTON_CONTACT, "contact")),
+        (button(t.BUTTON_MERGE, "merge"),),
     )
 
 
@@ -45,5 +47,6 @@ async def card_update(uow: UnitOfWork, issue: Issue, zone: ZoneInfo) -> list[Out
         if not staff:
             return []
         chat_id = staff[0].place.chat_id
-    text = t.staff_card(issue, await chat_name(uow, issue.place), zone)
+    merged = [item.number for item in await uow.issues.merged_with(issue.number)]
+    text = t.staff_card(issue, await chat_name(uow, issue.place), zone, merged)
     return [Outgoing(chat_id=chat_id, text=text, buttons=card_buttons(issue), edit_of=ref)]

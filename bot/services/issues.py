@@ -28,6 +28,7 @@ from bot.services.base import Service
 from bot.services.cards import card_buttons, card_update
 from bot.services.chat_names import chat_name
 from bot.services.closing import closing_notice
+from bot.services.merging import merged_answers
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import reply_to
 from bot.services.roles import RoleService
@@ -35,7 +36,9 @@ from bot.texts import errors as errors_t
 from bot.texts import issues as t
 from bot.texts import sla as sla_t
 
-PROMPTS = frozenset({RefKind.CLOSE_PROMPT, RefKind.CONTROL_PROMPT, RefKind.ASK_PROMPT})
+PROMPTS = frozenset(
+    {RefKind.CLOSE_PROMPT, RefKind.CONTROL_PROMPT, RefKind.ASK_PROMPT, RefKind.MERGE_PROMPT}
+)
 
 
 class IssueService(Service):
@@ -192,6 +195,8 @@ class IssueService(Service):
                 closed_at=now if plan.to_status is IssueStatus.CLOSED else None,
                 # Any specialist's transition answers the issue: its reminders stop.
                 next_reminder_at=None,
+                # A duplicate returned to work stands on its own again.
+                merged_into=None if action is IssueAction.REOPEN else issue.merged_into,
             )
             updated = with_clock(self._calendar, issue, updated, now)
             await uow.issues.save(updated)
@@ -203,6 +208,8 @@ class IssueService(Service):
                 self._resident_message(updated, action, comment, question),
                 *await self._card_update(uow, updated),
             ]
+            if action is IssueAction.CLOSE:
+                messages += await merged_answers(uow, updated)
             if caller.message_id is not None and caller.place != issue.place:
                 messages.append(reply_to(caller, t.transition_done(number, action)))
             await self._send(uow, *messages)

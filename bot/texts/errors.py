@@ -39,6 +39,10 @@ USAGE_CONTACTED = (
     "Использование: /contacted N комментарий — записать личный контакт с жителем по "
     "обращению №N, например /contacted 17 Созвонились, мастер придёт в пятницу."
 )
+USAGE_MERGE = (
+    "Использование: /merge N M — обращение №M станет дубликатом №N (ответ на №N получат "
+    "оба жителя), например /merge 17 18."
+)
 USAGE_REOPEN = "Использование: /reopen N — вернуть закрытое обращение №N в работу."
 USAGE_ISSUE = (
     "Использование: /issue N — показать обращение №N; "
@@ -129,3 +133,7 @@ def _refusal(error: TransitionRefused) -> str:
             return USAGE_CLOSE
         case Refusal.QUESTION_MISSING:
             return USAGE_ASK
+        case Refusal.MERGE_SELF:
+            return f"Обращение №{error.number} нельзя объединить с самим собой."
+        case Refusal.MERGE_CHAIN:
+            return f"Обращение №{error.number} уже объединено с другим."

@@ -31,6 +31,7 @@ ACTION_NAMES = {
     IssueAction.ASK: "вопрос жителю",
     IssueAction.ANSWER: "ответ жителя",
     IssueAction.CONTACT: "связь с жителем",
+    IssueAction.MERGE: "объединение",
 }
 
 BUTTON_TAKE = "Взять"
@@ -39,13 +40,14 @@ BUTTON_REOPEN = "Вернуть в работу"
 BUTTON_CONTROL = "На контроль"
 BUTTON_ASK = "Уточнить"
 BUTTON_CONTACT = "Связаться"
+BUTTON_MERGE = "Объединить"
 
 
 def acknowledgement(number: int) -> str:
     return f"Заявка №{number} принята. Ответ специалиста — в рабочее время."
 
 
-def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo) -> str:
+def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo, merged: Sequence[int] = ()) -> str:
     lines = [
         f"<b>№{issue.number}</b> · {esc(chat_name)} · {issue.tag or 'без тега'}",
         f"От: {esc(issue.author.name)} · {local_time(issue.created_at, zone)}",
@@ -65,6 +67,10 @@ def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo) -> str:
         lines.append(f"Срок решения: {local_time(issue.resolve_due_at, zone)}")
     if issue.contacts:
         lines.append(f"Связь с жителем лично: {issue.contacts}")
+    if issue.merged_into is not None:
+        lines.append(f"Дубликат обращения №{issue.merged_into}")
+    if merged:
+        lines.append("Объединены: " + ", ".join(f"№{number}" for number in merged))
     return "\n".join(lines)
 
 
@@ -128,6 +134,31 @@ def silence_notice(issue: Issue, days: int) -> str:
     return (
         f"Житель не отвечает на вопрос по обращению №{issue.number} уже {days} раб. дн. "
         f"({quote(issue.text, limit=80)}). Свяжитесь с ним лично или закройте обращение."
+    )
+
+
+def merge_prompt(number: int, specialist: Person) -> str:
+    return (
+        f"{mention(specialist)}, объединение: ответьте на это сообщение номером основного "
+        f"обращения, дубликатом которого станет №{number} (или /merge N {number})."
+    )
+
+
+def merged_notice(duplicate: Issue, main: int) -> str:
+    return (
+        f"Ваше обращение №{duplicate.number} объединено с обращением №{main} о том же. "
+        "Ответ специалиста придёт сюда же."
+    )
+
+
+def merged_done(main: int, duplicate: int) -> str:
+    return f"Обращение №{duplicate} объединено с №{main}: ответ на №{main} получат оба жителя."
+
+
+def merged_answer(duplicate: Issue, main: Issue) -> str:
+    return (
+        f"Обращение №{main.number}, с которым объединено ваше №{duplicate.number}, закрыто.\n"
+        f"Ответ: {quote(main.answer or '', limit=3800)}"
     )
 
 

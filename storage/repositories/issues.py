@@ -56,6 +56,7 @@ def issue_from_row(row: Row[Any]) -> Issue:
         silence_noticed_at=row.silence_noticed_at,
         contacts=row.contacts or 0,
         not_resolved_count=row.not_resolved_count or 0,
+        merged_into=row.merged_into,
     )
 
 
@@ -165,6 +166,7 @@ class SqlIssueRepository:
                 silence_noticed_at=issue.silence_noticed_at,
                 contacts=issue.contacts,
                 not_resolved_count=issue.not_resolved_count,
+                merged_into=issue.merged_into,
             )
         )
 
@@ -239,6 +241,13 @@ class SqlIssueRepository:
                 issues.c.status.in_([s.value for s in OPEN_STATUSES]),
             )
             .order_by(issues.c.number)
+        )
+        return [issue_from_row(row) for row in rows]
+
+    async def merged_with(self, number: int) -> Sequence[Issue]:
+        """The duplicates merged into issue `number`."""
+        rows = await self._db.execute(
+            select(issues).where(issues.c.merged_into == number).order_by(issues.c.number)
         )
         return [issue_from_row(row) for row in rows]
 

@@ -17,7 +17,11 @@ async def test_tagged_message_is_taken_and_closed_with_answer_in_thread(
     card = await town.reply_in(town.staff, "№1")
     assert "не горит свет" in card.content
     assert card.reply_markup is not None
-    assert card.buttons == [["Взять", "Закрыть"], ["На контроль", "Уточнить"], ["Связаться"]]
+    assert card.buttons == [
+        ["Взять", "Закрыть"],
+        ["На контроль", "Уточнить"],
+        ["Связаться", "Объединить"],
+    ]
 
     town.says(town.specialist, town.staff, "/take 1")
     taken = await town.reply_in(town.building, "взята в работу")
@@ -26,7 +30,7 @@ async def test_tagged_message_is_taken_and_closed_with_answer_in_thread(
     await town.fake.wait_for(
         lambda: (
             town.fake.message(town.staff.id, card.message_id).buttons
-            == [["Закрыть", "На контроль"], ["Уточнить", "Связаться"]]
+            == [["Закрыть", "На контроль"], ["Уточнить", "Связаться"], ["Объединить"]]
         )
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fake_telegram import FakeMessage, FakeTelegram
+from bot.fake_telegram import ADMIN_RIGHTS, FakeMessage, FakeTelegram
 from tests.e2e.harness import (
     TOKEN,
     BotProcess,
@@ -22,8 +22,8 @@ from tests.e2e.harness import (
 )
 from tests.e2e.test_sla_flow import TICKS, Clock, at, count, start_private
 
-NEW_CARD = [["Взять", "Закрыть"], ["На контроль", "Уточнить"], ["Связаться"]]
-WORK_CARD = [["Закрыть", "На контроль"], ["Уточнить", "Связаться"]]
+NEW_CARD = [["Взять", "Закрыть"], ["На контроль", "Уточнить"], ["Связаться", "Объединить"]]
+WORK_CARD = [["Закрыть", "На контроль"], ["Уточнить", "Связаться"], ["Объединить"]]
 CLOSED_CARD = [["Вернуть в работу"]]
 POS_FORM = "https://pos.example.ru/form/41"
 
@@ -295,3 +295,49 @@ async def test_second_not_resolved_offers_the_pos_form_and_tells_the_staff(
     assert POS_FORM in str(second.entities)  # the form's link in the closing notice
     alert = await town.reply_in(town.staff, "форма на платформе обратной связи")
     assert "№1" in alert.content and "2-й раз" in alert.content
+
+
+# --- merging duplicates --------------------------------------------------------------------
+
+
+async def test_closing_a_merged_issue_answers_every_resident_in_their_own_chat(
+    town: Town, desk: InProcessBot
+) -> None:
+    fake = town.fake
+    other = fake.create_group(
+        "Дом Ленина 7", admins=[town.admin], members=[town.neighbour], bot_rights=ADMIN_RIGHTS
+    )
+    await town.register()
+    town.says(town.admin, other, "/register building Дом Ленина 7")
+    await town.reply_in(other, "подключён")
+    first = town.says(town.resident, town.building, "#проблема Нет отопления по всей улице")
+    card = await town.reply_in(town.staff, "№1")
+    second = town.says(town.neighbour, other, "#проблема У нас тоже нет отопления")
+    card2 = await town.reply_in(town.staff, "№2")
+    third = town.says(town.resident, town.building, "#проблема Батареи холодные")
+    card3 = await town.reply_in(town.staff, "№3")
+
+    town.says(town.specialist, town.staff, "/merge 1 2")
+    told = await town.reply_in(other, "объединено с обращением №1")
+    assert told.reply_to == second
+    await town.reply_in(town.staff, "Обращение №2 объединено с №1")
+    await card_shows(town, card2, CLOSED_CARD, "Дубликат обращения №1")
+
+    fake.user_presses(town.staff.id, card3.message_id, town.specialist, button="Объединить")
+    await answer_prompt(town, "объединение", "1")
+    told3 = await town.reply_in(town.building, "№3 объединено с обращением №1")
+    assert told3.reply_to == third
+    await card_shows(town, card, NEW_CARD, "Объединены: №2, №3")
+
+    town.says(town.specialist, town.staff, "/merge 2 1")
+    await town.reply_in(town.staff, "№2 уже объединено с другим")
+
+    town.says(town.specialist, town.staff, "/close 1 Котельную запустили в 15:00")
+    closed = await town.reply_in(town.building, "закрыта")
+    assert closed.reply_to == first
+    answer2 = await town.reply_in(other, "Котельную запустили в 15:00")
+    assert answer2.reply_to == second and "№1, с которым объединено ваше №2" in answer2.content
+    answer3 = await fake.wait_for_bot_message(
+        town.building.id, contains="объединено ваше №3", after=closed.message_id - 1
+    )
+    assert answer3.reply_to == third and "Котельную запустили" in answer3.content

@@ -1,5 +1,6 @@
 """The desk's workflow: questions to the resident (a paused clock), the resolution deadline,
-personal contacts and residents' phone numbers shared with consent
+personal contacts and residents' phone numbers shared with consent, repeated «Не решено»,
+duplicates merged into a main issue
 
 Revision ID: 0012_workflow
 Revises: 0011_faults_quarantine
@@ -28,7 +29,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("not_resolved_count", sa.Integer(), server_default="0", nullable=False)
         )
+        batch.add_column(sa.Column("merged_into", sa.Integer(), nullable=True))
         batch.create_index("ix_issues_status_awaiting", ["status", "awaiting_since"])
+        batch.create_index("ix_issues_merged_into", ["merged_into"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("phone", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("phone_consent_at", sa.DateTime(timezone=True), nullable=True))
@@ -39,7 +42,9 @@ def downgrade() -> None:
         batch.drop_column("phone_consent_at")
         batch.drop_column("phone")
     with op.batch_alter_table("issues") as batch:
+        batch.drop_index("ix_issues_merged_into")
         batch.drop_index("ix_issues_status_awaiting")
+        batch.drop_column("merged_into")
         batch.drop_column("not_resolved_count")
         batch.drop_column("contacts")
         batch.drop_column("silence_noticed_at")
