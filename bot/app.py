@@ -25,6 +25,7 @@ from bot.announcements_wiring import AnnouncementServices, build_announcement_se
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.sla import SlaPolicy
+from bot.services.categories import CategoryService
 from bot.services.chats import ChatService
 from bot.services.contacts import ContactService
 from bot.services.delivery_events import DeliveryEvents, Doorbell
@@ -93,6 +94,7 @@ class Services:
     questions: QuestionService
     contacts: ContactService
     merges: MergeService
+    categories: CategoryService
     replies: ReplyService
     reminders: ReminderService
     summaries: SummaryService
@@ -129,7 +131,9 @@ def build_services(
     chat_admins: ChatAdmins | None = None,
 ) -> Services:
     """Every service of the core; `wake` is rung after a unit of work queued operations."""
-    tags = settings.tags.issue
+    categories = settings.categories.categories()
+    # A category's hashtags file issues too.
+    tags = tuple(dict.fromkeys((*settings.tags.issue, *categories.tags)))
     calendar = WorkCalendar(settings.work_time.schedule())
     roles = RoleService(
         uow_factory,
@@ -159,9 +163,13 @@ def build_services(
             calendar=calendar,
             first_response=settings.sla.first_response,
             resolution=settings.sla.resolution,
+            categories=categories,
         ),
         questions=QuestionService(uow_factory, clock, wake, calendar=calendar),
         merges=MergeService(uow_factory, clock, wake, roles=roles, zone=settings.work_time.zone),
+        categories=CategoryService(
+            uow_factory, clock, wake, roles=roles, calendar=calendar, categories=categories
+        ),
         contacts=ContactService(
             uow_factory,
             clock,
@@ -286,6 +294,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         questions=services.questions,
         contacts=services.contacts,
         merges=services.merges,
+        categories=services.categories,
         replies=services.replies,
         summaries=services.summaries,
         verdicts=services.verdicts,

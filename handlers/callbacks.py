@@ -18,9 +18,17 @@ matches no handler and stays unanswered, as for any unknown button."""
 
 
 class IssueCallback(CallbackData, prefix="iss"):
-    """`iss:<take|close|control|ask|contact|merge|reopen>:<number>`: a staff card's buttons."""
+    """`iss:<action>:<number>`: a staff card's buttons (take, close, control, ask, contact,
+    merge, category, reopen)."""
 
     action: str
+    number: Ref
+
+
+class CategoryCallback(CallbackData, prefix="cat"):
+    """`cat:<category code>:<number>`: a category chosen for an issue."""
+
+    code: str
     number: Ref
 
 

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, IssueAction
 from bot.domain.outgoing import MessageRef, RefKind
+from bot.services.categories import CategoryService
 from bot.services.contacts import ContactService
 from bot.services.issues import IssueService
 from bot.services.merging import MergeService
@@ -16,7 +17,7 @@ from bot.services.questions import QuestionService
 from bot.texts import errors as t
 from handlers import args
 from handlers.adapters import caller_from, incoming_from
-from handlers.callbacks import IssueCallback
+from handlers.callbacks import CategoryCallback, IssueCallback
 from handlers.filters import CommandOrReply, PrivateOrRegistered, ReplyToPrompt, ReplyToQuestion
 
 router = Router(name=__name__)
@@ -152,6 +153,19 @@ async def on_prompt_answer(
 PROMPTED = {"close": IssueAction.CLOSE, "control": IssueAction.CONTROL, "ask": IssueAction.ASK}
 
 
+@router.callback_query(CategoryCallback.filter())
+async def on_category_button(
+    query: CallbackQuery, callback_data: CategoryCallback, categories: CategoryService
+) -> None:
+    if query.message is None or not isinstance(query.message, Message):
+        await query.answer()
+        return
+    caller = caller_from(query.message, user=query.from_user)
+    assert caller is not None
+    await categories.choose(caller, callback_data.number, callback_data.code)
+    await query.answer()
+
+
 @router.callback_query(IssueCallback.filter())
 async def on_issue_button(
     query: CallbackQuery,
@@ -159,6 +173,7 @@ async def on_issue_button(
     issues: IssueService,
     contacts: ContactService,
     merges: MergeService,
+    categories: CategoryService,
 ) -> None:
     if query.message is None or not isinstance(query.message, Message):
         await query.answer()
@@ -171,6 +186,10 @@ async def on_issue_button(
         return
     if callback_data.action == "merge":
         await merges.request_merge(caller, callback_data.number)
+        await query.answer()
+        return
+    if callback_data.action == "category":
+        await categories.offer(caller, callback_data.number)
         await query.answer()
         return
     prompted = PROMPTED.get(callback_data.action)

@@ -100,6 +100,9 @@ issues = Table(
     Column("not_resolved_count", Integer, nullable=False, server_default="0"),
     # The main issue this one duplicates (/merge): closed with it, counted once in reports.
     Column("merged_into", Integer, nullable=True),
+    # The category's code (configured in [categories]); it sets the deadlines.
+    Column("category", String(16), nullable=True),
+    Column("category_name", String(60), nullable=True),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),

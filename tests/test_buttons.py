@@ -11,6 +11,7 @@ from bot.domain import buttons
 from bot.services.dialogs.common import wizard_button
 from handlers.callbacks import (
     AnnouncementCallback,
+    CategoryCallback,
     IssueCallback,
     ModCallback,
     ModSettingsCallback,
@@ -29,6 +30,11 @@ CASES: list[tuple[str, type[CallbackData], dict[str, Any]]] = [
         {"action": "control", "number": BIG},
     ),
     (buttons.issue_button_data("ask", BIG), IssueCallback, {"action": "ask", "number": BIG}),
+    (
+        buttons.category_button_data("emergency", BIG),
+        CategoryCallback,
+        {"code": "emergency", "number": BIG},
+    ),
     (buttons.mod_button_data("rwarn", BIG), ModCallback, {"action": "rwarn", "ref": BIG}),
     (buttons.answer_button_data(BIG, 3), ModCallback, {"action": "q3", "ref": BIG}),
     (buttons.settings_button_data("pm", "+"), ModSettingsCallback, {"code": "pm", "op": "+"}),

@@ -37,6 +37,7 @@ class IssueAction(StrEnum):
     ANSWER = "answer"  # the resident's answer to it
     CONTACT = "contact"  # a specialist contacted the resident personally (status unchanged)
     MERGE = "merge"  # a duplicate joined to the main issue (on both issues' histories)
+    CATEGORY = "category"  # a specialist changed the category (status unchanged)
 
 
 class ChatKind(StrEnum):
@@ -137,6 +138,9 @@ class Issue:
     not_resolved_count: int = 0
     # The main issue this one duplicates (it is closed with it, and counted once in reports).
     merged_into: int | None = None
+    # The category's code (bot.domain.categories), which sets the issue's deadlines.
+    category: str | None = None
+    category_name: str | None = None  # its name when it was set, for cards and exports
 
 
 @dataclass(frozen=True, slots=True)

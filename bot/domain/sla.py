@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.categories import Category
 from bot.domain.models import Issue, IssueStatus
 
 RESOLVED = "resolved"
@@ -157,6 +158,24 @@ def silence_due(calendar: WorkCalendar, issue: Issue, now: datetime, days: int) 
     if issue.silence_noticed_at is not None:
         return False
     return now >= nth_working_day_start(calendar, issue.awaiting_since, days)
+
+
+def recategorized(
+    calendar: WorkCalendar, issue: Issue, category: Category, now: datetime
+) -> Issue:
+    """The issue under another category: its deadlines counted again from filing with the
+    category's durations; an unanswered issue's next reminder follows its new deadline."""
+    response_due = calendar.add(issue.created_at, category.first_response)
+    unanswered = issue.status is IssueStatus.NEW and issue.first_response_at is None
+    return replace(
+        issue,
+        category=category.code,
+        category_name=category.name,
+        response_due_at=response_due,
+        next_reminder_at=max(response_due, now) if unanswered else issue.next_reminder_at,
+        resolve_due_at=calendar.add(issue.created_at, category.resolution),
+        updated_at=now,
+    )
 
 
 def with_clock(calendar: WorkCalendar, before: Issue, after: Issue, now: datetime) -> Issue:

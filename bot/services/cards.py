@@ -14,9 +14,9 @@ from bot.texts import issues as t
 
 
 def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
-    """New: take it, or close, control, ask, contact or merge at once. In work (in progress,
-    on control, waiting for the resident): close, control, ask, contact, merge. Closed: back
-    to work."""
+    """New: take it, or close, control, ask, contact, merge or categorise at once. In work
+    (in progress, on control, waiting for the resident): close, control, ask, contact, merge,
+    categorise. Closed: back to work."""
 
     def button(text: str, action: str) -> Button:
         return Button(text, issue_button_data(action, issue.number))
@@ -28,11 +28,12 @@ def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
             (button(t.BUTTON_TAKE, "take"), button(t.BUTTON_CLOSE, "close")),
             (button(t.BUTTON_CONTROL, "control"), button(t.BUTTON_ASK, "ask")),
             (button(t.BUTTON_CONTACT, "contact"), button(t.BUTTON_MERGE, "merge")),
+            (button(t.BUTTON_CATEGORY, "category"),),
         )
     return (
         (button(t.BUTTON_CLOSE, "close"), button(t.BUTTON_CONTROL, "control")),
         (button(t.BUTTON_ASK, "ask"), button(t.BUTTON_CONTACT, "contact")),
-        (button(t.BUTTON_MERGE, "merge"),),
+        (button(t.BUTTON_MERGE, "merge"), button(t.BUTTON_CATEGORY, "category")),
     )
 
 

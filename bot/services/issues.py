@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.categories import Categories
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import (
     Caller,
@@ -53,6 +54,7 @@ class IssueService(Service):
         calendar: WorkCalendar,
         first_response: timedelta,
         resolution: timedelta = timedelta(hours=80),
+        categories: Categories | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._roles = roles
@@ -61,6 +63,7 @@ class IssueService(Service):
         self._zone = calendar.schedule.timezone
         self._first_response = first_response
         self._resolution = resolution
+        self._categories = categories or Categories()
 
     def today(self) -> date:
         return self._clock().astimezone(self._zone).date()
@@ -110,6 +113,9 @@ class IssueService(Service):
         now = self._clock()
         await uow.users.remember(message.author, now)
         created = message.sent_at or now
+        category = self._categories.for_tag(tag)
+        first_response = category.first_response if category else self._first_response
+        resolution = category.resolution if category else self._resolution
         return await uow.issues.add(
             place=message.place,
             message_id=message.message_id,
@@ -118,8 +124,10 @@ class IssueService(Service):
             tag=tag,
             attachments=message.attachments,
             created_at=created,
-            response_due_at=self._calendar.add(created, self._first_response),
-            resolve_due_at=self._calendar.add(created, self._resolution),
+            response_due_at=self._calendar.add(created, first_response),
+            resolve_due_at=self._calendar.add(created, resolution),
+            category=category.code if category else None,
+            category_name=category.name if category else None,
         )
 
     async def _new_issue_messages(

@@ -45,6 +45,8 @@ class IssueRepository(Protocol):
         created_at: datetime,
         response_due_at: datetime | None = None,
         resolve_due_at: datetime | None = None,
+        category: str | None = None,
+        category_name: str | None = None,
     ) -> Issue | None:
         """Insert a new issue; None when that message already is an issue."""
 

@@ -32,6 +32,7 @@ ACTION_NAMES = {
     IssueAction.ANSWER: "ответ жителя",
     IssueAction.CONTACT: "связь с жителем",
     IssueAction.MERGE: "объединение",
+    IssueAction.CATEGORY: "категория",
 }
 
 BUTTON_TAKE = "Взять"
@@ -41,6 +42,8 @@ BUTTON_CONTROL = "На контроль"
 BUTTON_ASK = "Уточнить"
 BUTTON_CONTACT = "Связаться"
 BUTTON_MERGE = "Объединить"
+BUTTON_CATEGORY = "Категория"
+NO_CATEGORIES = "Категории обращений не настроены (раздел [categories] в настройках)."
 
 
 def acknowledgement(number: int) -> str:
@@ -49,7 +52,8 @@ def acknowledgement(number: int) -> str:
 
 def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo, merged: Sequence[int] = ()) -> str:
     lines = [
-        f"<b>№{issue.number}</b> · {esc(chat_name)} · {issue.tag or 'без тега'}",
+        f"<b>№{issue.number}</b> · {esc(chat_name)} · {issue.tag or 'без тега'}"
+        + (f" · {esc(issue.category_name)}" if issue.category_name else ""),
         f"От: {esc(issue.author.name)} · {local_time(issue.created_at, zone)}",
         "",
         quote(issue.text, limit=2500),
@@ -135,6 +139,15 @@ def silence_notice(issue: Issue, days: int) -> str:
         f"Житель не отвечает на вопрос по обращению №{issue.number} уже {days} раб. дн. "
         f"({quote(issue.text, limit=80)}). Свяжитесь с ним лично или закройте обращение."
     )
+
+
+def category_choice(issue: Issue) -> str:
+    current = esc(issue.category_name) if issue.category_name else "не задана"
+    return f"Категория обращения №{issue.number} (сейчас: {current}). Выберите новую:"
+
+
+def category_set(number: int, name: str) -> str:
+    return f"Категория обращения №{number}: {esc(name)}. Сроки пересчитаны."
 
 
 def merge_prompt(number: int, specialist: Person) -> str:

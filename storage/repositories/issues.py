@@ -57,6 +57,8 @@ def issue_from_row(row: Row[Any]) -> Issue:
         contacts=row.contacts or 0,
         not_resolved_count=row.not_resolved_count or 0,
         merged_into=row.merged_into,
+        category=row.category,
+        category_name=row.category_name,
     )
 
 
@@ -75,6 +77,8 @@ _ADDED = (
     "response_due_at",
     "next_reminder_at",
     "resolve_due_at",
+    "category",
+    "category_name",
 )
 # A new issue unless its message already is one: one statement, built once, and no number used
 # up by a duplicate (ON CONFLICT DO NOTHING would spend one).
@@ -109,6 +113,8 @@ class SqlIssueRepository:
         created_at: datetime,
         response_due_at: datetime | None = None,
         resolve_due_at: datetime | None = None,
+        category: str | None = None,
+        category_name: str | None = None,
     ) -> Issue | None:
         values = {
             "chat_id": place.chat_id,
@@ -125,6 +131,8 @@ class SqlIssueRepository:
             "response_due_at": response_due_at,
             "next_reminder_at": response_due_at,
             "resolve_due_at": resolve_due_at,
+            "category": category,
+            "category_name": category_name,
         }
         values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
         row = (await self._db.execute(_ADD, values)).first()
@@ -167,6 +175,8 @@ class SqlIssueRepository:
                 contacts=issue.contacts,
                 not_resolved_count=issue.not_resolved_count,
                 merged_into=issue.merged_into,
+                category=issue.category,
+                category_name=issue.category_name,
             )
         )
 

@@ -21,6 +21,7 @@ async def test_tagged_message_is_taken_and_closed_with_answer_in_thread(
         ["Взять", "Закрыть"],
         ["На контроль", "Уточнить"],
         ["Связаться", "Объединить"],
+        ["Категория"],
     ]
 
     town.says(town.specialist, town.staff, "/take 1")
@@ -30,7 +31,7 @@ async def test_tagged_message_is_taken_and_closed_with_answer_in_thread(
     await town.fake.wait_for(
         lambda: (
             town.fake.message(town.staff.id, card.message_id).buttons
-            == [["Закрыть", "На контроль"], ["Уточнить", "Связаться"], ["Объединить"]]
+            == [["Закрыть", "На контроль"], ["Уточнить", "Связаться"], ["Объединить", "Категория"]]
         )
     )
 

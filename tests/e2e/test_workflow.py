@@ -20,10 +20,15 @@ from tests.e2e.harness import (
     share_contact,
     toml_for,
 )
-from tests.e2e.test_sla_flow import TICKS, Clock, at, count, start_private
+from tests.e2e.test_sla_flow import REMINDER, TICKS, Clock, at, count, start_private
 
-NEW_CARD = [["Взять", "Закрыть"], ["На контроль", "Уточнить"], ["Связаться", "Объединить"]]
-WORK_CARD = [["Закрыть", "На контроль"], ["Уточнить", "Связаться"], ["Объединить"]]
+NEW_CARD = [
+    ["Взять", "Закрыть"],
+    ["На контроль", "Уточнить"],
+    ["Связаться", "Объединить"],
+    ["Категория"],
+]
+WORK_CARD = [["Закрыть", "На контроль"], ["Уточнить", "Связаться"], ["Объединить", "Категория"]]
 CLOSED_CARD = [["Вернуть в работу"]]
 POS_FORM = "https://pos.example.ru/form/41"
 
@@ -341,3 +346,72 @@ async def test_closing_a_merged_issue_answers_every_resident_in_their_own_chat(
         town.building.id, contains="объединено ваше №3", after=closed.message_id - 1
     )
     assert answer3.reply_to == third and "Котельную запустили" in answer3.content
+
+
+# --- categories with their own deadlines ------------------------------------------------
+
+CATEGORIES = {
+    "default": "ordinary",
+    "items": [
+        {
+            "code": "emergency",
+            "name": "Аварийная",
+            "first_response": "PT10M",
+            "resolution": "PT1H",
+            "pos_topic": "ЖКХ: аварии",
+            "tags": ["#авария"],
+        },
+        {"code": "ordinary", "name": "Обычная", "first_response": "PT2H", "resolution": "PT80H"},
+    ],
+}
+
+
+@pytest.fixture
+async def categorised(
+    fake: FakeTelegram, town: Town, clock: Clock, tmp_path: Path
+) -> AsyncIterator[InProcessBot]:
+    settings = make_settings(
+        fake,
+        tmp_path / "civicbot.db",
+        admins=[town.admin.id],
+        specialists=[town.specialist.id],
+        categories=CATEGORIES,
+        scheduler={"tick": 0.1},
+    )
+    bot = InProcessBot(settings, clock=clock)
+    await bot.start(fake)
+    yield bot
+    await bot.stop()
+
+
+async def test_an_emergency_is_reminded_at_its_own_deadline(
+    town: Town, clock: Clock, categorised: InProcessBot
+) -> None:
+    fake = town.fake
+    await town.register()
+    town.says(town.resident, town.building, "#авария Прорвало трубу в подвале")
+    ack = await town.reply_in(town.building, "№1")
+    assert "сегодня до 10:10" in ack.content
+    card = await town.reply_in(town.staff, "№1")
+    assert "Аварийная" in card.content and "Срок решения: 11.03.2026 11:00" in card.content
+    town.says(town.resident, town.building, "#проблема Скрипит дверь подъезда")
+    ack2 = await town.reply_in(town.building, "№2")
+    assert "сегодня до 12:00" in ack2.content
+    card2 = await town.reply_in(town.staff, "№2")
+    assert "Обычная" in card2.content
+
+    clock.now = at(2026, 3, 11, 10, 9)
+    await asyncio.sleep(TICKS)
+    assert count(fake, town.staff, REMINDER) == 0
+    clock.now = at(2026, 3, 11, 10, 11)
+    reminder = await town.reply_in(town.staff, REMINDER)
+    assert "№1" in reminder.content and "№2" not in reminder.content
+
+    # The specialist makes №2 an emergency from its card: its deadline and reminder follow.
+    fake.user_presses(town.staff.id, card2.message_id, town.specialist, button="Категория")
+    choice = await town.reply_in(town.staff, "Категория обращения №2")
+    fake.user_presses(town.staff.id, choice.message_id, town.specialist, button="Аварийная")
+    await town.reply_in(town.staff, "Категория обращения №2: Аварийная")
+    await card_shows(town, card2, NEW_CARD, "Аварийная")
+    second = await town.reply_in(town.staff, REMINDER, after=reminder.message_id)
+    assert "№2" in second.content and "№1" not in second.content
