@@ -10,6 +10,7 @@ from aiogram.dispatcher.event.handler import FilterObject
 from handlers import (
     admin,
     announcements,
+    appeals,
     contacts,
     errors,
     guard,
@@ -43,6 +44,7 @@ MODULE_ROUTERS = (
     guard.router,
     *COMMANDS_AFTER_GUARD,
     contacts.router,
+    appeals.router,
     intake.router,
     announcements.router,
 )
@@ -72,6 +74,7 @@ def build_router() -> Router:
         guard.router,
         after,
         contacts.router,
+        appeals.router,
         intake.router,
         announcements.router,
     )

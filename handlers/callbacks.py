@@ -25,6 +25,13 @@ class IssueCallback(CallbackData, prefix="iss"):
     number: Ref
 
 
+class AppealCallback(CallbackData, prefix="apl"):
+    """`apl:<chat id>:<thread id>`: the chat a private appeal is about."""
+
+    chat_id: Ref
+    thread_id: Ref
+
+
 class CategoryCallback(CallbackData, prefix="cat"):
     """`cat:<category code>:<number>`: a category chosen for an issue."""
 

@@ -103,6 +103,10 @@ issues = Table(
     # The category's code (configured in [categories]); it sets the deadlines.
     Column("category", String(16), nullable=True),
     Column("category_name", String(60), nullable=True),
+    # A private appeal (filed in private with the bot) and the chat it is about.
+    Column("private", Boolean, nullable=False, server_default="0"),
+    Column("about_chat_id", BigInteger, nullable=True),
+    Column("about_thread_id", BigInteger, nullable=True),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),

@@ -11,6 +11,7 @@ from bot.domain import buttons
 from bot.services.dialogs.common import wizard_button
 from handlers.callbacks import (
     AnnouncementCallback,
+    AppealCallback,
     CategoryCallback,
     IssueCallback,
     ModCallback,
@@ -30,6 +31,11 @@ CASES: list[tuple[str, type[CallbackData], dict[str, Any]]] = [
         {"action": "control", "number": BIG},
     ),
     (buttons.issue_button_data("ask", BIG), IssueCallback, {"action": "ask", "number": BIG}),
+    (
+        buttons.appeal_button_data(-1002147483647000, BIG),
+        AppealCallback,
+        {"chat_id": -1002147483647000, "thread_id": BIG},
+    ),
     (
         buttons.category_button_data("emergency", BIG),
         CategoryCallback,

@@ -141,6 +141,15 @@ class Issue:
     # The category's code (bot.domain.categories), which sets the issue's deadlines.
     category: str | None = None
     category_name: str | None = None  # its name when it was set, for cards and exports
+    # A private appeal: filed in private with the bot about `about` (a building or topic
+    # chat); every answer goes back in private and nothing is shown in the group.
+    private: bool = False
+    about: ChatPlace | None = None
+
+    @property
+    def filed_for(self) -> ChatPlace:
+        """The chat the issue is about: its own chat, or a private appeal's chosen one."""
+        return self.about or self.place
 
 
 @dataclass(frozen=True, slots=True)

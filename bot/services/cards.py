@@ -49,5 +49,5 @@ async def card_update(uow: UnitOfWork, issue: Issue, zone: ZoneInfo) -> list[Out
             return []
         chat_id = staff[0].place.chat_id
     merged = [item.number for item in await uow.issues.merged_with(issue.number)]
-    text = t.staff_card(issue, await chat_name(uow, issue.place), zone, merged)
+    text = t.staff_card(issue, await chat_name(uow, issue.filed_for), zone, merged)
     return [Outgoing(chat_id=chat_id, text=text, buttons=card_buttons(issue), edit_of=ref)]

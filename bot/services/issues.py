@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
+from bot.domain.buttons import appeal_button_data
 from bot.domain.calendar import WorkCalendar
 from bot.domain.categories import Categories
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import (
     Caller,
     ChatKind,
+    ChatPlace,
     IncomingMessage,
     Issue,
     IssueAction,
@@ -21,7 +23,7 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
-from bot.domain.outgoing import MessageRef, Outgoing, RefKind
+from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.domain.rules import can, plan_transition
 from bot.domain.sla import ack_timing, with_clock
 from bot.domain.tags import find_issue_tag
@@ -109,7 +111,42 @@ class IssueService(Service):
                 return
             await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
 
-    async def _add(self, uow: UnitOfWork, message: IncomingMessage, tag: str) -> Issue | None:
+    async def offer_appeal(self, caller: Caller, text: str) -> None:
+        """/appeal текст in private: which building or topic is it about (buttons)."""
+        if not caller.is_private or not text.strip():
+            raise UsageError(errors_t.USAGE_APPEAL)
+        async with self._unit() as uow:
+            chats = [c for c in await uow.chats.all() if c.kind.takes_issues and c.active]
+            if not chats:
+                raise UsageError(errors_t.NO_CHATS_FOR_APPEAL)
+            buttons = tuple(
+                (Button(c.name, appeal_button_data(c.place.chat_id, c.place.thread_id)),)
+                for c in chats
+            )
+            await self._send(uow, reply_to(caller, t.appeal_where(), buttons=buttons))
+
+    async def file_private(
+        self, message: IncomingMessage, about: ChatPlace, prompt_id: int
+    ) -> Issue | None:
+        """The resident chose the chat: the appeal becomes an issue that lives in private."""
+        async with self._unit() as uow:
+            chat = await uow.chats.get(about)
+            if chat is None or not chat.kind.takes_issues or not chat.active:
+                raise UsageError(errors_t.NOT_REGISTERED_HERE)
+            issue = await self._add(uow, message, "", about=about)
+            if issue is None:
+                return None
+            chosen = Outgoing(
+                chat_id=message.place.chat_id,
+                text=t.appeal_about(chat.name),
+                target_message_id=prompt_id,
+            )
+            await self._send(uow, chosen, *await self._new_issue_messages(uow, issue, chat))
+            return issue
+
+    async def _add(
+        self, uow: UnitOfWork, message: IncomingMessage, tag: str, about: ChatPlace | None = None
+    ) -> Issue | None:
         now = self._clock()
         await uow.users.remember(message.author, now)
         created = message.sent_at or now
@@ -128,6 +165,7 @@ class IssueService(Service):
             resolve_due_at=self._calendar.add(created, resolution),
             category=category.code if category else None,
             category_name=category.name if category else None,
+            about=about,
         )
 
     async def _new_issue_messages(
@@ -299,7 +337,7 @@ class IssueService(Service):
             own = issue.author.user_id == caller.person.user_id
             if not (can(role, Permission.VIEW_ALL_ISSUES) or own or issue.place == caller.place):
                 raise PermissionDenied(errors_t.not_your_chat_issue(number))
-            name = await chat_name(uow, issue.place)
+            name = await chat_name(uow, issue.filed_for)
             await self._send(uow, reply_to(caller, t.history(entry, name, self._zone)))
 
     async def list_open(self, caller: Caller) -> None:

@@ -47,6 +47,7 @@ class IssueRepository(Protocol):
         resolve_due_at: datetime | None = None,
         category: str | None = None,
         category_name: str | None = None,
+        about: ChatPlace | None = None,
     ) -> Issue | None:
         """Insert a new issue; None when that message already is an issue."""
 

@@ -164,7 +164,7 @@ class ReminderService(Service):
 
         def line(issue: Issue, since: datetime | None) -> t.ReminderLine:
             waiting = working_age(self._calendar, since, now) if since else now - now
-            return t.ReminderLine(issue, names.get(issue.place, REMOVED_CHAT), waiting)
+            return t.ReminderLine(issue, names.get(issue.filed_for, REMOVED_CHAT), waiting)
 
         for issue in reminded:
             text = t.reminder_line(line(issue, issue.created_at), self._zone)

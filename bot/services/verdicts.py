@@ -107,7 +107,7 @@ class VerdictService(Service):
             return VerdictOutcome.REOPENED
 
     async def _staff_news(self, uow: UnitOfWork, issue: Issue) -> list[Outgoing]:
-        name = await chat_name(uow, issue.place)
+        name = await chat_name(uow, issue.filed_for)
         alert = t.not_resolved_alert(issue, name)
         messages = [
             Outgoing(staff.place.chat_id, alert, thread_id=staff.place.thread_id)

@@ -58,6 +58,8 @@ def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo, merged: Sequence[in
         "",
         quote(issue.text, limit=2500),
     ]
+    if issue.private:
+        lines.insert(1, "🔒 Личное обращение: ответ уходит жителю в личный чат, в группе не виден")
     if issue.attachments:
         lines.append(f"📎 вложений: {len(issue.attachments)}")
     lines.append("")
@@ -139,6 +141,14 @@ def silence_notice(issue: Issue, days: int) -> str:
         f"Житель не отвечает на вопрос по обращению №{issue.number} уже {days} раб. дн. "
         f"({quote(issue.text, limit=80)}). Свяжитесь с ним лично или закройте обращение."
     )
+
+
+def appeal_where() -> str:
+    return "О каком доме или теме ваше обращение? Его увидят только специалисты."
+
+
+def appeal_about(name: str) -> str:
+    return f"Личное обращение о «{esc(name)}» принято к регистрации."
 
 
 def category_choice(issue: Issue) -> str:

@@ -59,6 +59,12 @@ def issue_from_row(row: Row[Any]) -> Issue:
         merged_into=row.merged_into,
         category=row.category,
         category_name=row.category_name,
+        private=bool(row.private),
+        about=(
+            ChatPlace(row.about_chat_id, row.about_thread_id or 0)
+            if row.about_chat_id is not None
+            else None
+        ),
     )
 
 
@@ -79,6 +85,9 @@ _ADDED = (
     "resolve_due_at",
     "category",
     "category_name",
+    "private",
+    "about_chat_id",
+    "about_thread_id",
 )
 # A new issue unless its message already is one: one statement, built once, and no number used
 # up by a duplicate (ON CONFLICT DO NOTHING would spend one).
@@ -115,6 +124,7 @@ class SqlIssueRepository:
         resolve_due_at: datetime | None = None,
         category: str | None = None,
         category_name: str | None = None,
+        about: ChatPlace | None = None,
     ) -> Issue | None:
         values = {
             "chat_id": place.chat_id,
@@ -133,6 +143,9 @@ class SqlIssueRepository:
             "resolve_due_at": resolve_due_at,
             "category": category,
             "category_name": category_name,
+            "private": about is not None,
+            "about_chat_id": about.chat_id if about else None,
+            "about_thread_id": about.thread_id if about else None,
         }
         values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
         row = (await self._db.execute(_ADD, values)).first()

@@ -415,3 +415,37 @@ async def test_an_emergency_is_reminded_at_its_own_deadline(
     await card_shows(town, card2, NEW_CARD, "Аварийная")
     second = await town.reply_in(town.staff, REMINDER, after=reminder.message_id)
     assert "№2" in second.content and "№1" not in second.content
+
+
+# --- private appeals -----------------------------------------------------------------------
+
+
+async def test_private_appeal_is_filed_answered_in_private_and_never_shown_in_the_group(
+    town: Town, desk: InProcessBot
+) -> None:
+    fake = town.fake
+    await town.register()
+    in_group = len(fake.bot_messages(town.building.id))
+    await start_private(town, "resident")
+    private = fake.private_chat(town.resident)
+    appeal = town.says(town.resident, private, "/appeal Сосед сверху шумит каждую ночь")
+    where = await fake.wait_for_bot_message(town.resident.id, contains="О каком доме")
+    assert where.reply_to == appeal and where.buttons == [["Дом Ленина 5"]]
+    fake.user_presses(town.resident.id, where.message_id, town.resident, button="Дом Ленина 5")
+    ack = await fake.wait_for_bot_message(town.resident.id, contains="№1 принята")
+    assert ack.reply_to == appeal
+    card = await town.reply_in(town.staff, "№1")
+    assert "Личное обращение" in card.content and "Дом Ленина 5" in card.content
+    assert "Сосед сверху шумит каждую ночь" in card.content and "/appeal" not in card.content
+
+    town.says(town.specialist, town.staff, "/take 1")
+    await fake.wait_for_bot_message(town.resident.id, contains="взята в работу")
+    town.says(town.specialist, town.staff, "/close 1 Участковый провёл беседу с соседом")
+    closed = await fake.wait_for_bot_message(town.resident.id, contains="Участковый провёл")
+    assert closed.reply_to == appeal and "Решено" in str(closed.buttons)
+
+    town.says(town.neighbour, town.building, "/issues")
+    listing = await town.reply_in(town.building, "Открытых обращений в этом чате нет")
+    assert listing is not None
+    group = [m.content for m in fake.bot_messages(town.building.id)[in_group:]]
+    assert not any("шумит" in text or "№1" in text for text in group), group

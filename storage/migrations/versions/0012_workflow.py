@@ -1,6 +1,6 @@
 """The desk's workflow: questions to the resident (a paused clock), the resolution deadline,
 personal contacts and residents' phone numbers shared with consent, repeated «Не решено»,
-duplicates merged into a main issue, categories
+duplicates merged into a main issue, categories, private appeals
 
 Revision ID: 0012_workflow
 Revises: 0011_faults_quarantine
@@ -32,6 +32,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("merged_into", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("category", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("category_name", sa.String(length=60), nullable=True))
+        batch.add_column(sa.Column("private", sa.Boolean(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("about_chat_id", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("about_thread_id", sa.BigInteger(), nullable=True))
         batch.create_index("ix_issues_status_awaiting", ["status", "awaiting_since"])
         batch.create_index("ix_issues_merged_into", ["merged_into"])
     with op.batch_alter_table("users") as batch:
@@ -46,6 +49,9 @@ def downgrade() -> None:
     with op.batch_alter_table("issues") as batch:
         batch.drop_index("ix_issues_merged_into")
         batch.drop_index("ix_issues_status_awaiting")
+        batch.drop_column("about_thread_id")
+        batch.drop_column("about_chat_id")
+        batch.drop_column("private")
         batch.drop_column("category_name")
         batch.drop_column("category")
         batch.drop_column("merged_into")
