@@ -26,10 +26,13 @@ from bot.cas import CasClient
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.sla import SlaPolicy
+from bot.services.categories import CategoryService
 from bot.services.chats import ChatService
+from bot.services.contacts import ContactService
 from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.issues import IssueService
+from bot.services.merging import MergeService
 from bot.services.moderation import ChatAdmins, NoChatAdmins
 from bot.services.moderation_commands import ModeratorService
 from bot.services.moderation_desk import ModerationDesk
@@ -37,6 +40,7 @@ from bot.services.moderation_guard import GuardService
 from bot.services.moderation_newcomers import NewcomerService
 from bot.services.ports import Clock
 from bot.services.quarantine import QuarantineService
+from bot.services.questions import QuestionService
 from bot.services.reminders import ReminderService
 from bot.services.replies import ReplyService
 from bot.services.reports import ReportService
@@ -90,6 +94,10 @@ class Services:
     roles: RoleService
     chats: ChatService
     issues: IssueService
+    questions: QuestionService
+    contacts: ContactService
+    merges: MergeService
+    categories: CategoryService
     replies: ReplyService
     reminders: ReminderService
     summaries: SummaryService
@@ -128,7 +136,9 @@ def build_services(
     spammer_lookup: SpammerLookup | None = None,
 ) -> Services:
     """Every service of the core; `wake` is rung after a unit of work queued operations."""
-    tags = settings.tags.issue
+    categories = settings.categories.categories()
+    # A category's hashtags file issues too.
+    tags = tuple(dict.fromkeys((*settings.tags.issue, *categories.tags)))
     calendar = WorkCalendar(settings.work_time.schedule())
     roles = RoleService(
         uow_factory,
@@ -160,6 +170,21 @@ def build_services(
             tags=tags,
             calendar=calendar,
             first_response=settings.sla.first_response,
+            resolution=settings.sla.resolution,
+            categories=categories,
+        ),
+        questions=QuestionService(uow_factory, clock, wake, calendar=calendar),
+        merges=MergeService(uow_factory, clock, wake, roles=roles, zone=settings.work_time.zone),
+        categories=CategoryService(
+            uow_factory, clock, wake, roles=roles, calendar=calendar, categories=categories
+        ),
+        contacts=ContactService(
+            uow_factory,
+            clock,
+            wake,
+            roles=roles,
+            zone=settings.work_time.zone,
+            operator=settings.contacts.operator,
         ),
         replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
         reminders=ReminderService(
@@ -172,6 +197,7 @@ def build_services(
             ),
             admins=frozenset(settings.roles.admins),
             escalation_chats=settings.digest.chat_ids,
+            question_silence_days=settings.sla.question_silence_days,
         ),
         summaries=SummaryService(
             uow_factory,
@@ -184,7 +210,14 @@ def build_services(
             weekly_weekday=settings.summaries.weekly_weekday,
             weekly_time=settings.summaries.weekly_time,
         ),
-        verdicts=VerdictService(uow_factory, clock, wake, zone=calendar.schedule.timezone),
+        verdicts=VerdictService(
+            uow_factory,
+            clock,
+            wake,
+            zone=calendar.schedule.timezone,
+            pos_url=settings.pos.form_url,
+            offer_after=settings.pos.offer_after,
+        ),
         reports=ReportService(
             uow_factory,
             clock,
@@ -278,6 +311,10 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         roles=services.roles,
         chats=services.chats,
         issues=services.issues,
+        questions=services.questions,
+        contacts=services.contacts,
+        merges=services.merges,
+        categories=services.categories,
         replies=services.replies,
         summaries=services.summaries,
         verdicts=services.verdicts,

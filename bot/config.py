@@ -37,6 +37,7 @@ from pydantic_settings import (
 
 from bot.domain import spam
 from bot.domain.calendar import WorkSchedule
+from bot.domain.categories import Categories, Category
 from bot.domain.moderation import ChatModeration, parse_duration
 from bot.domain.spam_judge import Thresholds
 
@@ -226,13 +227,87 @@ class SlaSettings(_Section):
     first_response: Duration = timedelta(hours=2)
     remind_every: Duration = timedelta(hours=2)
     escalate_after: Duration = timedelta(hours=4)
+    # Working time from filing to the resolution (80 h: ten 8-hour working days).
+    resolution: Duration = timedelta(hours=80)
+    # Working days a question to the resident may stay unanswered before the assignee is told.
+    question_silence_days: int = Field(default=2, ge=1, le=60)
 
-    @field_validator("first_response", "remind_every", "escalate_after")
+    @field_validator("first_response", "remind_every", "escalate_after", "resolution")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
             raise ValueError("must be a positive duration, like 2h, 30m, 1d or PT2H")
         return value
+
+
+class CategorySettings(_Section):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,16}$")
+    name: str = Field(min_length=1, max_length=60)
+    # Working time for the first answer and for the resolution.
+    first_response: Duration
+    resolution: Duration
+    # The matching topic of the regional feedback platform (ПОС), for exports.
+    pos_topic: str = ""
+    # Hashtags that file an issue in this category (they also make a message an issue).
+    tags: tuple[str, ...] = ()
+
+    @field_validator("tags")
+    @classmethod
+    def _hashtags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for tag in value:
+            if not re.fullmatch(r"#\w+", tag):
+                raise ValueError(f"{tag!r} is not a hashtag like #авария")
+        return tuple(tag.lower() for tag in value)
+
+    @field_validator("first_response", "resolution")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration, like 1h or PT1H")
+        return value
+
+    def category(self) -> Category:
+        return Category(
+            self.code, self.name, self.first_response, self.resolution, self.pos_topic, self.tags
+        )
+
+
+class CategoriesSettings(_Section):
+    items: tuple[CategorySettings, ...] = ()
+    # The code of the category for issues whose tag names none; empty: no category.
+    default: str = ""
+
+    @model_validator(mode="after")
+    def _known_default(self) -> CategoriesSettings:
+        codes = [item.code for item in self.items]
+        if len(set(codes)) != len(codes):
+            raise ValueError("category codes must be unique")
+        if self.default and self.default not in codes:
+            raise ValueError(f"default category {self.default!r} is not in items")
+        return self
+
+    def categories(self) -> Categories:
+        return Categories(tuple(item.category() for item in self.items), self.default)
+
+
+class PosSettings(_Section):
+    # The municipality's form on the regional feedback platform (ПОС). Empty: none offered.
+    form_url: str = ""
+    # The «Не решено» on the same issue from which the closing notice offers the form.
+    offer_after: int = Field(default=2, ge=1, le=10)
+
+    @field_validator("form_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith("https://"):
+            raise ValueError("must be an https:// address")
+        return value
+
+
+class ContactsSettings(_Section):
+    # Who processes the residents' phone numbers: named in the 152-FZ consent text.
+    operator: str = Field(default="администрации города", min_length=1, max_length=200)
 
 
 class SchedulerSettings(_Section):
@@ -368,6 +443,9 @@ class Settings(BaseSettings):
     tags: TagsSettings = TagsSettings()
     work_time: WorkTimeSettings = WorkTimeSettings()
     sla: SlaSettings = SlaSettings()
+    contacts: ContactsSettings = ContactsSettings()
+    pos: PosSettings = PosSettings()
+    categories: CategoriesSettings = CategoriesSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     digest: DigestSettings = DigestSettings()
     summaries: SummariesSettings = SummariesSettings()

@@ -10,6 +10,8 @@ from aiogram.dispatcher.event.handler import FilterObject
 from handlers import (
     admin,
     announcements,
+    appeals,
+    contacts,
     errors,
     guard,
     help,
@@ -41,6 +43,8 @@ MODULE_ROUTERS = (
     *COMMANDS_BEFORE_GUARD,
     guard.router,
     *COMMANDS_AFTER_GUARD,
+    contacts.router,
+    appeals.router,
     intake.router,
     announcements.router,
 )
@@ -69,6 +73,8 @@ def build_router() -> Router:
         before,
         guard.router,
         after,
+        contacts.router,
+        appeals.router,
         intake.router,
         announcements.router,
     )

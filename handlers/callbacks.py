@@ -18,9 +18,24 @@ matches no handler and stays unanswered, as for any unknown button."""
 
 
 class IssueCallback(CallbackData, prefix="iss"):
-    """`iss:<take|close|reopen>:<number>`: a staff card's buttons."""
+    """`iss:<action>:<number>`: a staff card's buttons (take, close, control, ask, contact,
+    merge, category, reopen)."""
 
     action: str
+    number: Ref
+
+
+class AppealCallback(CallbackData, prefix="apl"):
+    """`apl:<chat id>:<thread id>`: the chat a private appeal is about."""
+
+    chat_id: Ref
+    thread_id: Ref
+
+
+class CategoryCallback(CallbackData, prefix="cat"):
+    """`cat:<category code>:<number>`: a category chosen for an issue."""
+
+    code: str
     number: Ref
 
 

@@ -9,6 +9,7 @@ from aiogram.filters import BaseFilter
 from aiogram.types import Message, TelegramObject
 
 from bot.services.issues import IssueService
+from bot.services.questions import QuestionService
 from bot.services.scope import Scope
 
 
@@ -65,14 +66,37 @@ class Moderated(BaseFilter):
         return scope.moderated
 
 
-class ReplyToClosePrompt(BaseFilter):
-    """A reply to the bot's "send the answer text" prompt; yields the issue number."""
+def _text_reply_to_bot(message: Message) -> Message | None:
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return None
+    if not message.text or message.text.startswith("/"):
+        return None
+    return replied
+
+
+class ReplyToPrompt(BaseFilter):
+    """A reply to one of the bot's prompts on a card (the answer text, the control date, the
+    question); yields the prompt as `prompt`."""
 
     async def __call__(self, message: Message, issues: IssueService) -> bool | dict[str, Any]:
-        replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        replied = _text_reply_to_bot(message)
+        if replied is None:
             return False
-        if not message.text or message.text.startswith("/"):
+        prompt = await issues.prompt_for(message.chat.id, replied.message_id)
+        return {"prompt": prompt} if prompt is not None else False
+
+
+class ReplyToQuestion(BaseFilter):
+    """The issue's author replying to the specialist's question; yields `question_number`."""
+
+    async def __call__(
+        self, message: Message, questions: QuestionService
+    ) -> bool | dict[str, Any]:
+        replied = _text_reply_to_bot(message)
+        if replied is None or message.from_user is None:
             return False
-        number = await issues.close_prompt_number(message.chat.id, replied.message_id)
-        return {"prompt_number": number} if number is not None else False
+        number = await questions.waiting_question(
+            message.chat.id, replied.message_id, message.from_user.id
+        )
+        return {"question_number": number} if number is not None else False

@@ -8,12 +8,17 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller, IssueAction
+from bot.domain.outgoing import MessageRef, RefKind
+from bot.services.categories import CategoryService
+from bot.services.contacts import ContactService
 from bot.services.issues import IssueService
+from bot.services.merging import MergeService
+from bot.services.questions import QuestionService
 from bot.texts import errors as t
 from handlers import args
 from handlers.adapters import caller_from, incoming_from
-from handlers.callbacks import IssueCallback
-from handlers.filters import CommandOrReply, PrivateOrRegistered, ReplyToClosePrompt
+from handlers.callbacks import CategoryCallback, IssueCallback
+from handlers.filters import CommandOrReply, PrivateOrRegistered, ReplyToPrompt, ReplyToQuestion
 
 router = Router(name=__name__)
 router.message.filter(F.from_user, CommandOrReply(), PrivateOrRegistered())
@@ -91,23 +96,105 @@ async def cmd_my(message: Message, issues: IssueService) -> None:
     await issues.list_mine(_caller(message))
 
 
-@router.message(ReplyToClosePrompt())
-async def on_close_answer(message: Message, prompt_number: int, issues: IssueService) -> None:
+@router.message(Command("ask"))
+async def cmd_ask(message: Message, command: CommandObject, issues: IssueService) -> None:
+    number, question = args.split_number(command.args, t.USAGE_ASK)
+    if not question:
+        raise UsageError(t.USAGE_ASK)
+    await issues.act(_caller(message), IssueAction.ASK, number, question=question)
+
+
+@router.message(Command("contacted"))
+async def cmd_contacted(
+    message: Message, command: CommandObject, contacts: ContactService
+) -> None:
+    number, comment = args.split_number(command.args, t.USAGE_CONTACTED)
+    if not comment:
+        raise UsageError(t.USAGE_CONTACTED)
+    await contacts.record_contact(_caller(message), number, comment)
+
+
+@router.message(Command("merge"))
+async def cmd_merge(message: Message, command: CommandObject, merges: MergeService) -> None:
+    main, rest = args.split_number(command.args, t.USAGE_MERGE)
+    duplicate = args.issue_number(rest, t.USAGE_MERGE)
+    await merges.merge(_caller(message), main, duplicate)
+
+
+@router.message(ReplyToQuestion())
+async def on_question_answer(
+    message: Message, question_number: int, questions: QuestionService
+) -> None:
+    incoming = incoming_from(message)
+    if incoming is not None:
+        await questions.answer(incoming, question_number)
+
+
+@router.message(ReplyToPrompt())
+async def on_prompt_answer(
+    message: Message, prompt: MessageRef, issues: IssueService, merges: MergeService
+) -> None:
     assert message.text is not None
-    await issues.act(_caller(message), IssueAction.CLOSE, prompt_number, answer=message.text)
+    caller, number, text = _caller(message), prompt.ref_id, message.text
+    if prompt.kind is RefKind.MERGE_PROMPT:
+        await merges.merge(caller, args.issue_number(text, t.USAGE_MERGE), number)
+    elif prompt.kind is RefKind.CONTROL_PROMPT:
+        due_text, _, comment = text.strip().partition(" ")
+        due = args.parse_date(due_text, t.USAGE_CONTROL)
+        await issues.act(
+            caller, IssueAction.CONTROL, number, due_date=due, comment=comment.strip() or None
+        )
+    elif prompt.kind is RefKind.ASK_PROMPT:
+        await issues.act(caller, IssueAction.ASK, number, question=text)
+    else:
+        await issues.act(caller, IssueAction.CLOSE, number, answer=text)
 
 
-@router.callback_query(IssueCallback.filter())
-async def on_issue_button(
-    query: CallbackQuery, callback_data: IssueCallback, issues: IssueService
+PROMPTED = {"close": IssueAction.CLOSE, "control": IssueAction.CONTROL, "ask": IssueAction.ASK}
+
+
+@router.callback_query(CategoryCallback.filter())
+async def on_category_button(
+    query: CallbackQuery, callback_data: CategoryCallback, categories: CategoryService
 ) -> None:
     if query.message is None or not isinstance(query.message, Message):
         await query.answer()
         return
     caller = caller_from(query.message, user=query.from_user)
     assert caller is not None
-    if callback_data.action == "close":
-        await issues.request_close(caller, callback_data.number)
+    await categories.choose(caller, callback_data.number, callback_data.code)
+    await query.answer()
+
+
+@router.callback_query(IssueCallback.filter())
+async def on_issue_button(
+    query: CallbackQuery,
+    callback_data: IssueCallback,
+    issues: IssueService,
+    contacts: ContactService,
+    merges: MergeService,
+    categories: CategoryService,
+) -> None:
+    if query.message is None or not isinstance(query.message, Message):
+        await query.answer()
+        return
+    caller = caller_from(query.message, user=query.from_user)
+    assert caller is not None
+    if callback_data.action == "contact":
+        await contacts.show_contact(caller, callback_data.number)
+        await query.answer()
+        return
+    if callback_data.action == "merge":
+        await merges.request_merge(caller, callback_data.number)
+        await query.answer()
+        return
+    if callback_data.action == "category":
+        await categories.offer(caller, callback_data.number)
+        await query.answer()
+        return
+    prompted = PROMPTED.get(callback_data.action)
+    if prompted is not None:
+        await issues.request_prompt(caller, callback_data.number, prompted)
         await query.answer()
         return
     action = IssueAction.REOPEN if callback_data.action == "reopen" else IssueAction.TAKE

@@ -45,6 +45,10 @@ users = Table(
     Column("name", String(300), nullable=False),
     Column("username", String(64), nullable=True),
     Column("started_bot", Boolean, nullable=False, server_default="0"),
+    # A phone number the user shared through Telegram's contact button, with the moment they
+    # consented to its processing (152-FZ); both cleared when they withdraw consent.
+    Column("phone", String(32), nullable=True),
+    Column("phone_consent_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -85,6 +89,24 @@ issues = Table(
     Column("control_reminded_on", Date, nullable=True),
     Column("verdict", String(16), nullable=True),
     Column("verdict_at", UtcDateTime(), nullable=True),
+    # The resolution deadline, and the wait for the resident's answer to a question (the
+    # clock is paused meanwhile; the assignee hears once of a long silence).
+    Column("resolve_due_at", UtcDateTime(), nullable=True),
+    Column("awaiting_since", UtcDateTime(), nullable=True),
+    Column("silence_noticed_at", UtcDateTime(), nullable=True),
+    # Personal contacts with the resident recorded with /contacted (each also in the history).
+    Column("contacts", Integer, nullable=False, server_default="0"),
+    # How many times the author answered «Не решено» (the second brings the way out).
+    Column("not_resolved_count", Integer, nullable=False, server_default="0"),
+    # The main issue this one duplicates (/merge): closed with it, counted once in reports.
+    Column("merged_into", Integer, nullable=True),
+    # The category's code (configured in [categories]); it sets the deadlines.
+    Column("category", String(16), nullable=True),
+    Column("category_name", String(60), nullable=True),
+    # A private appeal (filed in private with the bot) and the chat it is about.
+    Column("private", Boolean, nullable=False, server_default="0"),
+    Column("about_chat_id", BigInteger, nullable=True),
+    Column("about_thread_id", BigInteger, nullable=True),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),
@@ -96,6 +118,8 @@ issues = Table(
     Index("ix_issues_status_control", "status", "due_date"),
     Index("ix_issues_closed_at", "closed_at"),
     Index("ix_issues_first_response", "first_response_at"),
+    Index("ix_issues_status_awaiting", "status", "awaiting_since"),
+    Index("ix_issues_merged_into", "merged_into"),
     sqlite_autoincrement=True,
 )
 

@@ -11,6 +11,8 @@ from bot.domain import buttons
 from bot.services.dialogs.common import wizard_button
 from handlers.callbacks import (
     AnnouncementCallback,
+    AppealCallback,
+    CategoryCallback,
     IssueCallback,
     ModCallback,
     ModSettingsCallback,
@@ -23,6 +25,22 @@ BIG = 2_147_483_647_000  # ids and numbers larger than any we will see
 
 CASES: list[tuple[str, type[CallbackData], dict[str, Any]]] = [
     (buttons.issue_button_data("reopen", BIG), IssueCallback, {"action": "reopen", "number": BIG}),
+    (
+        buttons.issue_button_data("control", BIG),
+        IssueCallback,
+        {"action": "control", "number": BIG},
+    ),
+    (buttons.issue_button_data("ask", BIG), IssueCallback, {"action": "ask", "number": BIG}),
+    (
+        buttons.appeal_button_data(-1002147483647000, BIG),
+        AppealCallback,
+        {"chat_id": -1002147483647000, "thread_id": BIG},
+    ),
+    (
+        buttons.category_button_data("emergency", BIG),
+        CategoryCallback,
+        {"code": "emergency", "number": BIG},
+    ),
     (buttons.mod_button_data("rwarn", BIG), ModCallback, {"action": "rwarn", "ref": BIG}),
     (buttons.answer_button_data(BIG, 3), ModCallback, {"action": "q3", "ref": BIG}),
     (buttons.settings_button_data("pm", "+"), ModSettingsCallback, {"code": "pm", "op": "+"}),

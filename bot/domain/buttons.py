@@ -10,8 +10,18 @@ from __future__ import annotations
 
 
 def issue_button_data(action: str, number: int) -> str:
-    """`iss:<take|close|reopen>:<number>` (IssueCallback)."""
+    """`iss:<take|close|control|ask|contact|merge|category|reopen>:<number>` (IssueCallback)."""
     return f"iss:{action}:{number}"
+
+
+def appeal_button_data(chat_id: int, thread_id: int) -> str:
+    """`apl:<chat id>:<thread id>`: the chat a private appeal is about (AppealCallback)."""
+    return f"apl:{chat_id}:{thread_id}"
+
+
+def category_button_data(code: str, number: int) -> str:
+    """`cat:<category code>:<number>`: a category chosen for an issue (CategoryCallback)."""
+    return f"cat:{code}:{number}"
 
 
 def mod_button_data(action: str, ref_id: int) -> str:

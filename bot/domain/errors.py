@@ -50,6 +50,9 @@ class Refusal(StrEnum):
     DUE_DATE_MISSING = "due_date_missing"
     DUE_DATE_IN_PAST = "due_date_in_past"
     ANSWER_MISSING = "answer_missing"
+    QUESTION_MISSING = "question_missing"
+    MERGE_SELF = "merge_self"
+    MERGE_CHAIN = "merge_chain"
 
 
 class TransitionRefused(InvalidTransition):

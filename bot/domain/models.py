@@ -11,6 +11,8 @@ class IssueStatus(StrEnum):
     NEW = "new"
     IN_PROGRESS = "in_progress"
     ON_CONTROL = "on_control"
+    # Waiting for the resident's answer to a specialist's question: the SLA clock stands still.
+    AWAITING = "awaiting"
     CLOSED = "closed"
 
     @property
@@ -18,7 +20,12 @@ class IssueStatus(StrEnum):
         return self is not IssueStatus.CLOSED
 
 
-OPEN_STATUSES = (IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL)
+OPEN_STATUSES = (
+    IssueStatus.NEW,
+    IssueStatus.IN_PROGRESS,
+    IssueStatus.ON_CONTROL,
+    IssueStatus.AWAITING,
+)
 
 
 class IssueAction(StrEnum):
@@ -26,6 +33,11 @@ class IssueAction(StrEnum):
     CONTROL = "control"
     CLOSE = "close"
     REOPEN = "reopen"
+    ASK = "ask"  # a specialist's question to the resident
+    ANSWER = "answer"  # the resident's answer to it
+    CONTACT = "contact"  # a specialist contacted the resident personally (status unchanged)
+    MERGE = "merge"  # a duplicate joined to the main issue (on both issues' histories)
+    CATEGORY = "category"  # a specialist changed the category (status unchanged)
 
 
 class ChatKind(StrEnum):
@@ -115,6 +127,29 @@ class Issue:
     control_reminded_on: date | None = None
     verdict: str | None = None
     verdict_at: datetime | None = None
+    # The resolution deadline (working time from filing), and since when the issue waits for
+    # the resident (the clock is paused from then until the answer).
+    resolve_due_at: datetime | None = None
+    awaiting_since: datetime | None = None
+    silence_noticed_at: datetime | None = None
+    # Personal contacts with the resident recorded with /contacted.
+    contacts: int = 0
+    # How many times the author answered «Не решено» to a closure of this issue.
+    not_resolved_count: int = 0
+    # The main issue this one duplicates (it is closed with it, and counted once in reports).
+    merged_into: int | None = None
+    # The category's code (bot.domain.categories), which sets the issue's deadlines.
+    category: str | None = None
+    category_name: str | None = None  # its name when it was set, for cards and exports
+    # A private appeal: filed in private with the bot about `about` (a building or topic
+    # chat); every answer goes back in private and nothing is shown in the group.
+    private: bool = False
+    about: ChatPlace | None = None
+
+    @property
+    def filed_for(self) -> ChatPlace:
+        """The chat the issue is about: its own chat, or a private appeal's chosen one."""
+        return self.about or self.place
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,10 @@ class RefKind(StrEnum):
     NOTICE = "notice"
     CLOSE_PROMPT = "close_prompt"
     CLOSE_NOTICE = "close_notice"
+    CONTROL_PROMPT = "control_prompt"
+    ASK_PROMPT = "ask_prompt"
+    MERGE_PROMPT = "merge_prompt"
+    QUESTION = "question"  # a specialist's question to the resident, under their message
     WELCOME = "mod_welcome"
     MOD_CARD = "mod_card"
     REPORT_CARD = "mod_report"
@@ -169,6 +173,10 @@ class Outgoing:
     # Edit, delete or stop a message whose id is already known (instead of `edit_of`).
     target_message_id: int | None = None
     member: MemberOp | None = None
+    # A one-button reply keyboard asking for the user's own phone number (private chats), or
+    # the removal of such a keyboard.
+    contact_request: str | None = None
+    remove_keyboard: bool = False
 
     @property
     def bulk(self) -> bool:

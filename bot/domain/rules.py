@@ -26,22 +26,48 @@ def require(role: Role, permission: Permission) -> None:
         raise NotPermitted(permission)
 
 
+_WORKABLE = frozenset(
+    {IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL, IssueStatus.AWAITING}
+)
+
 # action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[IssueAction, tuple[frozenset[IssueStatus], IssueStatus]] = {
-    IssueAction.TAKE: (
-        frozenset({IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL}),
-        IssueStatus.IN_PROGRESS,
-    ),
-    IssueAction.CONTROL: (
-        frozenset({IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL}),
-        IssueStatus.ON_CONTROL,
-    ),
-    IssueAction.CLOSE: (
-        frozenset({IssueStatus.NEW, IssueStatus.IN_PROGRESS, IssueStatus.ON_CONTROL}),
-        IssueStatus.CLOSED,
-    ),
+    IssueAction.TAKE: (_WORKABLE, IssueStatus.IN_PROGRESS),
+    IssueAction.CONTROL: (_WORKABLE, IssueStatus.ON_CONTROL),
+    IssueAction.CLOSE: (_WORKABLE, IssueStatus.CLOSED),
     IssueAction.REOPEN: (frozenset({IssueStatus.CLOSED}), IssueStatus.IN_PROGRESS),
+    # A specialist asks the resident; another question while waiting keeps waiting.
+    IssueAction.ASK: (_WORKABLE, IssueStatus.AWAITING),
+    # The resident answers: the issue goes back to work (only the author may answer).
+    IssueAction.ANSWER: (frozenset({IssueStatus.AWAITING}), IssueStatus.IN_PROGRESS),
 }
+
+
+def check_merge(main: Issue, duplicate: Issue, *, today: date) -> None:
+    """`duplicate` may join `main`: two different issues, both open, neither a duplicate
+    already (a group has one main issue, so closing it answers everyone)."""
+
+    def refuse(refusal: Refusal, issue: Issue) -> TransitionRefused:
+        return TransitionRefused(
+            refusal,
+            number=issue.number,
+            status=issue.status,
+            action=IssueAction.MERGE,
+            today=today,
+        )
+
+    if main.number == duplicate.number:
+        raise refuse(Refusal.MERGE_SELF, main)
+    for issue in (main, duplicate):
+        if issue.merged_into is not None:
+            raise refuse(Refusal.MERGE_CHAIN, issue)
+        if not issue.status.is_open:
+            raise refuse(Refusal.NOT_FROM_THIS_STATUS, issue)
+
+
+def may_answer(issue: Issue, person: Person) -> bool:
+    """Only the issue's author answers a question about it, and only while it waits."""
+    return issue.status is IssueStatus.AWAITING and issue.author.user_id == person.user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +125,10 @@ def plan_transition(
             raise refuse(Refusal.ANSWER_MISSING)
         assignee = assignee or actor
     elif action is IssueAction.REOPEN:
+        assignee = assignee or actor
+    elif action is IssueAction.ASK:
+        if not answer or not answer.strip():
+            raise refuse(Refusal.QUESTION_MISSING)
         assignee = assignee or actor
     return TransitionPlan(
         action=action,

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.domain.buttons import issue_button_data
+from bot.domain.buttons import appeal_button_data
 from bot.domain.calendar import WorkCalendar
+from bot.domain.categories import Categories
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import (
     Caller,
     ChatKind,
+    ChatPlace,
     IncomingMessage,
     Issue,
     IssueAction,
@@ -23,17 +25,23 @@ from bot.domain.models import (
 )
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
 from bot.domain.rules import can, plan_transition
-from bot.domain.sla import ack_timing
+from bot.domain.sla import ack_timing, with_clock
 from bot.domain.tags import find_issue_tag
 from bot.services.base import Service
+from bot.services.cards import card_buttons, card_update
 from bot.services.chat_names import chat_name
 from bot.services.closing import closing_notice
+from bot.services.merging import merged_answers
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import reply_to
 from bot.services.roles import RoleService
 from bot.texts import errors as errors_t
 from bot.texts import issues as t
 from bot.texts import sla as sla_t
+
+PROMPTS = frozenset(
+    {RefKind.CLOSE_PROMPT, RefKind.CONTROL_PROMPT, RefKind.ASK_PROMPT, RefKind.MERGE_PROMPT}
+)
 
 
 class IssueService(Service):
@@ -47,6 +55,8 @@ class IssueService(Service):
         tags: tuple[str, ...],
         calendar: WorkCalendar,
         first_response: timedelta,
+        resolution: timedelta = timedelta(hours=80),
+        categories: Categories | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._roles = roles
@@ -54,6 +64,8 @@ class IssueService(Service):
         self._calendar = calendar
         self._zone = calendar.schedule.timezone
         self._first_response = first_response
+        self._resolution = resolution
+        self._categories = categories or Categories()
 
     def today(self) -> date:
         return self._clock().astimezone(self._zone).date()
@@ -99,10 +111,48 @@ class IssueService(Service):
                 return
             await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
 
-    async def _add(self, uow: UnitOfWork, message: IncomingMessage, tag: str) -> Issue | None:
+    async def offer_appeal(self, caller: Caller, text: str) -> None:
+        """/appeal текст in private: which building or topic is it about (buttons)."""
+        if not caller.is_private or not text.strip():
+            raise UsageError(errors_t.USAGE_APPEAL)
+        async with self._unit() as uow:
+            chats = [c for c in await uow.chats.all() if c.kind.takes_issues and c.active]
+            if not chats:
+                raise UsageError(errors_t.NO_CHATS_FOR_APPEAL)
+            buttons = tuple(
+                (Button(c.name, appeal_button_data(c.place.chat_id, c.place.thread_id)),)
+                for c in chats
+            )
+            await self._send(uow, reply_to(caller, t.appeal_where(), buttons=buttons))
+
+    async def file_private(
+        self, message: IncomingMessage, about: ChatPlace, prompt_id: int
+    ) -> Issue | None:
+        """The resident chose the chat: the appeal becomes an issue that lives in private."""
+        async with self._unit() as uow:
+            chat = await uow.chats.get(about)
+            if chat is None or not chat.kind.takes_issues or not chat.active:
+                raise UsageError(errors_t.NOT_REGISTERED_HERE)
+            issue = await self._add(uow, message, "", about=about)
+            if issue is None:
+                return None
+            chosen = Outgoing(
+                chat_id=message.place.chat_id,
+                text=t.appeal_about(chat.name),
+                target_message_id=prompt_id,
+            )
+            await self._send(uow, chosen, *await self._new_issue_messages(uow, issue, chat))
+            return issue
+
+    async def _add(
+        self, uow: UnitOfWork, message: IncomingMessage, tag: str, about: ChatPlace | None = None
+    ) -> Issue | None:
         now = self._clock()
         await uow.users.remember(message.author, now)
         created = message.sent_at or now
+        category = self._categories.for_tag(tag)
+        first_response = category.first_response if category else self._first_response
+        resolution = category.resolution if category else self._resolution
         return await uow.issues.add(
             place=message.place,
             message_id=message.message_id,
@@ -111,7 +161,11 @@ class IssueService(Service):
             tag=tag,
             attachments=message.attachments,
             created_at=created,
-            response_due_at=self._calendar.add(created, self._first_response),
+            response_due_at=self._calendar.add(created, first_response),
+            resolve_due_at=self._calendar.add(created, resolution),
+            category=category.code if category else None,
+            category_name=category.name if category else None,
+            about=about,
         )
 
     async def _new_issue_messages(
@@ -161,12 +215,19 @@ class IssueService(Service):
         due_date: date | None = None,
         answer: str | None = None,
         comment: str | None = None,
+        question: str | None = None,
     ) -> Issue:
+        asking = action is IssueAction.ASK
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             issue = await self._get(uow, number)
             plan = plan_transition(
-                issue, action, caller.person, today=self.today(), due_date=due_date, answer=answer
+                issue,
+                action,
+                caller.person,
+                today=self.today(),
+                due_date=due_date,
+                answer=question if asking else answer,
             )
             now = self._clock()
             updated = replace(
@@ -180,44 +241,68 @@ class IssueService(Service):
                 closed_at=now if plan.to_status is IssueStatus.CLOSED else None,
                 # Any specialist's transition answers the issue: its reminders stop.
                 next_reminder_at=None,
+                # A duplicate returned to work stands on its own again.
+                merged_into=None if action is IssueAction.REOPEN else issue.merged_into,
             )
+            updated = with_clock(self._calendar, issue, updated, now)
             await uow.issues.save(updated)
-            note = plan.answer if action is IssueAction.CLOSE else comment
+            note = {IssueAction.CLOSE: plan.answer, IssueAction.ASK: question}.get(action, comment)
             await uow.issues.add_transition(
                 Transition(number, action, issue.status, plan.to_status, caller.person, now, note)
             )
             messages = [
-                Outgoing(
-                    chat_id=issue.place.chat_id,
-                    thread_id=issue.place.thread_id,
-                    text=t.resident_notice(updated, action, comment),
-                    reply_to=issue.message_id,
-                    remember_as=MessageRef(RefKind.NOTICE, number),
-                ),
+                self._resident_message(updated, action, comment, question),
                 *await self._card_update(uow, updated),
             ]
-            if action is IssueAction.CLOSE:  # the author gets "Решено" / "Не решено"
-                messages[0] = closing_notice(updated)
+            if action is IssueAction.CLOSE:
+                messages += await merged_answers(uow, updated)
             if caller.message_id is not None and caller.place != issue.place:
                 messages.append(reply_to(caller, t.transition_done(number, action)))
             await self._send(uow, *messages)
             return updated
 
-    async def request_close(self, caller: Caller, number: int) -> None:
-        """The "Закрыть" button: ask for the answer text as a reply to a prompt."""
+    def _resident_message(
+        self, issue: Issue, action: IssueAction, comment: str | None, question: str | None
+    ) -> Outgoing:
+        if action is IssueAction.CLOSE:  # the author gets "Решено" / "Не решено"
+            return closing_notice(issue)
+        if action is IssueAction.ASK:
+            text = t.question(issue, question or "")
+            ref = MessageRef(RefKind.QUESTION, issue.number)
+        else:
+            text = t.resident_notice(issue, action, comment)
+            ref = MessageRef(RefKind.NOTICE, issue.number)
+        return Outgoing(
+            chat_id=issue.place.chat_id,
+            thread_id=issue.place.thread_id,
+            text=text,
+            reply_to=issue.message_id,
+            remember_as=ref,
+        )
+
+    async def request_prompt(self, caller: Caller, number: int, action: IssueAction) -> None:
+        """The «Закрыть», «На контроль» and «Уточнить» buttons: ask the specialist for the
+        answer, the date or the question as a reply to a prompt."""
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             issue = await self._get(uow, number)
-            plan_transition(
-                issue, IssueAction.CLOSE, caller.person, today=self.today(), answer="-"
-            )
+            today = self.today()
+            plan_transition(issue, action, caller.person, today=today, due_date=today, answer="-")
+            kind, text = {
+                IssueAction.CLOSE: (RefKind.CLOSE_PROMPT, t.close_prompt),
+                IssueAction.CONTROL: (RefKind.CONTROL_PROMPT, t.control_prompt),
+                IssueAction.ASK: (RefKind.ASK_PROMPT, t.ask_prompt),
+            }[action]
             prompt = reply_to(
                 caller,
-                t.close_prompt(number, caller.person),
-                remember_as=MessageRef(RefKind.CLOSE_PROMPT, number),
+                text(number, caller.person),
+                remember_as=MessageRef(kind, number),
                 force_reply=True,
             )
             await self._send(uow, prompt)
+
+    async def request_close(self, caller: Caller, number: int) -> None:
+        await self.request_prompt(caller, number, IssueAction.CLOSE)
 
     async def number_from_reply(self, chat_id: int, message_id: int) -> int:
         """The issue a replied-to message belongs to: its original, acknowledgement or card."""
@@ -231,9 +316,14 @@ class IssueService(Service):
         return issue.number
 
     async def close_prompt_number(self, chat_id: int, message_id: int) -> int | None:
+        ref = await self.prompt_for(chat_id, message_id)
+        return ref.ref_id if ref is not None and ref.kind is RefKind.CLOSE_PROMPT else None
+
+    async def prompt_for(self, chat_id: int, message_id: int) -> MessageRef | None:
+        """The prompt (close, control, ask) a message is, if it is one."""
         async with self._uow_factory.reader() as uow:
             ref = await uow.refs.find(chat_id, message_id)
-        return ref.ref_id if ref is not None and ref.kind is RefKind.CLOSE_PROMPT else None
+        return ref if ref is not None and ref.kind in PROMPTS else None
 
     # --- views ---------------------------------------------------------------------------
 
@@ -247,7 +337,7 @@ class IssueService(Service):
             own = issue.author.user_id == caller.person.user_id
             if not (can(role, Permission.VIEW_ALL_ISSUES) or own or issue.place == caller.place):
                 raise PermissionDenied(errors_t.not_your_chat_issue(number))
-            name = await chat_name(uow, issue.place)
+            name = await chat_name(uow, issue.filed_for)
             await self._send(uow, reply_to(caller, t.history(entry, name, self._zone)))
 
     async def list_open(self, caller: Caller) -> None:
@@ -290,25 +380,4 @@ class IssueService(Service):
         return issue
 
     async def _card_update(self, uow: UnitOfWork, issue: Issue) -> list[Outgoing]:
-        ref = MessageRef(RefKind.CARD, issue.number)
-        located = await uow.refs.locate(ref)
-        staff = await uow.chats.by_kind(ChatKind.STAFF)
-        if located is not None:
-            chat_id = located[0]
-        elif staff:
-            chat_id = staff[0].place.chat_id
-        else:
-            return []
-        text = t.staff_card(issue, await chat_name(uow, issue.place), self._zone)
-        return [Outgoing(chat_id=chat_id, text=text, buttons=card_buttons(issue), edit_of=ref)]
-
-
-def card_buttons(issue: Issue) -> tuple[tuple[Button, ...], ...]:
-    if issue.status is IssueStatus.CLOSED:
-        return ((Button(t.BUTTON_REOPEN, issue_button_data("reopen", issue.number)),),)
-    return (
-        (
-            Button(t.BUTTON_TAKE, issue_button_data("take", issue.number)),
-            Button(t.BUTTON_CLOSE, issue_button_data("close", issue.number)),
-        ),
-    )
+        return await card_update(uow, issue, self._zone)

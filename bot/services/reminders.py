@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.models import ChatKind, ChatPlace, Issue
@@ -23,11 +23,14 @@ from bot.domain.sla import (
     escalation_due,
     local_today,
     next_reminder,
+    silence_due,
     working_age,
 )
 from bot.services.base import Service
 from bot.services.chat_names import REMOVED_CHAT, chat_names
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.staff import to_staff
+from bot.texts import issues as issues_t
 from bot.texts import sla as t
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,7 @@ class ReminderService(Service):
         policy: SlaPolicy,
         admins: frozenset[int],
         escalation_chats: tuple[int, ...],
+        question_silence_days: int = 2,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._calendar = calendar
@@ -83,6 +87,7 @@ class ReminderService(Service):
         self._policy = policy
         self._admins = admins
         self._escalation_chats = escalation_chats
+        self._silence_days = question_silence_days
 
     async def sweep(self) -> SweepReport:
         now = self._clock()
@@ -107,6 +112,8 @@ class ReminderService(Service):
             due_controls = [i.number for i in controls if control_due(self._calendar, i, now)]
             controlled = await uow.sla.claim_controls(due_controls, today)
             messages = await self._messages(uow, now, reminded, escalated, controlled)
+            silent = await self._silences(uow, now)
+            messages += silent
             await self._send(uow, *messages)
         report.reminded = [issue.number for issue in reminded]
         report.escalated = [issue.number for issue in escalated]
@@ -121,6 +128,23 @@ class ReminderService(Service):
                 len(messages),
             )
         return report
+
+    async def _silences(self, uow: UnitOfWork, now: datetime) -> list[Outgoing]:
+        """Questions the resident left unanswered for the configured working days: the
+        assignee is told once (in private if they started the bot, else in the staff chats)."""
+        days = self._silence_days
+        bound = now - timedelta(days=days - 1)
+        candidates = await uow.sla.silence_candidates(bound, BATCH)
+        ripe = [i.number for i in candidates if silence_due(self._calendar, i, now, days)]
+        messages: list[Outgoing] = []
+        for issue in await uow.sla.claim_silences(ripe, now):
+            text = issues_t.silence_notice(issue, days)
+            assignee = issue.assignee
+            if assignee is not None and await uow.users.has_started(assignee.user_id):
+                messages.append(Outgoing(chat_id=assignee.user_id, text=text))
+            else:
+                messages += await to_staff(uow, Outgoing(chat_id=0, text=text))
+        return messages
 
     async def _messages(
         self,
@@ -140,7 +164,7 @@ class ReminderService(Service):
 
         def line(issue: Issue, since: datetime | None) -> t.ReminderLine:
             waiting = working_age(self._calendar, since, now) if since else now - now
-            return t.ReminderLine(issue, names.get(issue.place, REMOVED_CHAT), waiting)
+            return t.ReminderLine(issue, names.get(issue.filed_for, REMOVED_CHAT), waiting)
 
         for issue in reminded:
             text = t.reminder_line(line(issue, issue.created_at), self._zone)

@@ -17,11 +17,12 @@ from bot.domain.models import (
     Transition,
 )
 from bot.domain.outgoing import MessageRef, Outgoing, RefKind
-from bot.domain.sla import NOT_RESOLVED, RESOLVED, verdict_applies
+from bot.domain.sla import NOT_RESOLVED, RESOLVED, offers_way_out, verdict_applies
 from bot.services.base import Service
+from bot.services.cards import card_buttons
 from bot.services.chat_names import chat_name
-from bot.services.issues import card_buttons
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.staff import to_staff
 from bot.texts import errors as errors_t
 from bot.texts import issues as issues_t
 from bot.texts import sla as t
@@ -45,9 +46,13 @@ class VerdictService(Service):
         wake: Callable[[], None] = lambda: None,
         *,
         zone: ZoneInfo,
+        pos_url: str = "",
+        offer_after: int = 2,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._zone = zone
+        self._pos_url = pos_url
+        self._offer_after = offer_after
 
     async def judge(self, person: Person, number: int, resolved: bool) -> VerdictOutcome:
         """Only the author's press counts; anyone else is answered politely, nothing changes."""
@@ -62,16 +67,17 @@ class VerdictService(Service):
             if not verdict_applies(issue):
                 return VerdictOutcome.ALREADY
             now = self._clock()
-            edit = Outgoing(
-                chat_id=issue.place.chat_id,
-                text=issues_t.resident_notice(issue, IssueAction.CLOSE, None)
-                + t.verdict_given(resolved),
-                edit_of=MessageRef(RefKind.CLOSE_NOTICE, number),
-            )
+            text = issues_t.resident_notice(issue, IssueAction.CLOSE, None)
+            text += t.verdict_given(resolved)
             if resolved:
+                edit = Outgoing(issue.place.chat_id, text, edit_of=_notice(number))
                 await uow.issues.save(replace(issue, verdict=RESOLVED, verdict_at=now))
                 await self._send(uow, edit)
                 return VerdictOutcome.RESOLVED
+            times = issue.not_resolved_count + 1
+            way_out = bool(self._pos_url) and offers_way_out(times, self._offer_after)
+            if way_out:
+                text += t.way_out(self._pos_url)
             reopened = replace(
                 issue,
                 status=IssueStatus.IN_PROGRESS,
@@ -79,6 +85,7 @@ class VerdictService(Service):
                 updated_at=now,
                 verdict=NOT_RESOLVED,
                 verdict_at=now,
+                not_resolved_count=times,
             )
             await uow.issues.save(reopened)
             await uow.issues.add_transition(
@@ -92,11 +99,15 @@ class VerdictService(Service):
                     VERDICT_COMMENT,
                 )
             )
-            await self._send(uow, edit, *await self._staff_news(uow, reopened))
+            news = await self._staff_news(uow, reopened)
+            if way_out:
+                news += await to_staff(uow, Outgoing(0, t.way_out_alert(number, times)))
+            edit = Outgoing(issue.place.chat_id, text, edit_of=_notice(number))
+            await self._send(uow, edit, *news)
             return VerdictOutcome.REOPENED
 
     async def _staff_news(self, uow: UnitOfWork, issue: Issue) -> list[Outgoing]:
-        name = await chat_name(uow, issue.place)
+        name = await chat_name(uow, issue.filed_for)
         alert = t.not_resolved_alert(issue, name)
         messages = [
             Outgoing(staff.place.chat_id, alert, thread_id=staff.place.thread_id)
@@ -111,3 +122,7 @@ class VerdictService(Service):
             text = issues_t.staff_card(issue, name, self._zone)
             messages.append(Outgoing(located[0], text, buttons=card_buttons(issue), edit_of=card))
         return messages
+
+
+def _notice(number: int) -> MessageRef:
+    return MessageRef(RefKind.CLOSE_NOTICE, number)

@@ -34,8 +34,11 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputPollOption,
+    KeyboardButton,
     LinkPreviewOptions,
     Poll,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     ReplyParameters,
 )
 
@@ -455,16 +458,7 @@ class OutboxDispatcher:
         if message.member is not None:
             await act_on_member(self._bot, message.chat_id, message.member)
             return None
-        markup: InlineKeyboardMarkup | ForceReply | None = None
-        if message.buttons:
-            markup = InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
-                    for row in message.buttons
-                ]
-            )
-        elif message.force_reply:
-            markup = ForceReply(force_reply=True, selective=True)
+        markup = _markup(message)
         if message.edit_of is not None or message.target_message_id is not None:
             located: tuple[int, int] | None = None
             if message.target_message_id is not None:
@@ -510,7 +504,7 @@ class OutboxDispatcher:
         message: Outgoing,
         attachment: Attachment,
         reply: ReplyParameters | None,
-        markup: InlineKeyboardMarkup | ForceReply | None,
+        markup: Markup,
     ) -> int:
         file: str | BufferedInputFile
         if attachment.content is not None:
@@ -721,3 +715,28 @@ def poll_result(poll: Poll) -> dict[str, Any]:
         "total": poll.total_voter_count,
         "closed": poll.is_closed,
     }
+
+
+Markup = InlineKeyboardMarkup | ForceReply | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+def _markup(message: Outgoing) -> Markup:
+    """The keyboard an operation carries: inline buttons, a forced reply, the button that
+    shares the user's own phone number, or the removal of that button."""
+    if message.buttons:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
+                for row in message.buttons
+            ]
+        )
+    if message.force_reply:
+        return ForceReply(force_reply=True, selective=True)
+    if message.contact_request is not None:
+        button = KeyboardButton(text=message.contact_request, request_contact=True)
+        return ReplyKeyboardMarkup(
+            keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True
+        )
+    if message.remove_keyboard:
+        return ReplyKeyboardRemove(remove_keyboard=True)
+    return None

@@ -31,6 +31,23 @@ USAGE_CLOSE = (
     "Использование: /close N текст ответа — закрыть обращение №N с ответом жителю, "
     "например /close 17 Трубу заменили."
 )
+USAGE_ASK = (
+    "Использование: /ask N вопрос — задать жителю вопрос по обращению №N, "
+    "например /ask 17 В каком подъезде?"
+)
+USAGE_CONTACTED = (
+    "Использование: /contacted N комментарий — записать личный контакт с жителем по "
+    "обращению №N, например /contacted 17 Созвонились, мастер придёт в пятницу."
+)
+USAGE_MERGE = (
+    "Использование: /merge N M — обращение №M станет дубликатом №N (ответ на №N получат "
+    "оба жителя), например /merge 17 18."
+)
+USAGE_APPEAL = (
+    "Использование: /appeal текст — в личном чате с ботом: личное обращение (например, "
+    "жалоба на соседей или сообщение для муниципального контроля); в группе его не видно."
+)
+NO_CHATS_FOR_APPEAL = "Пока нет подключённых чатов домов и тем, о которых можно обратиться."
 USAGE_REOPEN = "Использование: /reopen N — вернуть закрытое обращение №N в работу."
 USAGE_ISSUE = (
     "Использование: /issue N — показать обращение №N; "
@@ -77,6 +94,7 @@ _STATUS_FORBIDS = {
     "new": "ещё не закрыто",
     "in_progress": "ещё не закрыто",
     "on_control": "ещё не закрыто",
+    "awaiting": "ещё не закрыто",
 }
 
 
@@ -88,7 +106,11 @@ def transition_not_allowed(number: int, status: IssueStatus, action: IssueAction
 
 
 def button_done(number: int, action: IssueAction) -> str:
-    done = {"take": "взято в работу", "reopen": "возвращено в работу"}
+    done = {
+        "take": "взято в работу",
+        "reopen": "возвращено в работу",
+        "ask": "ждёт ответа жителя",
+    }
     return f"№{number} {done.get(action.value, 'обновлено')}"
 
 
@@ -114,3 +136,9 @@ def _refusal(error: TransitionRefused) -> str:
             return due_date_in_past(error.due_date, error.today)
         case Refusal.ANSWER_MISSING:
             return USAGE_CLOSE
+        case Refusal.QUESTION_MISSING:
+            return USAGE_ASK
+        case Refusal.MERGE_SELF:
+            return f"Обращение №{error.number} нельзя объединить с самим собой."
+        case Refusal.MERGE_CHAIN:
+            return f"Обращение №{error.number} уже объединено с другим."

@@ -19,6 +19,7 @@ STATUS_NAMES = {
     IssueStatus.NEW: "новое",
     IssueStatus.IN_PROGRESS: "в работе",
     IssueStatus.ON_CONTROL: "на контроле",
+    IssueStatus.AWAITING: "ждёт уточнения",
     IssueStatus.CLOSED: "закрыто",
 }
 
@@ -27,28 +28,55 @@ ACTION_NAMES = {
     IssueAction.CONTROL: "поставлено на контроль",
     IssueAction.CLOSE: "закрыто",
     IssueAction.REOPEN: "возвращено в работу",
+    IssueAction.ASK: "вопрос жителю",
+    IssueAction.ANSWER: "ответ жителя",
+    IssueAction.CONTACT: "связь с жителем",
+    IssueAction.MERGE: "объединение",
+    IssueAction.CATEGORY: "категория",
 }
 
 BUTTON_TAKE = "Взять"
 BUTTON_CLOSE = "Закрыть"
 BUTTON_REOPEN = "Вернуть в работу"
+BUTTON_CONTROL = "На контроль"
+BUTTON_ASK = "Уточнить"
+BUTTON_CONTACT = "Связаться"
+BUTTON_MERGE = "Объединить"
+BUTTON_CATEGORY = "Категория"
+NO_CATEGORIES = "Категории обращений не настроены (раздел [categories] в настройках)."
 
 
 def acknowledgement(number: int) -> str:
     return f"Заявка №{number} принята. Ответ специалиста — в рабочее время."
 
 
-def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo) -> str:
+def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo, merged: Sequence[int] = ()) -> str:
     lines = [
-        f"<b>№{issue.number}</b> · {esc(chat_name)} · {issue.tag or 'без тега'}",
+        f"<b>№{issue.number}</b> · {esc(chat_name)} · {issue.tag or 'без тега'}"
+        + (f" · {esc(issue.category_name)}" if issue.category_name else ""),
         f"От: {esc(issue.author.name)} · {local_time(issue.created_at, zone)}",
         "",
         quote(issue.text, limit=2500),
     ]
+    if issue.private:
+        lines.insert(1, "🔒 Личное обращение: ответ уходит жителю в личный чат, в группе не виден")
     if issue.attachments:
         lines.append(f"📎 вложений: {len(issue.attachments)}")
     lines.append("")
     lines.append(f"Статус: <b>{STATUS_NAMES[issue.status]}</b>{_status_details(issue)}")
+    if issue.status is IssueStatus.AWAITING and issue.awaiting_since is not None:
+        lines.append(
+            f"Срок решения остановлен: ждём ответа жителя с "
+            f"{local_time(issue.awaiting_since, zone)}"
+        )
+    elif issue.status.is_open and issue.resolve_due_at is not None:
+        lines.append(f"Срок решения: {local_time(issue.resolve_due_at, zone)}")
+    if issue.contacts:
+        lines.append(f"Связь с жителем лично: {issue.contacts}")
+    if issue.merged_into is not None:
+        lines.append(f"Дубликат обращения №{issue.merged_into}")
+    if merged:
+        lines.append("Объединены: " + ", ".join(f"№{number}" for number in merged))
     return "\n".join(lines)
 
 
@@ -82,7 +110,93 @@ def resident_notice(issue: Issue, action: IssueAction, comment: str | None) -> s
 
 
 def transition_done(number: int, action: IssueAction) -> str:
+    if action is IssueAction.ASK:
+        return f"Вопрос по обращению №{number} отправлен жителю; срок решения остановлен."
     return f"Обращение №{number} {ACTION_NAMES[action]}."
+
+
+def question(issue: Issue, text: str) -> str:
+    """The question to the resident, under their own message; the mention notifies them."""
+    return (
+        f"{mention(issue.author)}, специалист уточняет по обращению №{issue.number}:\n"
+        f"{quote(text, limit=3500)}\n\n"
+        "Ответьте, пожалуйста, на это сообщение (кнопка «Ответить»)."
+    )
+
+
+def answer_received(number: int) -> str:
+    return f"Спасибо! Ответ передан специалисту, обращение №{number} снова в работе."
+
+
+def answer_for_staff(issue: Issue, text: str) -> str:
+    who = f"{mention(issue.assignee)}, " if issue.assignee is not None else ""
+    return (
+        f"{who}житель ответил на вопрос по обращению №{issue.number} "
+        f"({esc(issue.author.name)}):\n{quote(text, limit=3500)}"
+    )
+
+
+def silence_notice(issue: Issue, days: int) -> str:
+    return (
+        f"Житель не отвечает на вопрос по обращению №{issue.number} уже {days} раб. дн. "
+        f"({quote(issue.text, limit=80)}). Свяжитесь с ним лично или закройте обращение."
+    )
+
+
+def appeal_where() -> str:
+    return "О каком доме или теме ваше обращение? Его увидят только специалисты."
+
+
+def appeal_about(name: str) -> str:
+    return f"Личное обращение о «{esc(name)}» принято к регистрации."
+
+
+def category_choice(issue: Issue) -> str:
+    current = esc(issue.category_name) if issue.category_name else "не задана"
+    return f"Категория обращения №{issue.number} (сейчас: {current}). Выберите новую:"
+
+
+def category_set(number: int, name: str) -> str:
+    return f"Категория обращения №{number}: {esc(name)}. Сроки пересчитаны."
+
+
+def merge_prompt(number: int, specialist: Person) -> str:
+    return (
+        f"{mention(specialist)}, объединение: ответьте на это сообщение номером основного "
+        f"обращения, дубликатом которого станет №{number} (или /merge N {number})."
+    )
+
+
+def merged_notice(duplicate: Issue, main: int) -> str:
+    return (
+        f"Ваше обращение №{duplicate.number} объединено с обращением №{main} о том же. "
+        "Ответ специалиста придёт сюда же."
+    )
+
+
+def merged_done(main: int, duplicate: int) -> str:
+    return f"Обращение №{duplicate} объединено с №{main}: ответ на №{main} получат оба жителя."
+
+
+def merged_answer(duplicate: Issue, main: Issue) -> str:
+    return (
+        f"Обращение №{main.number}, с которым объединено ваше №{duplicate.number}, закрыто.\n"
+        f"Ответ: {quote(main.answer or '', limit=3800)}"
+    )
+
+
+def control_prompt(number: int, specialist: Person) -> str:
+    return (
+        f"{mention(specialist)}, контроль обращения №{number}: ответьте на это сообщение "
+        f"датой ГГГГ-ММ-ДД и, если нужно, комментарием (или /control {number} ГГГГ-ММ-ДД)."
+    )
+
+
+def ask_prompt(number: int, specialist: Person) -> str:
+    return (
+        f"{mention(specialist)}, вопрос жителю по обращению №{number}: ответьте на это "
+        f"сообщение текстом вопроса (или отправьте /ask {number} вопрос)."
+    )
 
 
 def close_prompt(number: int, specialist: Person) -> str:

@@ -25,11 +25,13 @@ STATUS_OPEN_NAMES = {
     IssueStatus.NEW: "новых",
     IssueStatus.IN_PROGRESS: "в работе",
     IssueStatus.ON_CONTROL: "на контроле",
+    IssueStatus.AWAITING: "ждут уточнения",
 }
 STATUS_NAMES = {
     IssueStatus.NEW: "новое",
     IssueStatus.IN_PROGRESS: "в работе",
     IssueStatus.ON_CONTROL: "на контроле",
+    IssueStatus.AWAITING: "ждёт уточнения",
     IssueStatus.CLOSED: "закрыто",
 }
 

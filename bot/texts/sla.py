@@ -183,6 +183,21 @@ def verdict_given(resolved: bool) -> str:
     return "\n\nОценка автора: ❌ не решено — обращение снова в работе."
 
 
+def way_out(url: str) -> str:
+    """Offered after repeated «Не решено»: the regional feedback platform's form."""
+    return (
+        "\n\nЕсли вопрос так и не решён, вы можете обратиться через платформу обратной связи "
+        f'Госуслуг (ПОС): <a href="{esc(url)}">форма обращения в администрацию</a>.'
+    )
+
+
+def way_out_alert(number: int, times: int) -> str:
+    return (
+        f"⚠️ Автор обращения №{number} уже {times}-й раз отметил «Не решено»; "
+        "ему предложена форма на платформе обратной связи (ПОС)."
+    )
+
+
 def verdict_thanks(number: int) -> str:
     return f"Спасибо! Отметили, что вопрос №{number} решён."
 

@@ -51,6 +51,20 @@ def issue_from_row(row: Row[Any]) -> Issue:
         control_reminded_on=row.control_reminded_on,
         verdict=row.verdict,
         verdict_at=row.verdict_at,
+        resolve_due_at=row.resolve_due_at,
+        awaiting_since=row.awaiting_since,
+        silence_noticed_at=row.silence_noticed_at,
+        contacts=row.contacts or 0,
+        not_resolved_count=row.not_resolved_count or 0,
+        merged_into=row.merged_into,
+        category=row.category,
+        category_name=row.category_name,
+        private=bool(row.private),
+        about=(
+            ChatPlace(row.about_chat_id, row.about_thread_id or 0)
+            if row.about_chat_id is not None
+            else None
+        ),
     )
 
 
@@ -68,6 +82,12 @@ _ADDED = (
     "updated_at",
     "response_due_at",
     "next_reminder_at",
+    "resolve_due_at",
+    "category",
+    "category_name",
+    "private",
+    "about_chat_id",
+    "about_thread_id",
 )
 # A new issue unless its message already is one: one statement, built once, and no number used
 # up by a duplicate (ON CONFLICT DO NOTHING would spend one).
@@ -101,6 +121,10 @@ class SqlIssueRepository:
         attachments: tuple[str, ...],
         created_at: datetime,
         response_due_at: datetime | None = None,
+        resolve_due_at: datetime | None = None,
+        category: str | None = None,
+        category_name: str | None = None,
+        about: ChatPlace | None = None,
     ) -> Issue | None:
         values = {
             "chat_id": place.chat_id,
@@ -116,6 +140,12 @@ class SqlIssueRepository:
             "updated_at": created_at,
             "response_due_at": response_due_at,
             "next_reminder_at": response_due_at,
+            "resolve_due_at": resolve_due_at,
+            "category": category,
+            "category_name": category_name,
+            "private": about is not None,
+            "about_chat_id": about.chat_id if about else None,
+            "about_thread_id": about.thread_id if about else None,
         }
         values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
         row = (await self._db.execute(_ADD, values)).first()
@@ -152,6 +182,14 @@ class SqlIssueRepository:
                 control_reminded_on=issue.control_reminded_on,
                 verdict=issue.verdict,
                 verdict_at=issue.verdict_at,
+                resolve_due_at=issue.resolve_due_at,
+                awaiting_since=issue.awaiting_since,
+                silence_noticed_at=issue.silence_noticed_at,
+                contacts=issue.contacts,
+                not_resolved_count=issue.not_resolved_count,
+                merged_into=issue.merged_into,
+                category=issue.category,
+                category_name=issue.category_name,
             )
         )
 
@@ -226,6 +264,13 @@ class SqlIssueRepository:
                 issues.c.status.in_([s.value for s in OPEN_STATUSES]),
             )
             .order_by(issues.c.number)
+        )
+        return [issue_from_row(row) for row in rows]
+
+    async def merged_with(self, number: int) -> Sequence[Issue]:
+        """The duplicates merged into issue `number`."""
+        rows = await self._db.execute(
+            select(issues).where(issues.c.merged_into == number).order_by(issues.c.number)
         )
         return [issue_from_row(row) for row in rows]
 

@@ -68,6 +68,8 @@ def encode(message: Outgoing) -> dict[str, Any]:
         "target_action": message.target_action.value if message.target_action else None,
         "target_message_id": message.target_message_id,
         "member": _member(message.member),
+        "contact_request": message.contact_request,
+        "remove_keyboard": message.remove_keyboard,
     }
 
 
@@ -155,6 +157,8 @@ def decode(chat_id: int, payload: dict[str, Any], batch: str | None = None) -> O
         target_action=TargetAction(action) if action else None,
         target_message_id=payload.get("target_message_id"),
         member=_unmember(payload.get("member")),
+        contact_request=payload.get("contact_request"),
+        remove_keyboard=bool(payload.get("remove_keyboard")),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Person
@@ -45,6 +45,20 @@ class SqlUserRepository:
     async def has_started(self, user_id: int) -> bool:
         query = select(users.c.started_bot).where(users.c.user_id == user_id)
         return bool((await self._db.execute(query)).scalar())
+
+    async def set_phone(self, user_id: int, phone: str | None, at: datetime | None) -> bool:
+        """Keep (or, with None, forget) the user's phone; False if the user is unknown or had
+        no phone to forget."""
+        query = update(users).where(users.c.user_id == user_id)
+        if phone is None:
+            query = query.where(users.c.phone.is_not(None))
+        result = await self._db.execute(query.values(phone=phone, phone_consent_at=at))
+        return bool(result.rowcount)
+
+    async def phone(self, user_id: int) -> str | None:
+        query = select(users.c.phone).where(users.c.user_id == user_id)
+        value = (await self._db.execute(query)).scalar()
+        return str(value) if value else None
 
 
 class SqlRoleRepository(Cached):

@@ -62,11 +62,15 @@ class SqlReportRepository:
     # --- period counts -----------------------------------------------------------------
 
     async def count_received(self, start: datetime, end: datetime) -> int:
-        query = select(func.count()).where(_within(issues.c.created_at, start, end))
+        query = select(func.count()).where(
+            _within(issues.c.created_at, start, end), issues.c.merged_into.is_(None)
+        )
         return await self._scalar(query)
 
     async def count_answered(self, start: datetime, end: datetime) -> int:
-        query = select(func.count()).where(_within(issues.c.first_response_at, start, end))
+        query = select(func.count()).where(
+            _within(issues.c.first_response_at, start, end), issues.c.merged_into.is_(None)
+        )
         return await self._scalar(query)
 
     async def count_closed(self, start: datetime, end: datetime) -> tuple[int, int]:
@@ -74,7 +78,7 @@ class SqlReportRepository:
         query = select(
             func.count(),
             func.coalesce(func.sum(case((issues.c.verdict == RESOLVED, 1), else_=0)), 0),
-        ).where(_within(issues.c.closed_at, start, end))
+        ).where(_within(issues.c.closed_at, start, end), issues.c.merged_into.is_(None))
         closed, confirmed = (await self._db.execute(query)).one()
         return int(closed), int(confirmed)
 

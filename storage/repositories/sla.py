@@ -41,6 +41,12 @@ def _control_not_reminded(today: date) -> ColumnElement[bool]:
     )
 
 
+def _silence_unreported() -> ColumnElement[bool]:
+    return and_(
+        issues.c.status == IssueStatus.AWAITING.value, issues.c.silence_noticed_at.is_(None)
+    )
+
+
 class SqlSlaRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -111,6 +117,28 @@ class SqlSlaRepository:
             update(issues)
             .where(issues.c.number.in_(list(numbers)), _control_not_reminded(today))
             .values(control_reminded_on=today)
+            .returning(*issues.c)
+        )
+        return _sorted(claimed)
+
+    # --- questions the resident has not answered ---------------------------------------
+
+    async def silence_candidates(self, asked_before: datetime, limit: int) -> list[Issue]:
+        rows = await self._db.execute(
+            select(issues)
+            .where(_silence_unreported(), issues.c.awaiting_since < asked_before)
+            .order_by(issues.c.awaiting_since)
+            .limit(limit)
+        )
+        return _sorted(rows)
+
+    async def claim_silences(self, numbers: Sequence[int], now: datetime) -> list[Issue]:
+        if not numbers:
+            return []
+        claimed = await self._db.execute(
+            update(issues)
+            .where(issues.c.number.in_(list(numbers)), _silence_unreported())
+            .values(silence_noticed_at=now)
             .returning(*issues.c)
         )
         return _sorted(claimed)

@@ -225,3 +225,17 @@ def process_for(settings: Settings, folder: Path) -> BotProcess:
     config = folder / "config.toml"
     config.write_text(toml_for(settings), encoding="utf-8")
     return BotProcess(config, folder / "bot.log")
+
+
+def share_contact(
+    fake: FakeTelegram, user: FakeUser, phone: str, owner: FakeUser | None = None
+) -> int:
+    """`user` sends a contact card in their private chat with the bot, as Telegram's
+    "share my number" button does (`owner` set: someone else's contact); returns its id."""
+    owner = owner or user
+    chat = fake.private_chat(user)
+    chat.started = True
+    contact = {"phone_number": phone, "first_name": owner.first_name, "user_id": owner.id}
+    msg = fake.world.add_message(chat, user, extra={"contact": contact})
+    fake.world.deliver_message(msg)
+    return msg.message_id

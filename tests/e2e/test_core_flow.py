@@ -17,13 +17,23 @@ async def test_tagged_message_is_taken_and_closed_with_answer_in_thread(
     card = await town.reply_in(town.staff, "№1")
     assert "не горит свет" in card.content
     assert card.reply_markup is not None
-    labels = [b["text"] for row in card.reply_markup["inline_keyboard"] for b in row]
-    assert labels == ["Взять", "Закрыть"]
+    assert card.buttons == [
+        ["Взять", "Закрыть"],
+        ["На контроль", "Уточнить"],
+        ["Связаться", "Объединить"],
+        ["Категория"],
+    ]
 
     town.says(town.specialist, town.staff, "/take 1")
     taken = await town.reply_in(town.building, "взята в работу")
     assert taken.reply_to == asked
     assert "Ольга" in taken.content
+    await town.fake.wait_for(
+        lambda: (
+            town.fake.message(town.staff.id, card.message_id).buttons
+            == [["Закрыть", "На контроль"], ["Уточнить", "Связаться"], ["Объединить", "Категория"]]
+        )
+    )
 
     town.says(town.specialist, town.staff, "/close 1 Лампу заменили, свет есть.")
     closed = await town.reply_in(town.building, "закрыта")
@@ -32,3 +42,4 @@ async def test_tagged_message_is_taken_and_closed_with_answer_in_thread(
     await town.fake.wait_for(
         lambda: "закрыто" in town.fake.message(town.staff.id, card.message_id).content
     )
+    assert town.fake.message(town.staff.id, card.message_id).buttons == [["Вернуть в работу"]]

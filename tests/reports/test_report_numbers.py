@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -49,6 +50,7 @@ async def test_digest_numbers_since_the_last_digest(town: SqlUnitOfWorkFactory) 
         IssueStatus.NEW: 2,
         IssueStatus.IN_PROGRESS: 2,
         IssueStatus.ON_CONTROL: 2,
+        IssueStatus.AWAITING: 0,
     }
     # Worst first: №6 on control since Monday 09:00 (9 + 9 + 3 working hours), then №4
     # unanswered since Tuesday 16:00 (2 + 3). №5 is not due yet, №7 is due today.
@@ -235,3 +237,35 @@ async def test_report_queries_use_indexes(town: SqlUnitOfWorkFactory, tmp_path: 
         checked += 1
     database.close()
     assert checked >= 15
+
+
+async def test_a_merged_group_counts_once(town: SqlUnitOfWorkFactory) -> None:
+    before = (await service(town).digest()).period.counts
+    async with town() as uow:
+        duplicate = await uow.issues.add(
+            place=CHAT_B,
+            message_id=999,
+            author=ANNA,
+            text="#проблема то же самое",
+            tag="#проблема",
+            attachments=(),
+            created_at=at(3, 17, 11),
+        )
+        assert duplicate is not None
+        await uow.issues.save(
+            replace(
+                duplicate,
+                status=IssueStatus.CLOSED,
+                closed_at=at(3, 17, 12),
+                first_response_at=at(3, 17, 12),
+                merged_into=1,
+            )
+        )
+        assert [i.number for i in await uow.issues.merged_with(1)] == [duplicate.number]
+        await uow.commit()
+    after = (await service(town).digest()).period.counts
+    assert (after.received, after.answered, after.closed) == (
+        before.received,
+        before.answered,
+        before.closed,
+    )
