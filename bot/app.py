@@ -209,6 +209,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     engine = db.create_engine(url, busy)
     uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url, busy))
     telegram = settings.telegram
+    if telegram.token is None:
+        raise ConfigError("telegram.token: is required but missing")
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
     )
@@ -353,6 +355,11 @@ async def run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
+    if settings.telegram.token is None and settings.max is not None:
+        from bot.max_app import run_max  # an installation on MAX only
+
+        await run_max(settings, clock, stop)
+        return
     app = build_app(settings, clock)
     try:
         await db.upgrade(app.engine)

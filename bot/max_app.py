@@ -1,0 +1,163 @@
+"""Composition of an installation on MAX: the core's services, the MAX adapter (long polling,
+the router, the sender) and the scheduled jobs, run until stopped.
+
+`bot.app.run` hands over here when no Telegram token is configured; a mixed installation
+(both messengers in one process) is not built yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.config import ConfigError, MaxSettings, Settings
+from bot.max.client import MaxClient, MaxError
+from bot.max.commands import DeskServices, MaxRouter
+from bot.max.delivery import MaxOutboxDispatcher
+from bot.max.polling import MaxPoller, wait_for
+from bot.services.delivery_events import DeliveryEvents, Doorbell
+from bot.services.housekeeping import HousekeepingService
+from bot.services.ports import Clock
+from scheduler import build_scheduler
+from scheduler.announcements import add_announcement_jobs
+from scheduler.moderation import schedule_moderation
+from scheduler.reports import add_report_jobs
+from scheduler.sla import add_sla_jobs
+from storage import db
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+TOKEN_REJECTED = "max.token: rejected by MAX (401 verify.token)"
+
+
+@dataclass
+class MaxAdapter:
+    client: MaxClient
+    poller: MaxPoller
+    outbox: MaxOutboxDispatcher
+
+
+def build_max_adapter(
+    max_settings: MaxSettings,
+    settings: Settings,
+    uow_factory: SqlUnitOfWorkFactory,
+    services: object,
+    clock: Clock,
+    doorbell: Doorbell,
+) -> MaxAdapter:
+    from bot.app import Services
+
+    assert isinstance(services, Services)
+    client = MaxClient(
+        max_settings.token.get_secret_value(),
+        max_settings.api_base,
+        timeout=max_settings.request_timeout,
+        requests_per_second=max_settings.requests_per_second,
+    )
+    outbox = MaxOutboxDispatcher(
+        client,
+        uow_factory,
+        clock,
+        poll_interval=settings.scheduler.outbox_poll.total_seconds(),
+        lease=settings.scheduler.outbox_lease,
+        give_up_after=settings.scheduler.outbox_give_up_after,
+        retry_cap=settings.scheduler.outbox_retry_cap,
+        doorbell=doorbell,
+        listener=DeliveryEvents(
+            services.chats,
+            services.desk,
+            services.announcements.announcements,
+            services.announcements.polls,
+        ),
+    )
+    desk = DeskServices(
+        chats=services.chats,
+        issues=services.issues,
+        replies=services.replies,
+        scopes=services.scopes,
+        verdicts=services.verdicts,
+    )
+    poller = MaxPoller(
+        client,
+        MaxRouter(desk, client.answer_callback),
+        uow_factory,
+        clock,
+        timeout=max_settings.polling_timeout,
+        settle=outbox.settled,
+        backoff=max_settings.retry_backoff.total_seconds(),
+        backoff_cap=max_settings.retry_backoff_cap.total_seconds(),
+    )
+    return MaxAdapter(client, poller, outbox)
+
+
+async def wait_for_max(
+    client: MaxClient, stop: asyncio.Event, *, backoff: float, cap: float
+) -> bool:
+    """GET /me until it answers; a rejected token is a configuration error."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            me = await client.get_me()
+        except MaxError as exc:
+            if exc.status == 401:
+                raise ConfigError(TOKEN_REJECTED) from None
+            failures += 1
+            if failures == 1:
+                log.warning("MAX GET /me failed (%s); retrying with back-off", exc)
+            await wait_for(stop, min(backoff * 2 ** (failures - 1), cap))
+            continue
+        log.info("connected to MAX as @%s (id %s)", me.get("username"), me.get("user_id"))
+        return True
+    return False
+
+
+async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
+    from bot.app import build_services
+
+    max_settings = settings.max
+    assert max_settings is not None
+    url = settings.storage.database_url()
+    busy = settings.storage.busy_timeout.total_seconds()
+    engine = db.create_engine(url, busy)
+    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url, busy))
+    doorbell = Doorbell()
+    services = build_services(settings, uow_factory, clock, doorbell.ring)
+    adapter = build_max_adapter(max_settings, settings, uow_factory, services, clock, doorbell)
+    scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
+    add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
+    add_report_jobs(scheduler, settings, services.reports)
+    schedule_moderation(scheduler, settings, services.newcomers)
+    add_announcement_jobs(scheduler, settings.scheduler.tick, services.announcements)
+    background: list[asyncio.Task[None]] = []
+    try:
+        await db.upgrade(engine)
+        if not await wait_for_max(
+            adapter.client,
+            stop,
+            backoff=max_settings.retry_backoff.total_seconds(),
+            cap=max_settings.retry_backoff_cap.total_seconds(),
+        ):
+            return
+        background.append(asyncio.create_task(adapter.outbox.run(), name="max-outbox"))
+        scheduler.start()
+        log.info("polling MAX for updates")
+        try:
+            await adapter.poller.run(stop)
+        except MaxError as exc:
+            if exc.status == 401:
+                raise ConfigError(TOKEN_REJECTED) from None
+            raise
+    finally:
+        log.info("stopping")
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await adapter.outbox.stop()
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await adapter.client.close()
+        await uow_factory.dispose()
+        await engine.dispose()
+        log.info("stopped")
