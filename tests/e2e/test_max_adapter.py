@@ -1,0 +1,73 @@
+"""The MAX adapter in the test's loop: buttons, edits, 429 and chats where the bot is no admin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.fake_max import FakeMax
+from tests.e2e.max_harness import MaxInProcessBot, MaxTown
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeMax]:
+    async with FakeMax() as double:
+        yield double
+
+
+@pytest.fixture
+async def town(fake: FakeMax, tmp_path: Path) -> AsyncIterator[MaxTown]:
+    town = MaxTown.create(fake)
+    bot = MaxInProcessBot(town.settings(tmp_path / "bot.db"))
+    await bot.start(fake)
+    await town.register()
+    yield town
+    await bot.stop()
+
+
+async def test_card_button_takes_the_issue_and_edits_follow(fake: FakeMax, town: MaxTown) -> None:
+    question = town.says(town.resident, town.building, "#проблема нет света")
+    await town.reply_in(town.building, "№1")
+    card = await town.reply_in(town.staff, "№1")
+
+    answered = len(fake.world.answers)
+    fake.press(card, town.specialist, "iss:take:1")
+    taken = await town.reply_in(town.building, "взята в работу")
+    assert taken.reply_to == question.mid
+    await fake.wait_for(lambda: len(fake.world.answers) > answered)
+    assert "№1" in fake.world.answers[-1]["notification"]
+    await fake.wait_for(lambda: "в работе" in (card.text or ""), message="for the card")
+
+    fake.user_edits(question, "#проблема нет света во втором подъезде")
+    await fake.wait_for(
+        lambda: "во втором подъезде" in (card.text or ""), message="for the edit on the card"
+    )
+
+
+async def test_a_resident_cannot_take_by_button(fake: FakeMax, town: MaxTown) -> None:
+    town.says(town.resident, town.building, "#вопрос когда покрасят забор")
+    card = await town.reply_in(town.staff, "№1")
+    answered = len(fake.world.answers)
+    fake.press(card, town.neighbour, "iss:take:1")
+    await fake.wait_for(lambda: len(fake.world.answers) > answered)
+    assert "специалистов" in fake.world.answers[-1]["notification"]
+    assert "новое" in (card.text or "")
+
+
+async def test_429_is_waited_out(fake: FakeMax, town: MaxTown) -> None:
+    fake.fail("POST /messages", 429, "too.many.requests", times=2)
+    town.says(town.resident, town.building, "#проблема течёт кран")
+    await town.reply_in(town.building, "№1", timeout=20)
+    assert [c.status for c in fake.world.calls if c.status == 429] == [429, 429]
+
+
+async def test_a_chat_where_the_bot_is_no_admin_is_not_seen(fake: FakeMax, town: MaxTown) -> None:
+    hidden = fake.create_chat(
+        "Дом Мира 1", admins=[town.admin], members=[town.resident], bot_admin=False
+    )
+    town.says(town.admin, hidden, "/register building Дом Мира 1")
+    town.says(town.resident, town.building, "#проблема сосулька")
+    await town.reply_in(town.building, "№1")
+    assert fake.bot_messages(hidden) == []  # MAX sends no events from it: nothing to answer
