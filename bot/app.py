@@ -113,6 +113,8 @@ class App:
     scheduler: AsyncIOScheduler
     clock: Clock
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    # A mixed installation: the MAX sender's own doorbell, rung with Telegram's (bot/max_app.py).
+    max_doorbell: Doorbell | None = None
 
 
 def build_services(
@@ -231,8 +233,10 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         )
     )
     doorbell = Doorbell()
+    max_doorbell = Doorbell() if settings.max is not None else None
+    wake = doorbell.ring if max_doorbell is None else _ring_both(doorbell, max_doorbell)
     chat_admins = TelegramChatAdmins(bot, clock, settings.moderation.admin_cache)
-    services = build_services(settings, uow_factory, clock, doorbell.ring, chat_admins)
+    services = build_services(settings, uow_factory, clock, wake, chat_admins)
     outbox = OutboxDispatcher(
         bot,
         uow_factory,
@@ -300,7 +304,16 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         poller=poller,
         scheduler=scheduler,
         clock=clock,
+        max_doorbell=max_doorbell,
     )
+
+
+def _ring_both(first: Doorbell, second: Doorbell) -> Callable[[], None]:
+    def ring() -> None:
+        first.ring()
+        second.ring()
+
+    return ring
 
 
 async def register_commands(bot: Bot) -> None:
@@ -372,6 +385,10 @@ async def run(
         ):
             return
         await register_commands(app.bot)
+        if settings.max is not None:  # a mixed installation: MAX beside Telegram
+            from bot.max_app import start_beside
+
+            await start_beside(app, stop)
         app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
         app.scheduler.start()
         log.info("polling for updates")

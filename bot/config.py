@@ -25,8 +25,10 @@ from pydantic import (
     Field,
     PlainSerializer,
     SecretStr,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_settings import (
@@ -408,6 +410,14 @@ class Settings(BaseSettings):
     summaries: SummariesSettings = SummariesSettings()
     moderation: ModerationSettings = ModerationSettings()
     announcements: AnnouncementsSettings = AnnouncementsSettings()
+
+    @model_serializer(mode="wrap")
+    def _without_unset_messenger(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """An installation without MAX dumps no [max] section (tools read every section)."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("max") is None:
+            data.pop("max", None)
+        return data
 
     @classmethod
     def settings_customise_sources(

@@ -1,8 +1,9 @@
 """Composition of an installation on MAX: the core's services, the MAX adapter (long polling,
 the router, the sender) and the scheduled jobs, run until stopped.
 
-`bot.app.run` hands over here when no Telegram token is configured; a mixed installation
-(both messengers in one process) is not built yet.
+`bot.app.run` hands over here when no Telegram token is configured; with both tokens it
+starts the MAX adapter beside Telegram's (`start_beside`), sharing the services, the
+database and the scheduler.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, MaxSettings, Settings
 from bot.max.client import MaxClient, MaxError
@@ -27,6 +29,9 @@ from scheduler.sla import add_sla_jobs
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
 
+if TYPE_CHECKING:
+    from bot.app import App, Services
+
 log = logging.getLogger(__name__)
 
 TOKEN_REJECTED = "max.token: rejected by MAX (401 verify.token)"
@@ -37,19 +42,26 @@ class MaxAdapter:
     client: MaxClient
     poller: MaxPoller
     outbox: MaxOutboxDispatcher
+    settings: MaxSettings
+
+    async def connect(self, stop: asyncio.Event) -> bool:
+        """GET /me until it answers (False if stopped first); a rejected token is fatal."""
+        return await wait_for_max(
+            self.client,
+            stop,
+            backoff=self.settings.retry_backoff.total_seconds(),
+            cap=self.settings.retry_backoff_cap.total_seconds(),
+        )
 
 
 def build_max_adapter(
     max_settings: MaxSettings,
     settings: Settings,
     uow_factory: SqlUnitOfWorkFactory,
-    services: object,
+    services: Services,
     clock: Clock,
     doorbell: Doorbell,
 ) -> MaxAdapter:
-    from bot.app import Services
-
-    assert isinstance(services, Services)
     client = MaxClient(
         max_settings.token.get_secret_value(),
         max_settings.api_base,
@@ -89,7 +101,7 @@ def build_max_adapter(
         backoff=max_settings.retry_backoff.total_seconds(),
         backoff_cap=max_settings.retry_backoff_cap.total_seconds(),
     )
-    return MaxAdapter(client, poller, outbox)
+    return MaxAdapter(client, poller, outbox, max_settings)
 
 
 async def wait_for_max(
@@ -133,12 +145,7 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
     background: list[asyncio.Task[None]] = []
     try:
         await db.upgrade(engine)
-        if not await wait_for_max(
-            adapter.client,
-            stop,
-            backoff=max_settings.retry_backoff.total_seconds(),
-            cap=max_settings.retry_backoff_cap.total_seconds(),
-        ):
+        if not await adapter.connect(stop):
             return
         background.append(asyncio.create_task(adapter.outbox.run(), name="max-outbox"))
         scheduler.start()
@@ -161,3 +168,32 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
         await uow_factory.dispose()
         await engine.dispose()
         log.info("stopped")
+
+
+async def start_beside(app: App, stop: asyncio.Event) -> None:
+    """Run the MAX adapter in the Telegram bot's process: its poller and sender as background
+    tasks of `app`, stopped with it."""
+    max_settings = app.settings.max
+    assert max_settings is not None and app.max_doorbell is not None
+    adapter = build_max_adapter(
+        max_settings, app.settings, app.uow_factory, app.services, app.clock, app.max_doorbell
+    )
+    if not await adapter.connect(stop):
+        return
+
+    async def outbox() -> None:
+        try:
+            await adapter.outbox.run()
+        finally:
+            await adapter.client.close()
+
+    async def poller() -> None:
+        try:
+            await adapter.poller.run(stop)
+        except MaxError as exc:
+            log.error("MAX polling stopped: %s", exc)
+        finally:
+            await adapter.outbox.stop()
+
+    app.background.append(asyncio.create_task(outbox(), name="max-outbox"))
+    app.background.append(asyncio.create_task(poller(), name="max-polling"))

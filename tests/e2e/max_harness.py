@@ -6,16 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import run
 from bot.config import Settings
 from bot.fake_max import FakeMax, MaxChat, MaxMessage, MaxUser
+from tests.e2e.harness import BotProcess, InProcessBot
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,83 +46,35 @@ def write_toml(values: dict[str, Any], path: Path) -> Path:
     return path
 
 
-class MaxInProcessBot:
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.settings = Settings(**values)
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+class MaxBotProcess(BotProcess):
+    """`civicbot run --config FILE` for MAX as a real subprocess (harness.BotProcess, with a
+    start-up wait generous enough for a loaded machine, where the interpreter alone may take
+    half a minute)."""
 
-    async def start(self, fake: FakeMax) -> None:
-        polls = fake.world.updates.polls
-        self._task = asyncio.create_task(
-            run(self.settings, lambda: datetime.now(UTC), stop=self._stop)
-        )
-        await fake.wait_for(
-            lambda: fake.world.updates.polls > polls or self._task.done(),  # type: ignore[union-attr]
-            timeout=60,
-            message="for the bot to poll MAX",
-        )
-        if self._task.done():
-            self._task.result()
-
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await asyncio.wait_for(self._task, timeout=30)
-
-
-class MaxBotProcess:
-    """`civicbot run --config FILE` for MAX as a real subprocess."""
-
-    def __init__(self, config_path: Path, log_path: Path) -> None:
-        self.config_path = config_path
-        self.log_path = log_path
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self, fake: FakeMax) -> None:
+    async def start(self, fake: FakeMax) -> None:  # type: ignore[override]
         polls = fake.world.updates.polls
         env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
         env["PYTHONPATH"] = str(REPO_ROOT)
-        log = self.log_path.open("ab")
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(self.config_path),
-            stdout=log,
-            stderr=log,
-            env=env,
-            cwd=self.config_path.parent,
-        )
-        log.close()
-        process = self.process
+        with self.log_path.open("ab") as log:
+            self.process = process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--config", str(self.config_path),
+                stdout=log, stderr=log, env=env, cwd=self.config_path.parent,
+            )  # fmt: skip
         try:
-            # Generous: on a loaded machine the interpreter alone takes half a minute to start.
             await fake.wait_for(
                 lambda: fake.world.updates.polls > polls or process.returncode is not None,
                 timeout=120,
                 message="for the bot process to poll MAX",
             )
         except AssertionError:
-            process.kill()
-            await process.wait()
+            await self.kill()
             raise
         assert process.returncode is None, self.log()
 
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
 
-    async def terminate(self) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), timeout=30)
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        await self.process.wait()
+def max_bot_in_process(values: dict[str, Any]) -> InProcessBot:
+    """`bot.app.run` in the test's loop (harness.InProcessBot) with settings for MAX."""
+    return InProcessBot(Settings(**values))
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.fake_max import FakeMax
-from tests.e2e.max_harness import MaxInProcessBot, MaxTown
+from tests.e2e.max_harness import MaxTown, max_bot_in_process
 
 
 @pytest.fixture
@@ -20,8 +20,8 @@ async def fake() -> AsyncIterator[FakeMax]:
 @pytest.fixture
 async def town(fake: FakeMax, tmp_path: Path) -> AsyncIterator[MaxTown]:
     town = MaxTown.create(fake)
-    bot = MaxInProcessBot(town.settings(tmp_path / "bot.db"))
-    await bot.start(fake)
+    bot = max_bot_in_process(town.settings(tmp_path / "bot.db"))
+    await bot.start(fake)  # type: ignore[arg-type]
     await town.register()
     yield town
     await bot.stop()

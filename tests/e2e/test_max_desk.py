@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.fake_max import FakeMax
-from tests.e2e.max_harness import MaxBotProcess, MaxInProcessBot, MaxTown, write_toml
+from tests.e2e.max_harness import MaxBotProcess, MaxTown, max_bot_in_process, write_toml
 
 # The permission refusal comes from bot/texts/errors.py: PERMISSION_DENIED[WORK_ISSUES].
 
@@ -63,8 +63,8 @@ async def test_register_tag_take_close_on_max(fake: FakeMax, tmp_path: Path) -> 
 
 async def test_a_duplicate_update_makes_no_second_issue(fake: FakeMax, tmp_path: Path) -> None:
     town = MaxTown.create(fake)
-    bot = MaxInProcessBot(town.settings(tmp_path / "bot.db"))
-    await bot.start(fake)
+    bot = max_bot_in_process(town.settings(tmp_path / "bot.db"))
+    await bot.start(fake)  # type: ignore[arg-type]
     try:
         await town.register()
         town.says(town.resident, town.building, "#проблема течёт крыша")
