@@ -90,6 +90,7 @@ def build_max_adapter(
         replies=services.replies,
         scopes=services.scopes,
         verdicts=services.verdicts,
+        desk=services.desk,
     )
     poller = MaxPoller(
         client,

@@ -146,6 +146,19 @@ class FakeMax:
             },
         )
 
+    def bot_removed(self, chat: MaxChat, by: MaxUser) -> None:
+        """An admin removes the bot from `chat` (the event reaches the bot, as MAX sends it)."""
+        self.world.updates.push(
+            {
+                "update_type": "bot_removed",
+                "timestamp": self.world.now_ms(),
+                "chat_id": chat.chat_id,
+                "user": by.json(),
+                "is_channel": False,
+            }
+        )
+        chat.bot_member = False
+
     def redeliver_last(self) -> None:
         """The last update once more, as after a lost confirmation."""
         position, update = self.world.updates.items[-1] if self.world.updates.items else (0, {})

@@ -14,6 +14,7 @@ from bot.domain.errors import BotError, UsageError
 from bot.domain.models import Caller, ChatKind, IssueAction
 from bot.services.chats import ChatService
 from bot.services.issues import IssueService
+from bot.services.moderation_desk import ModerationDesk
 from bot.services.replies import ReplyService
 from bot.services.scope import ScopeService
 from bot.services.verdicts import VerdictOutcome, VerdictService
@@ -35,6 +36,7 @@ class DeskServices:
     replies: ReplyService
     scopes: ScopeService
     verdicts: VerdictService
+    desk: ModerationDesk
 
 
 def _number(text: str, usage: str) -> int:
@@ -153,6 +155,14 @@ class MaxRouter:
         if not answer:
             raise UsageError(t.USAGE_CLOSE)
         await self._s.issues.act(message.caller, IssueAction.CLOSE, number, answer=answer)
+
+    # --- the bot's membership -------------------------------------------------------------
+
+    async def on_bot_removed(self, chat_id: int) -> None:
+        """The bot was removed from a chat: the chat goes inactive and the admins are told."""
+        await self._s.desk.bot_status(
+            chat_id, was_in=True, was_admin=True, is_in=False, is_admin=False
+        )
 
     # --- buttons -----------------------------------------------------------------------------
 

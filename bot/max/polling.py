@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.domain.messengers import Messenger
+from bot.domain.messengers import Messenger, max_chat
 from bot.services.ports import Clock, UnitOfWorkFactory
 
 from .client import MaxClient, MaxError
@@ -160,5 +160,7 @@ class MaxPoller:
             press = callback_in(update)
             if press is not None:
                 await self._router.on_callback(press)
+        elif kind == "bot_removed" and update.get("chat_id") is not None:
+            await self._router.on_bot_removed(max_chat(int(update["chat_id"])))
         else:
             log.info("MAX update %s: not handled yet", kind)

@@ -71,3 +71,14 @@ async def test_a_chat_where_the_bot_is_no_admin_is_not_seen(fake: FakeMax, town:
     town.says(town.resident, town.building, "#проблема сосулька")
     await town.reply_in(town.building, "№1")
     assert fake.bot_messages(hidden) == []  # MAX sends no events from it: nothing to answer
+
+
+async def test_the_bot_removed_from_a_chat_tells_the_staff(fake: FakeMax, town: MaxTown) -> None:
+    after = town.last_seq(town.staff)
+    fake.bot_removed(town.building, town.admin)
+    notice = await town.reply_in(town.staff, "Дом Ленина 5", after=after)
+    assert "удал" in (notice.text or "").lower()
+    town.says(town.resident, town.building, "#проблема после удаления")  # not seen any more
+    town.says(town.resident, town.staff, "/issues")
+    await town.reply_in(town.staff, "", after=notice.seq)
+    assert all("после удаления" not in (m.text or "") for m in fake.bot_messages(town.staff))
