@@ -19,6 +19,7 @@ from typing import Any
 OPERATIONS: tuple[str, ...] = (
     "GET /me",
     "GET /chats/{chatId}",
+    "PUT /chats/{chatId}/pin",
     "GET /chats/{chatId}/members/me",
     "GET /chats/{chatId}/members/admins",
     "GET /chats/{chatId}/members",

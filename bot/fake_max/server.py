@@ -168,6 +168,18 @@ async def get_chat(world: World, params: dict[str, Any], body: Any) -> Any:
     return _chat_for_bot(world, params["chatId"]).json()
 
 
+@route("PUT /chats/{chatId}/pin")
+async def pin_message(world: World, params: dict[str, Any], body: Any) -> Any:
+    chat = _chat_for_bot(world, params["chatId"])
+    if "pin_message" not in (chat.bot_permissions or ()):
+        raise MaxApiError(403, "chat.denied", "Not enough rights to pin messages")
+    message = world.find_message(body["message_id"])
+    if message.chat_id != chat.chat_id:
+        raise bad_request("The message is not in this chat")
+    chat.pinned = message.mid
+    return {"success": True}
+
+
 @route("GET /chats/{chatId}/members/me")
 async def get_membership(world: World, params: dict[str, Any], body: Any) -> Any:
     chat = _chat_for_bot(world, params["chatId"])

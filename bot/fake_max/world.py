@@ -95,6 +95,7 @@ class MaxChat:
     bot_member: bool = True
     bot_permissions: tuple[str, ...] | None = ADMIN_PERMISSIONS  # None: not an admin
     blocked: set[int] = field(default_factory=set)
+    pinned: str | None = None
     messages: list[MaxMessage] = field(default_factory=list)
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 

@@ -188,6 +188,10 @@ class MaxClient:
         params = {"user_id": user_id, "block": block}
         _succeeded(await self.call("DELETE", f"/chats/{chat_id}/members", params=params))
 
+    async def pin(self, chat_id: int, mid: str, *, notify: bool = False) -> None:
+        body = {"message_id": mid, "notify": notify}
+        _succeeded(await self.call("PUT", f"/chats/{chat_id}/pin", body=body))
+
     async def membership(self, chat_id: int) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", f"/chats/{chat_id}/members/me")
         return result

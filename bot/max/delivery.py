@@ -6,8 +6,9 @@ chat keeps its order), within MAX's 30 requests a second (the client's limit).
   answer's `seq` becomes the entry's message id; its `mid` is kept beside it.
 - An edit or deletion: `PUT` / `DELETE /messages?message_id=<mid>`.
 - Members: remove (`DELETE /chats/{id}/members`), with `block=true` for a ban.
+- A pin after the send (`PUT /chats/{id}/pin`); a failed pin is logged, the message stays.
 - What MAX lacks (restrict, release, unban, join requests, native polls) and what is not
-  built yet (files, pins) fails the entry with the reason logged.
+  built yet (files) fails the entry with the reason logged.
 
 Transient failures (429, 5xx, the network) are retried with capped back-off until the entry
 is older than `give_up_after`; refusals fail it; a 403 is reported to the core.
@@ -31,7 +32,7 @@ from bot.domain.outgoing import (
     TargetAction,
 )
 from bot.services.delivery_events import DeliveryListener, Doorbell
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 from .client import MaxClient, MaxError
 
@@ -146,7 +147,7 @@ class MaxOutboxDispatcher:
         except _TargetUnknown:
             await self._retry(entry, "the message to change was not sent yet")
         else:
-            await self._sent(entry, sent)
+            await self._sent(entry, sent, result)
 
     async def _carry_out(
         self, message: Outgoing, result: dict[str, Any]
@@ -177,7 +178,16 @@ class MaxOutboxDispatcher:
             **target, text=message.text, reply_to=reply_mid, buttons=message.buttons
         )
         body = sent.get("body") or {}
-        return int(body["seq"]), str(body["mid"])
+        seq, mid = int(body["seq"]), str(body["mid"])
+        if message.pin and not is_max_user(message.chat_id):
+            try:
+                await self._client.pin(native_max_chat(message.chat_id), mid)
+                result["pinned"] = True
+            except MaxError as exc:  # the message is out; a pin it lacks is only reported
+                log.warning("MAX pin in chat %d failed: %s", message.chat_id, exc)
+                result["pinned"] = False
+                result["pin_error"] = exc.message
+        return seq, mid
 
     async def _target_mid(self, message: Outgoing) -> str:
         async with self._uow_factory.reader() as uow:
@@ -202,21 +212,39 @@ class MaxOutboxDispatcher:
             block=action is MemberAction.BAN,
         )
 
-    async def _sent(self, entry: OutboxEntry, sent: tuple[int, str] | None) -> None:
+    async def _sent(
+        self, entry: OutboxEntry, sent: tuple[int, str] | None, result: dict[str, Any]
+    ) -> None:
         message = entry.message
         async with self._uow_factory() as uow:
             seq = sent[0] if sent else None
-            await uow.outbox.mark_sent(entry.id, self._clock(), seq)
+            await uow.outbox.mark_sent(entry.id, self._clock(), seq, result or None)
             if sent is not None:
                 await uow.native.record_message(message.chat_id, sent[0], sent[1])
                 if message.remember_as is not None:
                     await uow.refs.record(message.chat_id, sent[0], message.remember_as)
+            done = await self._batch_done(uow, message)
             await uow.commit()
+        await self._report_batch(message, done)
 
     async def _fail(self, entry: OutboxEntry, error: str) -> None:
         async with self._uow_factory() as uow:
             await uow.outbox.mark_failed(entry.id, error[:500])
+            done = await self._batch_done(uow, entry.message)
             await uow.commit()
+        await self._report_batch(entry.message, done)
+
+    @staticmethod
+    async def _batch_done(uow: UnitOfWork, message: Outgoing) -> bool:
+        """Was this the last open entry of its batch (an announcement, a poll's closing)?"""
+        return message.batch is not None and not await uow.outbox.unfinished([message.batch])
+
+    async def _report_batch(self, message: Outgoing, done: bool) -> None:
+        if done and message.batch is not None and self._listener is not None:
+            try:
+                await self._listener.batch_done(message.batch)
+            except Exception:
+                log.exception("MAX outbox batch report failed for %s", message.batch)
 
     async def _retry(self, entry: OutboxEntry, error: str) -> None:
         now = self._clock()

@@ -88,7 +88,8 @@ class MaxPoller:
             for update in updates:
                 if stop.is_set():
                     return  # the marker stays: the rest come again after a restart
-                await self.handle(update)
+                if not await self._through_locks(update, stop):
+                    return  # stopped while the database was locked: it comes again
             if next_marker is not None and next_marker != self.marker:
                 await self._store_marker(next_marker)
 
@@ -103,6 +104,24 @@ class MaxPoller:
             return None
         stopped.cancel()
         return fetch.result()
+
+    async def _through_locks(self, update: dict[str, Any], stop: asyncio.Event) -> bool:
+        """Handle the update, waiting out a write lock held elsewhere past the busy timeout
+        (its transaction was rolled back whole, so a retry repeats nothing); False if a stop
+        came first."""
+        failures = 0
+        while True:
+            try:
+                await self.handle(update)
+            except Exception as exc:
+                if not self._uow_factory.is_locked(exc):
+                    raise
+                failures += 1
+                delay = min(self._backoff * 2 ** (failures - 1), self._backoff_cap)
+                if await wait_for(stop, delay):
+                    return False
+                continue
+            return True
 
     async def _store_marker(self, marker: int) -> None:
         async with self._uow_factory() as uow:
@@ -130,7 +149,9 @@ class MaxPoller:
                     await self._remember_mid(update)
                     await uow.updates.claim(key, self._clock())
                     await uow.commit()
-        except Exception:
+        except Exception as exc:
+            if self._uow_factory.is_locked(exc):
+                raise  # nothing was written: the caller waits the lock out and retries
             log.exception("MAX update %s could not be committed", kind)
             async with self._uow_factory() as uow:
                 await uow.updates.mark(key, self._clock())

@@ -4,6 +4,7 @@ ban), what MAX lacks failed with its reason, replies by `mid`."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -96,3 +97,31 @@ async def test_a_reply_goes_by_mid_and_a_dialog_by_user_id(
     assert fake.bot_messages(chat)[-1].reply_to == question.mid
     dialog = next(c for c in fake.world.chats.values() if c.title == f"dialog {anna.user_id}")
     assert fake.bot_messages(dialog)[-1].text == "Лично вам"
+
+
+async def test_a_pinned_announcement_is_pinned_and_its_batch_reported(
+    uow_factory: SqlUnitOfWorkFactory, fake: FakeMax
+) -> None:
+    chat = fake.create_chat("Дом", members=[])
+    reported: list[str] = []
+
+    class Listener:
+        async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None: ...
+        async def refused(self, refusal: object) -> None: ...
+        async def batch_done(self, batch: str) -> None:
+            reported.append(batch)
+
+    async with uow_factory() as uow:
+        message = Outgoing(chat_id=max_chat(chat.chat_id), text="Отключение воды", pin=True)
+        await uow.outbox.enqueue_batch(
+            [replace(message, batch="an:1")], not_before=NOW, created_at=NOW
+        )
+        await uow.commit()
+    client = MaxClient(fake.token, fake.api_base)
+    sender = MaxOutboxDispatcher(client, uow_factory, lambda: NOW, listener=Listener())  # type: ignore[arg-type]
+    try:
+        await sender._one_round()
+    finally:
+        await client.close()
+    assert chat.pinned == fake.bot_messages(chat)[-1].mid
+    assert reported == ["an:1"]
