@@ -91,6 +91,7 @@ def build_max_adapter(
         scopes=services.scopes,
         verdicts=services.verdicts,
         desk=services.desk,
+        roles=services.roles,
     )
     poller = MaxPoller(
         client,

@@ -146,6 +146,24 @@ class FakeMax:
             },
         )
 
+    def starts_bot(self, user: MaxUser) -> None:
+        """`user` opens a dialog with the bot and presses «Начать» (bot_started)."""
+        chat_id = 10_000_000_000 + user.user_id
+        self.world.updates.push(
+            {
+                "update_type": "bot_started",
+                "timestamp": self.world.now_ms(),
+                "chat_id": chat_id,
+                "user": user.json(),
+                "payload": None,
+                "user_locale": "ru",
+            }
+        )
+
+    def dialog(self, user: MaxUser) -> MaxChat | None:
+        """The bot's dialog with `user`, once the bot has written there."""
+        return self.world.chats.get(10_000_000_000 + user.user_id)
+
     def bot_removed(self, chat: MaxChat, by: MaxUser) -> None:
         """An admin removes the bot from `chat` (the event reaches the bot, as MAX sends it)."""
         self.world.updates.push(

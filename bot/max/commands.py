@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 
 from bot.domain.errors import BotError, UsageError
-from bot.domain.models import Caller, ChatKind, IssueAction
+from bot.domain.models import Caller, ChatKind, IssueAction, Person
 from bot.services.chats import ChatService
 from bot.services.issues import IssueService
 from bot.services.moderation_desk import ModerationDesk
 from bot.services.replies import ReplyService
+from bot.services.roles import RoleService
 from bot.services.scope import ScopeService
 from bot.services.verdicts import VerdictOutcome, VerdictService
 from bot.texts import errors as t
@@ -37,6 +39,7 @@ class DeskServices:
     scopes: ScopeService
     verdicts: VerdictService
     desk: ModerationDesk
+    roles: RoleService
 
 
 def _number(text: str, usage: str) -> int:
@@ -101,6 +104,10 @@ class MaxRouter:
             await self._register(caller, args)
         elif name == "unregister":
             await self._s.chats.unregister(caller)
+        elif name == "setorg":
+            await self._s.chats.set_org(caller, args)
+        elif name == "specialist":
+            await self._specialist(caller, message.reply_to_author, args.lower())
         elif name == "help" or name == "start":
             await self._s.replies.help(caller)
         elif not await self._private_or_registered(message):
@@ -112,6 +119,16 @@ class MaxRouter:
             await issues.act(caller, action, number)
         elif name == "close":
             await self._close(message, args)
+        elif name == "control":
+            number, rest = _split(args, t.USAGE_CONTROL)
+            due_text, _, comment = rest.partition(" ")
+            try:
+                due = date.fromisoformat(due_text.strip())
+            except ValueError:
+                raise UsageError(t.USAGE_CONTROL) from None
+            await issues.act(
+                caller, IssueAction.CONTROL, number, due_date=due, comment=comment or None
+            )
         elif name == "issue":
             await issues.show(caller, _number(args, t.USAGE_ISSUE))
         elif name == "issues":
@@ -136,6 +153,14 @@ class MaxRouter:
         name, marker, org = name.partition("org=")
         await self._s.chats.register(caller, kind, name, org=org if marker else None)
 
+    async def _specialist(self, caller: Caller, target: Person | None, argument: str) -> None:
+        if target is None or argument not in ("", "remove"):
+            raise UsageError(t.USAGE_SPECIALIST)
+        if argument == "remove":
+            await self._s.roles.revoke_specialist(caller, target)
+        else:
+            await self._s.roles.grant_specialist(caller, target)
+
     async def _number_or_reply(self, message: MaxMessageIn, args: str, usage: str) -> int:
         if args:
             return _number(args, usage)
@@ -156,7 +181,11 @@ class MaxRouter:
             raise UsageError(t.USAGE_CLOSE)
         await self._s.issues.act(message.caller, IssueAction.CLOSE, number, answer=answer)
 
-    # --- the bot's membership -------------------------------------------------------------
+    # --- the bot's membership and dialogs ------------------------------------------------
+
+    async def on_bot_started(self, who: Person) -> None:
+        """A person started the bot in a dialog: greet them; the bot may now write to them."""
+        await self._s.replies.help(Caller(who, who.user_id, is_private=True))
 
     async def on_bot_removed(self, chat_id: int) -> None:
         """The bot was removed from a chat: the chat goes inactive and the admins are told."""

@@ -19,11 +19,12 @@ from bot.services.ports import Clock, UnitOfWorkFactory
 
 from .client import MaxClient, MaxError
 from .commands import MaxRouter
-from .updates import callback_in, message_in, update_key
+from .updates import callback_in, message_in, person, update_key
 
 log = logging.getLogger(__name__)
 
 UPDATE_TYPES = (
+    "bot_started",
     "message_created",
     "message_edited",
     "message_callback",
@@ -181,6 +182,8 @@ class MaxPoller:
             press = callback_in(update)
             if press is not None:
                 await self._router.on_callback(press)
+        elif kind == "bot_started" and isinstance(update.get("user"), dict):
+            await self._router.on_bot_started(person(update["user"]))
         elif kind == "bot_removed" and update.get("chat_id") is not None:
             await self._router.on_bot_removed(max_chat(int(update["chat_id"])))
         else:

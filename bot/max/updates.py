@@ -44,6 +44,8 @@ class MaxMessageIn:
     private: bool
     reply_to_seq: int | None
     from_bot: bool
+    reply_to_author: Person | None = None
+    """The author of the message this one replies to (for /specialist by reply)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,10 @@ def message_in(message: dict[str, Any]) -> MaxMessageIn | None:
     )
     link = message.get("link") or {}
     replied = link.get("message") or {} if link.get("type") == "reply" else {}
+    replied_sender = link.get("sender") if link.get("type") == "reply" else None
+    replied_author = None
+    if isinstance(replied_sender, dict) and not replied_sender.get("is_bot"):
+        replied_author = person(replied_sender)
     return MaxMessageIn(
         incoming=incoming,
         caller=Caller(author, chat_id, 0, seq, private),
@@ -88,6 +94,7 @@ def message_in(message: dict[str, Any]) -> MaxMessageIn | None:
         private=private,
         reply_to_seq=int(replied["seq"]) if replied.get("seq") is not None else None,
         from_bot=bool(sender.get("is_bot")),
+        reply_to_author=replied_author,
     )
 
 

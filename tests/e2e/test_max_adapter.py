@@ -82,3 +82,22 @@ async def test_the_bot_removed_from_a_chat_tells_the_staff(fake: FakeMax, town: 
     town.says(town.resident, town.staff, "/issues")
     await town.reply_in(town.staff, "", after=notice.seq)
     assert all("после удаления" not in (m.text or "") for m in fake.bot_messages(town.staff))
+
+
+async def test_specialist_by_reply_control_and_a_started_dialog(
+    fake: FakeMax, town: MaxTown
+) -> None:
+    said = town.says(town.neighbour, town.building, "Могу помочь с отоплением")
+    town.says(town.admin, town.building, "/specialist", reply_to=said)
+    await town.reply_in(town.building, "Пётр Сосед")  # granted, named in the answer
+    town.says(town.resident, town.building, "#проблема холодные батареи")
+    await town.reply_in(town.building, "№1")
+    town.says(town.neighbour, town.staff, "/control 1 2030-01-15 Ждём подрядчика")
+    await town.reply_in(town.building, "на контроль")
+
+    fake.starts_bot(town.specialist)
+    await fake.wait_for(lambda: fake.dialog(town.specialist) is not None, message="a dialog")
+    dialog = fake.dialog(town.specialist)
+    assert dialog is not None
+    greeting = await fake.wait_for_bot_message(dialog, "/take N")  # the specialist's help
+    assert greeting.text
