@@ -109,8 +109,15 @@ class MaxSettings(_Section):
 
     token: SecretStr
     api_base: str = "https://platform-api2.max.ru"
-    # Long polling only for now ("not for production" in MAX's words; webhooks come next).
+    # "polling" to try it out (MAX: "not for production"), "webhook" for production use.
     mode: str = "polling"
+    # Webhook mode: the public URL MAX posts to (https:// on port 443, through a reverse proxy
+    # to webhook_host:webhook_port), and the secret MAX sends back in X-Max-Bot-Api-Secret.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8081, ge=1, le=65535)
+    webhook_path: str = "/max/webhook"
     polling_timeout: int = Field(default=30, ge=0, le=90)
     request_timeout: float = Field(default=60.0, gt=0)
     retry_backoff: Duration = timedelta(seconds=1)
@@ -129,11 +136,43 @@ class MaxSettings(_Section):
     @field_validator("mode")
     @classmethod
     def _known_mode(cls, value: str) -> str:
-        if value == "webhook":
-            raise ValueError('webhook mode is not built yet; use "polling"')
-        if value != "polling":
-            raise ValueError('expected "polling"')
+        if value not in ("polling", "webhook"):
+            raise ValueError('expected "polling" or "webhook"')
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        local = re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?/", value)
+        if not local and not re.match(r"^https://[^/\s:]+(:443)?/", value):
+            raise ValueError(
+                "MAX posts only to https:// on port 443 (plain http only to 127.0.0.1 for a test)"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[a-zA-Z0-9_-]{5,256}", value.get_secret_value()
+        ):
+            raise ValueError("expected 5-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError('expected a path like "/max/webhook"')
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> MaxSettings:
+        if self.mode == "webhook" and (self.webhook_url is None or self.webhook_secret is None):
+            raise ValueError('mode = "webhook" needs webhook_url and webhook_secret')
+        return self
 
     @field_validator("api_base")
     @classmethod

@@ -17,7 +17,8 @@ from bot.config import ConfigError, MaxSettings, Settings
 from bot.max.client import MaxClient, MaxError
 from bot.max.commands import DeskServices, MaxRouter
 from bot.max.delivery import MaxOutboxDispatcher
-from bot.max.polling import MaxPoller, wait_for
+from bot.max.polling import UPDATE_TYPES, MaxPoller, wait_for
+from bot.max.webhook import MaxWebhook
 from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.ports import Clock
@@ -43,6 +44,29 @@ class MaxAdapter:
     poller: MaxPoller
     outbox: MaxOutboxDispatcher
     settings: MaxSettings
+
+    async def receive(self, stop: asyncio.Event, uow_factory: SqlUnitOfWorkFactory) -> None:
+        """Take updates until `stop`: by long polling, or on the webhook (subscribed first)."""
+        if self.settings.mode != "webhook":
+            await self.poller.run(stop)
+            return
+        url, secret = self.settings.webhook_url, self.settings.webhook_secret
+        assert url is not None and secret is not None
+        webhook = MaxWebhook(
+            self.poller,
+            uow_factory,
+            secret=secret.get_secret_value(),
+            host=self.settings.webhook_host,
+            port=self.settings.webhook_port,
+            path=self.settings.webhook_path,
+        )
+        await webhook.start()
+        try:
+            await self.client.subscribe(url, secret.get_secret_value(), UPDATE_TYPES)
+            log.info("subscribed to MAX updates at %s", url)
+            await stop.wait()
+        finally:
+            await webhook.stop()
 
     async def connect(self, stop: asyncio.Event) -> bool:
         """GET /me until it answers (False if stopped first); a rejected token is fatal."""
@@ -151,9 +175,9 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
             return
         background.append(asyncio.create_task(adapter.outbox.run(), name="max-outbox"))
         scheduler.start()
-        log.info("polling MAX for updates")
+        log.info("taking MAX updates (%s)", max_settings.mode)
         try:
-            await adapter.poller.run(stop)
+            await adapter.receive(stop, uow_factory)
         except MaxError as exc:
             if exc.status == 401:
                 raise ConfigError(TOKEN_REJECTED) from None
@@ -191,9 +215,9 @@ async def start_beside(app: App, stop: asyncio.Event) -> None:
 
     async def poller() -> None:
         try:
-            await adapter.poller.run(stop)
+            await adapter.receive(stop, app.uow_factory)
         except MaxError as exc:
-            log.error("MAX polling stopped: %s", exc)
+            log.error("MAX updates stopped: %s", exc)
         finally:
             await adapter.outbox.stop()
 

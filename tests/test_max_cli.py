@@ -60,7 +60,19 @@ def test_max_only_needs_no_telegram_token_and_roles_take_max_ids(tmp_path: Path)
     [
         ("[storage]\npath = 'x.db'\n", "telegram.token: is required but missing"),
         ('[max]\ntoken = "short"\n', "max.token: expected the token MAX's @MasterBot gave"),
-        (f'[max]\ntoken = "{MAX_TOKEN}"\nmode = "webhook"\n', "max.mode: webhook mode is not"),
+        (
+            f'[max]\ntoken = "{MAX_TOKEN}"\nmode = "webhook"\n',
+            'max: mode = "webhook" needs webhook_url and webhook_secret',
+        ),
+        (f'[max]\ntoken = "{MAX_TOKEN}"\nmode = "push"\n', 'max.mode: expected "polling" or'),
+        (
+            f'[max]\ntoken = "{MAX_TOKEN}"\nwebhook_url = "http://example.org/hook"\n',
+            "max.webhook_url: MAX posts only to https:// on port 443",
+        ),
+        (
+            f'[max]\ntoken = "{MAX_TOKEN}"\nwebhook_secret = "a b"\n',
+            "max.webhook_secret: expected 5-256 characters",
+        ),
         (f'[max]\ntoken = "{MAX_TOKEN}"\napi_base = "x"\n', "max.api_base: expected an http"),
         (
             f'[max]\ntoken = "{MAX_TOKEN}"\nrequests_per_second = 50\n',

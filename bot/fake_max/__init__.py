@@ -40,6 +40,7 @@ class FakeMax:
         self.port = int(server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        await self.world.webhook.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -149,7 +150,7 @@ class FakeMax:
     def starts_bot(self, user: MaxUser) -> None:
         """`user` opens a dialog with the bot and presses «Начать» (bot_started)."""
         chat_id = 10_000_000_000 + user.user_id
-        self.world.updates.push(
+        self.world.push(
             {
                 "update_type": "bot_started",
                 "timestamp": self.world.now_ms(),
@@ -166,7 +167,7 @@ class FakeMax:
 
     def bot_removed(self, chat: MaxChat, by: MaxUser) -> None:
         """An admin removes the bot from `chat` (the event reaches the bot, as MAX sends it)."""
-        self.world.updates.push(
+        self.world.push(
             {
                 "update_type": "bot_removed",
                 "timestamp": self.world.now_ms(),
@@ -184,7 +185,8 @@ class FakeMax:
         self.world.updates.push(dict(update))
 
     def repeat(self, update: dict[str, Any]) -> None:
-        self.world.updates.push(dict(update))
+        """`update` once more (to the webhook if subscribed, else to long polling)."""
+        self.world.push(dict(update))
 
     # --- what the bot did ----------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from .validation import MaxApiError, bad_request, validate_body, validate_query
+from .webhook import Subscription
 from .world import MaxChat, MaxMessage, RecordedCall, World
 
 log = logging.getLogger(__name__)
@@ -356,6 +357,8 @@ async def answer_callback(world: World, params: dict[str, Any], body: Any) -> An
 async def get_updates(world: World, params: dict[str, Any], body: Any) -> Any:
     queue = world.updates
     queue.polls += 1
+    if world.webhook.subscription is not None:  # a subscription turns long polling off
+        return {"updates": [], "marker": params.get("marker")}
     marker = params.get("marker")
     timeout = params.get("timeout", 30)
     limit = params.get("limit", 100)
@@ -372,14 +375,31 @@ async def get_updates(world: World, params: dict[str, Any], body: Any) -> Any:
 
 @route("GET /subscriptions")
 async def get_subscriptions(world: World, params: dict[str, Any], body: Any) -> Any:
-    return {"subscriptions": []}
+    found = world.webhook.subscription
+    if found is None:
+        return {"subscriptions": []}
+    entry = {"url": found.url, "time": world.now_ms(), "update_types": found.update_types}
+    return {"subscriptions": [entry]}
+
+
+_LOCAL = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+)?/")
 
 
 @route("POST /subscriptions")
 async def subscribe(world: World, params: dict[str, Any], body: Any) -> Any:
-    raise MaxApiError(400, "not.supported", "The double does not deliver webhooks yet")
+    url = body["url"]
+    # MAX takes only https:// on port 443; the double also takes a local http:// URL, so the
+    # tests need no certificate.
+    if not (url.startswith("https://") or _LOCAL.match(url)):
+        raise bad_request("Webhook URL must start with https://")
+    world.webhook.subscription = Subscription(url, body.get("secret"), body.get("update_types"))
+    return {"success": True}
 
 
 @route("DELETE /subscriptions")
 async def unsubscribe(world: World, params: dict[str, Any], body: Any) -> Any:
+    found = world.webhook.subscription
+    if found is None or found.url != params["url"]:
+        return {"success": False, "message": "No such subscription"}
+    world.webhook.subscription = None
     return {"success": True}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .validation import MaxApiError
+from .webhook import WebhookSender
 
 BOT_USER_ID = 900_000_001
 # What a bot made an administrator of a building chat is given in the double.
@@ -159,6 +160,7 @@ class World:
         self.users: dict[int, MaxUser] = {}
         self.chats: dict[int, MaxChat] = {}
         self.updates = Updates()
+        self.webhook = WebhookSender()
         self.calls: list[RecordedCall] = []
         self.callbacks: dict[str, tuple[int, str, int]] = {}  # id -> chat, mid, user
         self.answers: list[dict[str, Any]] = []
@@ -230,6 +232,11 @@ class World:
     def event(self, chat: MaxChat, update: dict[str, Any]) -> None:
         if self.visible(chat):
             update.setdefault("timestamp", self.now_ms())
+            self.push(update)
+
+    def push(self, update: dict[str, Any]) -> None:
+        """To the subscribed webhook, or else to the long-polling queue."""
+        if not self.webhook.send(update):
             self.updates.push(update)
 
     def new_callback(self, chat_id: int, mid: str, user_id: int) -> str:

@@ -192,6 +192,13 @@ class MaxClient:
         body = {"message_id": mid, "notify": notify}
         _succeeded(await self.call("PUT", f"/chats/{chat_id}/pin", body=body))
 
+    async def subscribe(self, url: str, secret: str, update_types: Sequence[str]) -> None:
+        body = {"url": url, "update_types": list(update_types), "secret": secret}
+        _succeeded(await self.call("POST", "/subscriptions", body=body))
+
+    async def unsubscribe(self, url: str) -> None:
+        _succeeded(await self.call("DELETE", "/subscriptions", params={"url": url}))
+
     async def membership(self, chat_id: int) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", f"/chats/{chat_id}/members/me")
         return result

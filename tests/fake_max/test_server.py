@@ -134,3 +134,43 @@ def test_committed_fixture_is_what_the_script_makes() -> None:
         pytest.skip("the shared MAX schema is not beside the checkout")
     schema = json.loads(DEFAULT_SCHEMA.read_text(encoding="utf-8"))
     assert json.loads(Path(SPEC_PATH).read_text(encoding="utf-8")) == build_fixture(schema)
+
+
+async def test_webhook_delivery_is_retried_until_200(fake: FakeMax) -> None:
+    from aiohttp import web
+
+    seen: list[str | None] = []
+
+    async def endpoint(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("X-Max-Bot-Api-Secret"))
+        return web.Response(status=500 if len(seen) == 1 else 200)
+
+    app = web.Application()
+    app.router.add_post("/hook", endpoint)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with aiohttp.ClientSession() as http:
+            status, _ = await _call(
+                http,
+                fake,
+                "POST",
+                "/subscriptions",
+                json={"url": f"http://127.0.0.1:{port}/hook", "secret": "abcde"},
+            )
+            assert status == 200
+            status, body = await _call(
+                http, fake, "POST", "/subscriptions", json={"url": "http://example.com/x"}
+            )
+            assert status == 400 and "https://" in str(body["message"])
+        anna = fake.create_user("Анна")
+        chat = fake.create_chat("Дом", members=[anna])
+        fake.user_sends(chat, anna, "привет")
+        await fake.wait_for(lambda: len(seen) >= 2, timeout=5, message="for the retry")
+        assert seen == ["abcde", "abcde"]
+        assert [d.status for d in fake.world.webhook.deliveries] == [500, 200]
+    finally:
+        await runner.cleanup()
