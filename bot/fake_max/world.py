@@ -125,6 +125,7 @@ class RecordedCall:
     body: Any
     status: int
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)
 
 
 class Updates:

@@ -95,8 +95,12 @@ class MaxPoller:
                 await self._store_marker(next_marker)
 
     async def _fetch(self, stop: asyncio.Event) -> tuple[list[dict[str, Any]], int | None] | None:
+        # Without a marker MAX answers only the latest update, even of those that arrive while
+        # the request waits: the very first request (nothing stored yet) does not wait, and
+        # the marker it brings back makes every later update wait its turn.
+        timeout = self._timeout if self.marker is not None else 0
         fetch = asyncio.ensure_future(
-            self._client.get_updates(self.marker, timeout=self._timeout, types=UPDATE_TYPES)
+            self._client.get_updates(self.marker, timeout=timeout, types=UPDATE_TYPES)
         )
         stopped = asyncio.ensure_future(stop.wait())
         done, _ = await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
