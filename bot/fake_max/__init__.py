@@ -178,11 +178,11 @@ class FakeMax:
         )
         chat.bot_member = False
 
-    def redeliver_last(self) -> None:
-        """The last update once more, as after a lost confirmation."""
-        position, update = self.world.updates.items[-1] if self.world.updates.items else (0, {})
-        del position
-        self.world.updates.push(dict(update))
+    def redeliver_last(self) -> dict[str, Any]:
+        """The last update queued, once more (as after a lost confirmation); returns it."""
+        update = dict(self.world.updates.pushed[-1])
+        self.world.push(update)
+        return update
 
     def repeat(self, update: dict[str, Any]) -> None:
         """`update` once more (to the webhook if subscribed, else to long polling)."""

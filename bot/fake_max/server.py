@@ -307,7 +307,7 @@ def _own_or_admin(world: World, message: MaxMessage, action: str) -> MaxChat:
 @route("PUT /messages")
 async def edit_message(world: World, params: dict[str, Any], body: Any) -> Any:
     message = world.find_message(params["message_id"])
-    chat = _own_or_admin(world, message, "edit")
+    _own_or_admin(world, message, "edit")
     if message.sender.user_id != world.bot.user_id:
         raise MaxApiError(403, "chat.denied", "A bot edits only its own messages")
     if body.get("text") is not None:
@@ -315,7 +315,6 @@ async def edit_message(world: World, params: dict[str, Any], body: Any) -> Any:
     if body.get("attachments") is not None:
         message.attachments = _keyboard_checked(body["attachments"])
     message.edits += 1
-    del chat
     return {"success": True}
 
 

@@ -138,8 +138,12 @@ class Updates:
         self.next_position = 1
         self.polls = 0
         self.changed = asyncio.Event()
+        self.pushed: list[dict[str, Any]] = []  # every update ever queued, in order
+        self.delivered: list[dict[str, Any]] = []  # every update a poll returned
 
-    def push(self, update: dict[str, Any]) -> None:
+    def push(self, update: dict[str, Any], *, record: bool = True) -> None:
+        if record:
+            self.pushed.append(update)
         self.items.append((self.next_position, update))
         self.next_position += 1
         self.changed.set()
@@ -148,10 +152,12 @@ class Updates:
         if marker is None:
             latest = self.items[-1:]
             self.items.clear()
+            self.delivered.extend(u for _, u in latest)
             return [u for _, u in latest], self.next_position
         self.items = [(p, u) for p, u in self.items if p >= marker]
         batch = self.items[:limit]
         next_marker = batch[-1][0] + 1 if batch else max(marker, self.next_position)
+        self.delivered.extend(u for _, u in batch)
         return [u for _, u in batch], next_marker
 
 
@@ -237,8 +243,9 @@ class World:
 
     def push(self, update: dict[str, Any]) -> None:
         """To the subscribed webhook, or else to the long-polling queue."""
+        self.updates.pushed.append(update)
         if not self.webhook.send(update):
-            self.updates.push(update)
+            self.updates.push(update, record=False)
 
     def new_callback(self, chat_id: int, mid: str, user_id: int) -> str:
         callback_id = f"cb.{next(self._callbacks):08d}"

@@ -69,7 +69,12 @@ async def test_a_duplicate_update_makes_no_second_issue(fake: FakeMax, tmp_path:
         await town.register()
         town.says(town.resident, town.building, "#проблема течёт крыша")
         await town.reply_in(town.building, "№1")
-        fake.redeliver_last()  # the same message_created update once more
+        again = fake.redeliver_last()  # the same message_created update once more
+        assert again["update_type"] == "message_created"
+        await fake.wait_for(
+            lambda: fake.world.updates.delivered.count(again) == 2,
+            message="for the bot to get the update a second time",
+        )
         town.says(town.neighbour, town.building, "#вопрос когда уберут снег")
         await town.reply_in(town.building, "№2")
         cards = [m for m in fake.bot_messages(town.staff) if "№" in (m.text or "")]
