@@ -112,11 +112,14 @@ def _parser() -> argparse.ArgumentParser:
             "(add --spam|--ham FILE).",
         )
     )
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo",
         help="play a scripted day against a local Telegram double",
         description="Play a scripted day against a Telegram double on 127.0.0.1 and print "
         "it; nothing reaches Telegram and nothing is left behind.",
+    )
+    demo.add_argument(
+        "--max", action="store_true", help="play the day on MAX, against a local MAX double"
     )
     from bot.cli_reports import add_arguments
 
@@ -195,9 +198,13 @@ def _one_line(exc: Exception) -> str | None:
 
 def _main(args: argparse.Namespace) -> int:
     if args.command == "demo":
+        _setup_logging(verbose=False)
+        if args.max:
+            from bot.demo_max import run_max_demo
+
+            return asyncio.run(run_max_demo())
         from bot.demo import run_demo
 
-        _setup_logging(verbose=False)
         return asyncio.run(run_demo())
     if args.command == "config":
         from importlib import resources

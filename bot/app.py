@@ -125,6 +125,8 @@ class App:
     scheduler: AsyncIOScheduler
     clock: Clock
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    # A mixed installation: the MAX sender's own doorbell, rung with Telegram's (bot/max_app.py).
+    max_doorbell: Doorbell | None = None
 
 
 def build_services(
@@ -253,6 +255,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     engine = db.create_engine(url, busy)
     uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url, busy))
     telegram = settings.telegram
+    if telegram.token is None:
+        raise ConfigError("telegram.token: is required but missing")
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
     )
@@ -273,6 +277,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         )
     )
     doorbell = Doorbell()
+    max_doorbell = Doorbell() if settings.max is not None else None
+    wake = doorbell.ring if max_doorbell is None else _ring_both(doorbell, max_doorbell)
     chat_admins = TelegramChatAdmins(bot, clock, settings.moderation.admin_cache)
     moderation = settings.moderation
     lookup = (
@@ -283,7 +289,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         if moderation.cas_url
         else None
     )  # fmt: skip
-    services = build_services(settings, uow_factory, clock, doorbell.ring, chat_admins, lookup)
+    services = build_services(settings, uow_factory, clock, wake, chat_admins, lookup)
     outbox = OutboxDispatcher(
         bot,
         uow_factory,
@@ -355,7 +361,16 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         poller=poller,
         scheduler=scheduler,
         clock=clock,
+        max_doorbell=max_doorbell,
     )
+
+
+def _ring_both(first: Doorbell, second: Doorbell) -> Callable[[], None]:
+    def ring() -> None:
+        first.ring()
+        second.ring()
+
+    return ring
 
 
 async def register_commands(bot: Bot) -> None:
@@ -410,6 +425,11 @@ async def run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
+    if settings.telegram.token is None and settings.max is not None:
+        from bot.max_app import run_max  # an installation on MAX only
+
+        await run_max(settings, clock, stop)
+        return
     app = build_app(settings, clock)
     try:
         await db.upgrade(app.engine)
@@ -422,6 +442,10 @@ async def run(
         ):
             return
         await register_commands(app.bot)
+        if settings.max is not None:  # a mixed installation: MAX beside Telegram
+            from bot.max_app import start_beside
+
+            await start_beside(app, stop)
         app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
         app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
         app.scheduler.start()

@@ -23,9 +23,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     SecretStr,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_settings import (
@@ -38,6 +41,7 @@ from pydantic_settings import (
 from bot.domain import spam
 from bot.domain.calendar import WorkSchedule
 from bot.domain.categories import Categories, Category
+from bot.domain.messengers import describe_person, parse_person
 from bot.domain.moderation import ChatModeration, parse_duration
 from bot.domain.spam_judge import Thresholds
 
@@ -68,7 +72,8 @@ class _Section(BaseModel):
 
 
 class TelegramSettings(_Section):
-    token: SecretStr
+    # Required unless [max] is configured: an installation runs Telegram, MAX or both.
+    token: SecretStr | None = None
     api_base: str = "https://api.telegram.org"
     polling_timeout: int = Field(default=25, ge=0, le=50)
     request_timeout: float = Field(default=60.0, gt=0)
@@ -88,8 +93,8 @@ class TelegramSettings(_Section):
 
     @field_validator("token")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
-        if not _TOKEN_PATTERN.match(value.get_secret_value()):
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_PATTERN.match(value.get_secret_value()):
             raise ValueError("expected the token from @BotFather, like 123456789:AAE...")
         return value
 
@@ -98,6 +103,84 @@ class TelegramSettings(_Section):
     def _api_base_is_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("expected an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+
+class MaxSettings(_Section):
+    """The MAX messenger's bot (bot/max): the token MAX's @MasterBot gave."""
+
+    token: SecretStr
+    api_base: str = "https://platform-api2.max.ru"
+    # "polling" to try it out (MAX: "not for production"), "webhook" for production use.
+    mode: str = "polling"
+    # Webhook mode: the public URL MAX posts to (https:// on port 443, through a reverse proxy
+    # to webhook_host:webhook_port), and the secret MAX sends back in X-Max-Bot-Api-Secret.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8081, ge=1, le=65535)
+    webhook_path: str = "/max/webhook"
+    polling_timeout: int = Field(default=30, ge=0, le=90)
+    request_timeout: float = Field(default=60.0, gt=0)
+    retry_backoff: Duration = timedelta(seconds=1)
+    retry_backoff_cap: Duration = timedelta(minutes=1)
+    # MAX allows 30 requests a second to its API; lower it, never raise it.
+    requests_per_second: int = Field(default=30, ge=1, le=30)
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if len(token) < 16 or any(ch.isspace() for ch in token):
+            raise ValueError("expected the token MAX's @MasterBot gave (one word, no spaces)")
+        return value
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        if value not in ("polling", "webhook"):
+            raise ValueError('expected "polling" or "webhook"')
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        local = re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?/", value)
+        if not local and not re.match(r"^https://[^/\s:]+(:443)?/", value):
+            raise ValueError(
+                "MAX posts only to https:// on port 443 (plain http only to 127.0.0.1 for a test)"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[a-zA-Z0-9_-]{5,256}", value.get_secret_value()
+        ):
+            raise ValueError("expected 5-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError('expected a path like "/max/webhook"')
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> MaxSettings:
+        if self.mode == "webhook" and (self.webhook_url is None or self.webhook_secret is None):
+            raise ValueError('mode = "webhook" needs webhook_url and webhook_secret')
+        return self
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_is_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected an http(s) URL such as https://platform-api2.max.ru")
         return value.rstrip("/")
 
 
@@ -135,9 +218,18 @@ class StorageSettings(_Section):
         return f"sqlite+aiosqlite:///{self.path}"
 
 
+def _person_out(value: int) -> int | str:
+    spelled = describe_person(value)
+    return value if spelled == str(value) else spelled
+
+
+PersonId = Annotated[int, BeforeValidator(parse_person), PlainSerializer(_person_out)]
+"""A person in the config: a Telegram id (a plain number) or a MAX id ("max:222")."""
+
+
 class RolesSettings(_Section):
-    admins: tuple[int, ...] = ()
-    specialists: tuple[int, ...] = ()
+    admins: tuple[PersonId, ...] = ()
+    specialists: tuple[PersonId, ...] = ()
 
 
 class TagsSettings(_Section):
@@ -437,7 +529,8 @@ class Settings(BaseSettings):
         frozen=True,
     )
 
-    telegram: TelegramSettings
+    telegram: TelegramSettings = TelegramSettings()
+    max: MaxSettings | None = None
     storage: StorageSettings = StorageSettings()
     roles: RolesSettings = RolesSettings()
     tags: TagsSettings = TagsSettings()
@@ -451,6 +544,14 @@ class Settings(BaseSettings):
     summaries: SummariesSettings = SummariesSettings()
     moderation: ModerationSettings = ModerationSettings()
     announcements: AnnouncementsSettings = AnnouncementsSettings()
+
+    @model_serializer(mode="wrap")
+    def _without_unset_messenger(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """An installation without MAX dumps no [max] section (tools read every section)."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("max") is None:
+            data.pop("max", None)
+        return data
 
     @classmethod
     def settings_customise_sources(
@@ -485,11 +586,18 @@ def load_settings(path: Path | None = None) -> Settings:
             "writes a commented example to start from)"
         )
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError(_describe_first_error(exc, config_path)) from None
     except SettingsError:
         raise ConfigError(_describe_undecodable_env()) from None
+    if settings.telegram.token is None and settings.max is None:
+        place, hint = _source(("telegram", "token"), config_path)
+        raise ConfigError(
+            f"{place}: telegram.token: is required but missing{hint}; "
+            "an installation on MAX only sets [max] token instead"
+        )
+    return settings
 
 
 def env_name(section: str, key: str | None = None) -> str:
@@ -622,10 +730,16 @@ def describe_settings(settings: Settings) -> str:
     lines: list[str] = []
     dumped = settings.model_dump(mode="json")
     for section, values in dumped.items():
+        if values is None:
+            lines.append(f"# [{section}] is not set")
+            lines.append("")
+            continue
         lines.append(f"[{section}]")
         for key, value in values.items():
-            if section == "telegram" and key == "token":
+            if section == "telegram" and key == "token" and settings.telegram.token:
                 value = _mask_token(settings.telegram.token.get_secret_value())
+            if section == "max" and key == "token" and settings.max is not None:
+                value = _mask_token(settings.max.token.get_secret_value())
             if value is None:
                 lines.append(f"# {key} is not set")
             else:
@@ -636,4 +750,6 @@ def describe_settings(settings: Settings) -> str:
 
 def _mask_token(token: str) -> str:
     bot_id, _, secret = token.partition(":")
-    return f"{bot_id}:{'*' * 6}{secret[-3:]}" if secret else "***"
+    if secret:
+        return f"{bot_id}:{'*' * 6}{secret[-3:]}"
+    return f"{'*' * 6}{token[-3:]}" if len(token) >= 16 else "***"

@@ -23,7 +23,8 @@ NETWORK_FILESYSTEMS = frozenset(
 
 def config_warnings(settings: Settings, config_path: Path | None) -> list[str]:
     warnings: list[str] = []
-    if PLACEHOLDER_MARK in settings.telegram.token.get_secret_value().upper():
+    token = settings.telegram.token
+    if token is not None and PLACEHOLDER_MARK in token.get_secret_value().upper():
         source = setting_source("telegram.token", config_path)
         warnings.append(
             f"{source}: telegram.token is the example's placeholder; "

@@ -184,6 +184,10 @@ outbox = Table(
     # transient failure is retried until the entry is older than the sender's give-up age.
     Column("kind", String(16), nullable=False, server_default="send"),
     Column("due_at", UtcDateTime(), nullable=True),
+    # The messenger that carries the entry out (bot.domain.messengers): each adapter's sender
+    # picks only its own entries.
+    Column("messenger", String(16), nullable=False, server_default="telegram"),
+    Index("ix_outbox_messenger_due", "messenger", "status", "not_before"),
 )
 
 processed_updates = Table(
@@ -207,4 +211,25 @@ quarantined_updates = Table(
     Column("noticed", Boolean, nullable=False, server_default="0"),
     Column("replayed_at", UtcDateTime(), nullable=True),
     Index("ix_quarantined_updates_at", "quarantined_at"),
+)
+
+
+# A messenger whose messages are named by a string (MAX's `mid`) keeps the core's integer id
+# (MAX's per-chat `seq`) beside the string, so replies, edits and deletions find the message.
+native_messages = Table(
+    "native_messages",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("message_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("native_id", String(200), nullable=False),
+)
+
+# Where a messenger's long polling resumes (MAX's `marker`): kept after each handled batch, so
+# a restart neither loses updates nor asks for "only the latest" one.
+update_markers = Table(
+    "update_markers",
+    metadata,
+    Column("messenger", String(16), primary_key=True),
+    Column("marker", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

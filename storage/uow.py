@@ -35,6 +35,7 @@ from storage.repositories.dialogs import SqlDialogStateRepository
 from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.messages import SqlMessageRefRepository
 from storage.repositories.moderation import SqlModerationRepository
+from storage.repositories.native import SqlNativeRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlRoleRepository, SqlUserRepository
 from storage.repositories.reports import SqlReportRepository
@@ -130,6 +131,7 @@ class SqlUnitOfWork:
         self.announcements = SqlAnnouncementRepository(connection)
         self.polls = SqlPollRepository(connection)
         self.spam = SqlSpamRepository(connection)
+        self.native = SqlNativeRepository(connection)
 
     def _join(self, parent: SqlUnitOfWork) -> None:
         self._connection = parent.connection
@@ -148,6 +150,7 @@ class SqlUnitOfWork:
         self.announcements = parent.announcements
         self.polls = parent.polls
         self.spam = parent.spam
+        self.native = parent.native
 
     @property
     def connection(self) -> AsyncConnection:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.messengers import Messenger, messenger_of
+
 
 class RefKind(StrEnum):
     """What a sent message is, so replies to it and later edits can find it."""
@@ -181,6 +183,11 @@ class Outgoing:
     @property
     def bulk(self) -> bool:
         return self.batch is not None
+
+    @property
+    def messenger(self) -> Messenger:
+        """The messenger that carries this out: the chat's (bot.domain.messengers)."""
+        return messenger_of(self.chat_id)
 
     @property
     def kind(self) -> OpKind:

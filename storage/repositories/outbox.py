@@ -224,6 +224,7 @@ def _row(message: Outgoing, not_before: datetime) -> dict[str, Any]:
         "due_at": not_before,
         "kind": message.kind.value,
         "batch": message.batch,
+        "messenger": message.messenger.value,
     }
 
 
@@ -258,6 +259,7 @@ class SqlOutboxRepository:
                     due_at=not_before,
                     kind=message.kind.value,
                     batch=message.batch,
+                    messenger=message.messenger.value,
                 )
             )
             ids.append(inserted_id(result))
@@ -275,12 +277,15 @@ class SqlOutboxRepository:
             OutboxEntry(row.id, decode(row.chat_id, row.payload), row.attempts) for row in rows
         ]
 
-    async def due_heads(self, now: datetime, limit: int) -> Sequence[OutboxHead]:
-        """Like `due`, without payloads; interactive messages first, then bulk, each by id."""
+    async def due_heads(
+        self, now: datetime, limit: int, messenger: str = "telegram"
+    ) -> Sequence[OutboxHead]:
+        """Like `due`, without payloads, for one messenger's sender; interactive messages
+        first, then bulk, each by id."""
         bulk = outbox.c.batch.is_not(None)
         rows = await self._db.execute(
             select(outbox.c.id, outbox.c.chat_id, bulk.label("bulk"))
-            .where(_claimable(now), _first_in_chat())
+            .where(outbox.c.messenger == messenger, _claimable(now), _first_in_chat())
             .order_by(bulk, outbox.c.id)
             .limit(limit)
         )
@@ -399,9 +404,11 @@ class SqlOutboxRepository:
             .values(status=FAILED, last_error=error, lease_until=None)
         )
 
-    async def next_due_at(self) -> datetime | None:
-        """The earliest `not_before` among pending entries, or None when nothing is pending."""
-        query = select(func.min(outbox.c.not_before)).where(outbox.c.status == PENDING)
+    async def next_due_at(self, messenger: str = "telegram") -> datetime | None:
+        """The earliest `not_before` among a messenger's pending entries, or None."""
+        query = select(func.min(outbox.c.not_before)).where(
+            outbox.c.status == PENDING, outbox.c.messenger == messenger
+        )
         value = (await self._db.execute(query)).scalar()
         return value if isinstance(value, datetime) else None
 

@@ -124,7 +124,9 @@ def test_database_url_without_its_driver_fails_in_check_config(
         ('[telegrm]\ntoken = "x"\n', "telegrm: is not a known setting (did you mean telegram?)",
          "CIVICBOT_TELEGRM"),
         ("[roles]\nadmins = [1, \"a\"]\n",
-         "roles.admins[1]: expected a whole number (or set CIVICBOT_ROLES__ADMINS)",
+         # Roles take Telegram ids (plain numbers) and MAX ids ("max:222").
+        "roles.admins[1]: 'a': expected a Telegram id like 111 or a MAX id like \"max:222\" "
+        "(or set CIVICBOT_ROLES__ADMINS)",
          "ADMINS__1"),
         ('[sla]\nfirst_response = "P1day"\n',
          "sla.first_response: expected a duration like 2h, 30m, 1d or PT2H", "identifier"),

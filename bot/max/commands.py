@@ -1,0 +1,233 @@
+"""MAX messages and button presses routed to the same service methods the Telegram handlers
+call (handlers/ stays aiogram's). Parsing only: every rule and permission is the services'.
+
+Commands arrive as plain message text ("/take 12"); a `/cmd@bot` suffix is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.errors import BotError, UsageError
+from bot.domain.models import Caller, ChatKind, IssueAction, Person
+from bot.services.chats import ChatService
+from bot.services.issues import IssueService
+from bot.services.moderation_desk import ModerationDesk
+from bot.services.replies import ReplyService
+from bot.services.roles import RoleService
+from bot.services.scope import ScopeService
+from bot.services.verdicts import VerdictOutcome, VerdictService
+from bot.texts import errors as t
+from bot.texts import sla as sla_t
+
+from .updates import MaxCallbackIn, MaxMessageIn
+
+log = logging.getLogger(__name__)
+
+Answer = Callable[[str, str | None], Awaitable[None]]
+"""Answer a button press: (callback id, one-time notification or None)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeskServices:
+    chats: ChatService
+    issues: IssueService
+    replies: ReplyService
+    scopes: ScopeService
+    verdicts: VerdictService
+    desk: ModerationDesk
+    roles: RoleService
+
+
+def _number(text: str, usage: str) -> int:
+    value = text.strip().lstrip("№#")
+    if not value.isdigit() or int(value) <= 0:
+        raise UsageError(usage)
+    return int(value)
+
+
+def _split(text: str, usage: str) -> tuple[int, str]:
+    head, _, rest = text.strip().partition(" ")
+    return _number(head, usage), rest.strip()
+
+
+class MaxRouter:
+    def __init__(self, services: DeskServices, answer: Answer) -> None:
+        self._s = services
+        self._answer = answer
+
+    # --- messages ----------------------------------------------------------------------------
+
+    async def on_message(self, message: MaxMessageIn) -> None:
+        if message.from_bot:
+            return
+        text = message.incoming.text.strip()
+        try:
+            if text.startswith("/"):
+                await self._command(message, text)
+                return
+            await self._plain(message)
+        except BotError as exc:
+            await self._s.replies.tell(message.caller, t.explain(exc))
+
+    async def on_edited(self, message: MaxMessageIn) -> None:
+        if not message.from_bot and not message.private:
+            await self._s.issues.edit_text(message.incoming)
+
+    async def _plain(self, message: MaxMessageIn) -> None:
+        issues = self._s.issues
+        if message.reply_to_seq is not None:
+            number = await issues.close_prompt_number(message.caller.chat_id, message.reply_to_seq)
+            if number is not None:
+                await issues.act(
+                    message.caller, IssueAction.CLOSE, number, answer=message.incoming.text
+                )
+                return
+        if message.private:
+            return
+        scope = await self._s.scopes.resolve(
+            message.incoming.place, message.caller.person.user_id, private=False
+        )
+        if scope.takes_issues and scope.registration is not None:
+            await issues.intake(message.incoming, scope.registration)
+
+    async def _command(self, message: MaxMessageIn, text: str) -> None:
+        head, _, args = text.partition(" ")
+        name = head[1:].partition("@")[0].lower()
+        args = args.strip()
+        caller = message.caller
+        issues = self._s.issues
+        if name == "register":
+            await self._register(caller, args)
+        elif name == "unregister":
+            await self._s.chats.unregister(caller)
+        elif name == "setorg":
+            await self._s.chats.set_org(caller, args)
+        elif name == "specialist":
+            await self._specialist(caller, message.reply_to_author, args.lower())
+        elif name == "help" or name == "start":
+            await self._s.replies.help(caller)
+        elif not await self._private_or_registered(message):
+            return  # work commands are for registered chats and private dialogs only
+        elif name in ("take", "reopen"):
+            usage = t.USAGE_TAKE if name == "take" else t.USAGE_REOPEN
+            number = await self._number_or_reply(message, args, usage)
+            action = IssueAction.TAKE if name == "take" else IssueAction.REOPEN
+            await issues.act(caller, action, number)
+        elif name == "close":
+            await self._close(message, args)
+        elif name == "control":
+            number, rest = _split(args, t.USAGE_CONTROL)
+            due_text, _, comment = rest.partition(" ")
+            try:
+                due = date.fromisoformat(due_text.strip())
+            except ValueError:
+                raise UsageError(t.USAGE_CONTROL) from None
+            await issues.act(
+                caller, IssueAction.CONTROL, number, due_date=due, comment=comment or None
+            )
+        elif name == "issue":
+            await issues.show(caller, _number(args, t.USAGE_ISSUE))
+        elif name == "issues":
+            await issues.list_open(caller)
+        elif name == "my":
+            await issues.list_mine(caller)
+        else:
+            log.debug("MAX: command /%s is not served on MAX", name)
+
+    async def _private_or_registered(self, message: MaxMessageIn) -> bool:
+        scope = await self._s.scopes.resolve(
+            message.incoming.place, message.caller.person.user_id, private=message.private
+        )
+        return scope.private_or_registered
+
+    async def _register(self, caller: Caller, args: str) -> None:
+        kind_word, _, name = args.partition(" ")
+        try:
+            kind = ChatKind(kind_word.lower())
+        except ValueError:
+            raise UsageError(t.USAGE_REGISTER) from None
+        name, marker, org = name.partition("org=")
+        await self._s.chats.register(caller, kind, name, org=org if marker else None)
+
+    async def _specialist(self, caller: Caller, target: Person | None, argument: str) -> None:
+        if target is None or argument not in ("", "remove"):
+            raise UsageError(t.USAGE_SPECIALIST)
+        if argument == "remove":
+            await self._s.roles.revoke_specialist(caller, target)
+        else:
+            await self._s.roles.grant_specialist(caller, target)
+
+    async def _number_or_reply(self, message: MaxMessageIn, args: str, usage: str) -> int:
+        if args:
+            return _number(args, usage)
+        if message.reply_to_seq is not None:
+            return await self._s.issues.number_from_reply(
+                message.caller.chat_id, message.reply_to_seq
+            )
+        raise UsageError(usage)
+
+    async def _close(self, message: MaxMessageIn, args: str) -> None:
+        head = args.partition(" ")[0].lstrip("№#")
+        if head.isdigit() or message.reply_to_seq is None:
+            number, answer = _split(args, t.USAGE_CLOSE)
+        else:
+            number = await self._number_or_reply(message, "", t.USAGE_CLOSE)
+            answer = args
+        if not answer:
+            raise UsageError(t.USAGE_CLOSE)
+        await self._s.issues.act(message.caller, IssueAction.CLOSE, number, answer=answer)
+
+    # --- the bot's membership and dialogs ------------------------------------------------
+
+    async def on_bot_started(self, who: Person) -> None:
+        """A person started the bot in a dialog: greet them; the bot may now write to them."""
+        await self._s.replies.help(Caller(who, who.user_id, is_private=True))
+
+    async def on_bot_removed(self, chat_id: int) -> None:
+        """The bot was removed from a chat: the chat goes inactive and the admins are told."""
+        await self._s.desk.bot_status(
+            chat_id, was_in=True, was_admin=True, is_in=False, is_admin=False
+        )
+
+    # --- buttons -----------------------------------------------------------------------------
+
+    async def on_callback(self, press: MaxCallbackIn) -> None:
+        prefix, _, rest = press.payload.partition(":")
+        action, _, number_text = rest.partition(":")
+        notification: str | None = None
+        try:
+            number = _number(number_text, t.USAGE_ISSUE)
+            if prefix == "iss":
+                notification = await self._issue_button(press.caller, action, number)
+            elif prefix == "vrd" and action in ("yes", "no"):
+                outcome = await self._s.verdicts.judge(
+                    press.caller.person, number, action == "yes"
+                )
+                notification = _VERDICT_WORDS[outcome](number)
+            else:
+                log.info("MAX: button %r is not served on MAX", press.payload)
+        except BotError as exc:
+            notification = t.explain(exc)[:200]
+        await self._answer(press.callback_id, notification)
+
+    async def _issue_button(self, caller: Caller, action: str, number: int) -> str | None:
+        issues = self._s.issues
+        if action == "close":
+            await issues.request_close(caller, number)
+            return None
+        act = IssueAction.REOPEN if action == "reopen" else IssueAction.TAKE
+        await issues.act(caller, act, number)
+        return t.button_done(number, act)
+
+
+_VERDICT_WORDS: dict[VerdictOutcome, Callable[[int], str]] = {
+    VerdictOutcome.RESOLVED: sla_t.verdict_thanks,
+    VerdictOutcome.REOPENED: sla_t.verdict_reopened,
+    VerdictOutcome.NOT_AUTHOR: lambda _number: sla_t.verdict_not_author(),
+    VerdictOutcome.ALREADY: sla_t.verdict_already,
+    VerdictOutcome.NOT_CLOSED: sla_t.verdict_not_closed,
+}
