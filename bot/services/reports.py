@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 CHART_DAYS = 30
 EXPORT_MAX_BYTES = 50 * 1000 * 1000
 """The largest file /export sends: Telegram takes documents of up to 50 MB from bots."""
+XLSX, CSV = "xlsx", "csv"
+"""The export's formats: XLSX by default, CSV on request."""
 FIRST_DIGEST_WINDOW = timedelta(days=1)
 """What "since the last digest" means before any digest was sent."""
 
@@ -246,7 +248,10 @@ class ReportService(Service):
             chat_names=names,
         )
 
-    async def export(self, caller: Caller, first: date | None, last: date | None) -> None:
+    async def export(
+        self, caller: Caller, first: date | None, last: date | None, fmt: str = XLSX
+    ) -> None:
+        """/export: one file for the period, XLSX (with the summary) or CSV."""
         async with self._uow_factory.reader() as uow:
             await self._allow(uow, caller, Permission.VIEW_REPORTS, t.REPORTS_DENIED)
         first, last = self.period(first, last, t.USAGE_EXPORT)
@@ -254,20 +259,19 @@ class ReportService(Service):
         basename = export_basename(first, last)
         limit = self._export_max_bytes or EXPORT_MAX_BYTES
         try:
-            workbook = await export.write_xlsx(ctx, basename, max_bytes=limit)
-            files = [workbook, *await export.write_csv(ctx, basename, max_bytes=limit)]
+            if fmt == CSV:
+                file = await export.write_csv(ctx, basename, max_bytes=limit)
+            else:
+                file = await export.write_xlsx(ctx, basename, max_bytes=limit)
+        except export.EmptyExport:
+            raise UsageError(t.export_empty(first, last)) from None
         except export.ExportTooLarge:
             log.info("export %s refused: a file would exceed %d bytes", basename, limit)
             raise UsageError(t.export_too_large(first, last, limit)) from None
+        caption = t.export_caption(first, last, file.rows, "CSV" if fmt == CSV else "Excel")
+        document = Attachment(AttachmentKind.DOCUMENT, file.filename, content=file.content)
         async with self._unit() as uow:
-            for index, file in enumerate(files):
-                fmt = "Excel" if file.filename.endswith(".xlsx") else "CSV"
-                caption = t.export_caption(first, last, workbook.rows, fmt) if index < 2 else ""
-                document = Attachment(
-                    AttachmentKind.DOCUMENT, filename=file.filename, content=file.content
-                )
-                message = reply_to(caller, caption)
-                await self._send(uow, replace(message, attachment=document))
+            await self._send(uow, replace(reply_to(caller, caption), attachment=document))
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.export_rows import IssueFacts
 from bot.domain.measures import Answered, SpecialistLine
 from bot.domain.models import (
     OPEN_STATUSES,
@@ -22,10 +23,9 @@ from bot.domain.models import (
     Issue,
     IssueAction,
     IssueStatus,
-    Person,
-    Transition,
 )
 from storage.repositories._util import insert_unless_duplicate
+from storage.repositories.export_rows import Keyset, export_page
 from storage.repositories.issues import issue_from_row
 from storage.tables import issue_transitions, issues
 from storage.tables_reports import digest_runs
@@ -209,48 +209,12 @@ class SqlReportRepository:
 
     # --- export pages --------------------------------------------------------------------
 
-    async def issues_created(
-        self, start: datetime, end: datetime, *, after: int, limit: int
-    ) -> list[Issue]:
-        """One page of the period's issues by number (keyset paging: no OFFSET scans)."""
-        rows = await self._db.execute(
-            select(issues)
-            .where(_within(issues.c.created_at, start, end), issues.c.number > after)
-            .order_by(issues.c.number)
-            .limit(limit)
-        )
-        return [issue_from_row(row) for row in rows]
-
-    async def count_transitions(self, start: datetime, end: datetime) -> int:
-        query = select(func.count()).where(_within(issue_transitions.c.at, start, end))
-        return await self._scalar(query)
-
-    async def transitions_between(
-        self, start: datetime, end: datetime, *, after: int, limit: int
-    ) -> list[tuple[int, Transition]]:
-        """One page of (id, transition) made in the period, in the order they happened."""
-        t = issue_transitions.c
-        rows = await self._db.execute(
-            select(issue_transitions)
-            .where(_within(t.at, start, end), t.id > after)
-            .order_by(t.id)
-            .limit(limit)
-        )
-        return [
-            (
-                row.id,
-                Transition(
-                    issue_number=row.issue_number,
-                    action=IssueAction(row.action),
-                    from_status=IssueStatus(row.from_status),
-                    to_status=IssueStatus(row.to_status),
-                    actor=Person(row.actor_id, row.actor_name),
-                    at=row.at,
-                    comment=row.comment,
-                ),
-            )
-            for row in rows
-        ]
+    async def export_page(
+        self, start: datetime, end: datetime, *, after: Keyset | None, limit: int
+    ) -> list[IssueFacts]:
+        """Up to `limit` issues received in the period after `after` (created_at, number),
+        with their answers: see storage/repositories/export_rows.py."""
+        return await export_page(self._db, start, end, after, limit)
 
     # --- digest runs ---------------------------------------------------------------------
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 from sqlalchemy import event
 
 from bot.domain.errors import PermissionDenied
 from bot.domain.measures import ChatLine, SpecialistLine
 from bot.domain.models import Caller, IssueStatus
-from bot.services.reporting import chart, export
+from bot.services.reporting import chart
 from bot.texts import reports as t
 from storage.uow import SqlUnitOfWorkFactory
 from tests.reports_data import (
@@ -126,58 +124,6 @@ async def test_stats_for_a_month(town: SqlUnitOfWorkFactory) -> None:
     assert february.response.median_hours == pytest.approx(1.5)
     text = await reports.stats_text(date(2026, 2, 1), date(2026, 2, 28))
     assert text.startswith("<b>Статистика за 1 февраля — 28 февраля 2026</b>")
-
-
-async def test_export_workbook_holds_the_period(town: SqlUnitOfWorkFactory) -> None:
-    reports = service(town)
-    ctx = await reports.export_context(date(2026, 3, 1), date(2026, 3, 18))
-    file = await export.write_xlsx(ctx, "march")
-    book = load_workbook(io.BytesIO(file.content))
-    assert book.sheetnames == ["Обращения", "Переходы", "Объявления"]
-    rows = list(book["Обращения"].iter_rows(values_only=True))
-    assert rows[0] == t.ISSUE_COLUMNS
-    assert [r[0] for r in rows[1:]] == [1, 2, 3, 4, 5, 6, 7]
-    first = rows[1]
-    assert first[1:5] == ("Дом Ленина 5", ANNA.name, "#проблема", "закрыто")
-    assert first[5] == OLGA.name
-    assert (first[6].hour, first[7].hour, first[8].hour) == (9, 10, 15)  # local times
-    assert (first[9], first[10]) == (1.0, "да")
-    assert rows[2][9:] == (3.0, "нет")
-    assert rows[4][9:] == (None, "нет")  # №4: unanswered and past due
-    assert rows[5][9:] == (None, None)  # №5: unanswered, not due yet
-    steps = list(book["Переходы"].iter_rows(values_only=True))
-    assert len(steps) == 1 + 8
-    assert [s[6] for s in steps[1:]].count("Сделано") == 2
-    assert {s[3] for s in steps[1:]} == {"взято в работу", "закрыто", "возвращено в работу"}
-    csv_files = await export.write_csv(ctx, "march")
-    assert [f.filename for f in csv_files] == [
-        "march.csv",
-        "march-transitions.csv",
-        "march-announcements.csv",
-    ]
-    lines = csv_files[0].content.decode("utf-8-sig").splitlines()
-    assert lines[0].split(";")[0] == "Номер" and len(lines) == 8
-    assert lines[1].startswith("1;Дом Ленина 5;") and ";1,00;да" in lines[1]
-
-
-async def test_export_sheets_are_pluggable(town: SqlUnitOfWorkFactory) -> None:
-    class Numbers:
-        title = "Числа"
-        slug = "numbers"
-        columns: tuple[str, ...] = ("n",)
-
-        async def count(self, ctx: export.ExportContext) -> int:
-            return 2
-
-        async def rows(self, ctx: export.ExportContext):  # type: ignore[no-untyped-def]
-            for n in (1, 2):
-                yield (n,)
-
-    ctx = await service(town).export_context(date(2026, 3, 1), date(2026, 3, 18))
-    file = await export.write_xlsx(ctx, "x", sheets=[*export.SHEETS, Numbers()])
-    book = load_workbook(io.BytesIO(file.content))
-    assert book.sheetnames == ["Обращения", "Переходы", "Объявления", "Числа"]
-    assert [r for r in book["Числа"].iter_rows(values_only=True)] == [("n",), (1,), (2,)]
 
 
 async def test_residents_and_public_chats_get_no_reports(town: SqlUnitOfWorkFactory) -> None:

@@ -1,0 +1,154 @@
+"""The export's pages: a period's issues with their answers, a few indexed queries per page.
+
+A page is up to `limit` issues in (created_at, number) order after a keyset, read by the
+created_at index; one more query reads the page's answers and reopenings by the transitions'
+issue index. No per-issue lookups, no OFFSET scans.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.export_rows import Answer, IssueFacts
+from bot.domain.models import IssueAction, IssueStatus
+from storage.tables import issue_transitions, issues
+
+# The workflow's columns (departments, categories, the ПОС topic, personal contact, private
+# appeals): IssueFacts field -> column of `issues`. Read when the table has the column, else
+# left empty; wiring a differently named column is one line here.
+OPTIONAL_COLUMNS: dict[str, str] = {
+    "department": "department",
+    "category": "category",
+    "pos_topic": "pos_topic",
+    "personal_contact": "personal_contact",
+    "private": "private",
+}
+# A duplicate points at the issue it was merged into; the main issue lists its duplicates.
+MERGED_INTO = "merged_into"
+
+_ANSWERS = (IssueAction.CLOSE.value, IssueAction.CONTROL.value)
+
+Keyset = tuple[datetime, int]
+
+
+def _columns() -> list[Any]:
+    c = issues.c
+    base = [
+        c.number,
+        c.created_at,
+        c.chat_id,
+        c.thread_id,
+        c.author_name,
+        c.tag,
+        c.text,
+        c.status,
+        c.assignee_name,
+        c.first_response_at,
+        c.response_due_at,
+        c.closed_at,
+        c.due_date,
+        c.verdict,
+    ]
+    extra = [
+        column.label(f"x_{field}")
+        for field, name in OPTIONAL_COLUMNS.items()
+        if (column := c.get(name)) is not None
+    ]
+    return base + extra
+
+
+def _page_query(start: datetime, end: datetime, after: Keyset | None, limit: int) -> Any:
+    c = issues.c
+    where: list[ColumnElement[bool]] = [c.created_at >= start, c.created_at < end]
+    if after is not None:
+        where.append(tuple_(c.created_at, c.number) > tuple_(*after))
+    return select(*_columns()).where(*where).order_by(c.created_at, c.number).limit(limit)
+
+
+async def export_page(
+    db: AsyncConnection, start: datetime, end: datetime, after: Keyset | None, limit: int
+) -> list[IssueFacts]:
+    rows = (await db.execute(_page_query(start, end, after, limit))).all()
+    if not rows:
+        return []
+    numbers = [row.number for row in rows]
+    answers, reopened = await _history(db, numbers)
+    merged = await _merged(db, numbers)
+    return [
+        IssueFacts(
+            number=row.number,
+            created_at=row.created_at,
+            chat_id=row.chat_id,
+            thread_id=row.thread_id,
+            author=row.author_name,
+            tag=row.tag,
+            text=row.text,
+            status=IssueStatus(row.status),
+            assignee=row.assignee_name,
+            first_response_at=row.first_response_at,
+            response_due_at=row.response_due_at,
+            closed_at=row.closed_at,
+            due_date=row.due_date,
+            verdict=row.verdict,
+            answers=tuple(answers.get(row.number, ())),
+            reopened=reopened.get(row.number, 0),
+            merged=tuple(merged.get(row.number, ())),
+            **_optional(row._mapping),
+        )
+        for row in rows
+    ]
+
+
+def _optional(mapping: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for field in OPTIONAL_COLUMNS:
+        value = mapping.get(f"x_{field}")
+        if value is not None:
+            found[field] = value if isinstance(value, bool | str) else str(value)
+    return found
+
+
+def history_query(numbers: list[int]) -> Any:
+    t = issue_transitions.c
+    wanted = or_(
+        t.action == IssueAction.REOPEN.value,
+        and_(t.action.in_(_ANSWERS), t.comment.is_not(None), t.comment != ""),
+    )
+    return (
+        select(t.issue_number, t.action, t.actor_name, t.at, t.comment)
+        .where(t.issue_number.in_(numbers), wanted)
+        .order_by(t.issue_number, t.id)
+    )
+
+
+async def _history(
+    db: AsyncConnection, numbers: list[int]
+) -> tuple[dict[int, list[Answer]], dict[int, int]]:
+    answers: dict[int, list[Answer]] = defaultdict(list)
+    reopened: dict[int, int] = defaultdict(int)
+    for number, action, actor, at, comment in await db.execute(history_query(numbers)):
+        if action == IssueAction.REOPEN.value:
+            reopened[number] += 1
+        else:
+            answers[number].append(Answer(at, actor, comment))
+    return answers, reopened
+
+
+async def _merged(db: AsyncConnection, numbers: list[int]) -> dict[int, list[int]]:
+    column = issues.c.get(MERGED_INTO)
+    if column is None:
+        return {}
+    query = (
+        select(column, issues.c.number)
+        .where(column.in_(numbers))
+        .order_by(column, issues.c.number)
+    )
+    merged: dict[int, list[int]] = defaultdict(list)
+    for main, duplicate in await db.execute(query):
+        merged[main].append(duplicate)
+    return merged
