@@ -84,7 +84,8 @@ class ReportService(Service):
         )
         names = await chat_names(uow)
         received = await reports.received_per_chat(start, end)
-        still_open = await reports.open_per_chat()
+        open_now = await reports.open_now()
+        still_open = open_now.per_chat
         chats = tuple(
             ChatLine(
                 place,
@@ -99,9 +100,9 @@ class ReportService(Service):
             end=end,
             counts=counts,
             response=response_stats(await reports.answered_between(start, end), self._calendar),
-            open_by_status=await reports.open_by_status(),
+            open_by_status=open_now.by_status,
             chats=chats,
-            specialists=tuple(await reports.specialists(start, end)),
+            specialists=tuple(await reports.specialists(start, end, open_now)),
         )
 
     async def digest(self) -> Digest:
@@ -131,9 +132,7 @@ class ReportService(Service):
             overdue_total=overdue_total,
             due_today=tuple(self._late(issue, names, now) for issue in due_today),
             due_today_total=due_total,
-            response_7d=response_stats(
-                (a for a in answered_30 if a.first_response_at >= week_ago), self._calendar
-            ),
+            response_7d=response_stats(answered_30.since(week_ago), self._calendar),
             response_30d=response_stats(answered_30, self._calendar),
             days=backlog_series(days, received, closed, sum(period.open_by_status.values())),
         )

@@ -32,6 +32,7 @@ OPTIONAL_COLUMNS: dict[str, str] = {
 MERGED_INTO = "merged_into"
 
 _ANSWERS = (IssueAction.CLOSE.value, IssueAction.CONTROL.value)
+_PRESENT = [field for field, name in OPTIONAL_COLUMNS.items() if issues.c.get(name) is not None]
 
 Keyset = tuple[datetime, int]
 
@@ -54,12 +55,7 @@ def _columns() -> list[Any]:
         c.due_date,
         c.verdict,
     ]
-    extra = [
-        column.label(f"x_{field}")
-        for field, name in OPTIONAL_COLUMNS.items()
-        if (column := c.get(name)) is not None
-    ]
-    return base + extra
+    return base + [c[OPTIONAL_COLUMNS[field]].label(f"x_{field}") for field in _PRESENT]
 
 
 def _page_query(start: datetime, end: datetime, after: Keyset | None, limit: int) -> Any:
@@ -98,7 +94,7 @@ async def export_page(
             answers=tuple(answers.get(row.number, ())),
             reopened=reopened.get(row.number, 0),
             merged=tuple(merged.get(row.number, ())),
-            **_optional(row._mapping),
+            **(_optional(row._mapping) if _PRESENT else {}),
         )
         for row in rows
     ]
@@ -106,8 +102,8 @@ async def export_page(
 
 def _optional(mapping: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for field in OPTIONAL_COLUMNS:
-        value = mapping.get(f"x_{field}")
+    for field in _PRESENT:
+        value = mapping[f"x_{field}"]
         if value is not None:
             found[field] = value if isinstance(value, bool | str) else str(value)
     return found

@@ -4,8 +4,9 @@ that has rows) or CSV (the issues).
 One row per issue (bot/domain/export_rows.py): its text, every answer, the times and flags;
 the summary sheet folds the same rows by department and category. Rows are read page by page,
 each page in its own short unit of work by a few indexed queries, and written in a worker
-thread with openpyxl's write-only mode or the csv module: memory stays bounded whatever the
-period. Further sheets (`SHEETS`) are providers of plain rows; one with no rows is left out.
+thread by a streaming XLSX writer (reporting/xlsx.py) or the csv module: memory stays
+bounded whatever the period. Further sheets (`SHEETS`) are providers of plain rows; one
+with no rows is left out.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, S
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.export_rows import IssueFacts, Summary, export_row
@@ -32,9 +33,6 @@ from bot.services.reporting.sheet import (
     SheetProvider,
 )
 from bot.texts import export as t
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
 
 __all__ = [
     "SHEETS",
@@ -160,7 +158,7 @@ async def _counted_rows(source: _Source, progress: Progress | None) -> AsyncIter
 
 # --- reading on the event loop, writing in a thread -----------------------------------------
 #
-# Turning facts into rows (working hours from the calendar), openpyxl and csv are plain CPU
+# Turning facts into rows (working hours from the calendar), XLSX and CSV are plain CPU
 # work, so they run in a worker thread while the sources keep reading storage on the event
 # loop. Rows cross over in batches through a queue of at most HANDOFF batches: memory stays
 # bounded whatever the period, and the loop is free between batches (the thread gives the GIL
@@ -270,67 +268,52 @@ async def write_xlsx(
     max_bytes: int | None = None,
 ) -> ExportFile:
     """One workbook: «Сводка» and «Обращения» if issues were received, then each further
-    sheet that has rows. EmptyExport if nothing has; ExportTooLarge past `max_bytes`."""
+    sheet that has rows. EmptyExport if nothing has; ExportTooLarge as soon as the file grows
+    past `max_bytes`."""
     filename = f"{basename}.xlsx"
     sources = await _sources(ctx, sheets, issues_only=False)
 
     def build(batches: Iterator[Batch]) -> ExportFile:
-        from openpyxl import Workbook  # loaded by the first export, not at start
+        from bot.services.reporting.xlsx import SheetWriter, XlsxWriter
 
-        workbook = Workbook(write_only=True)
-        summary: Summary | None = None
-        summary_ws: Any = None
-        if sources[0].issues:
-            summary = Summary()
-            summary_ws = workbook.create_sheet(title=t.SHEET_SUMMARY)
-            summary_ws.append(list(t.SUMMARY_COLUMNS))
-        issues_written = 0
-        ws: Any = None
-        current = -1
+        buffer = io.BytesIO()
+        book = XlsxWriter(buffer)
+        summary = Summary() if sources[0].issues else None
+        issues_written, current = 0, -1
+        sheet: SheetWriter | None = None
         try:
             for index, rows in batches:
                 source = sources[index]
-                if index != current:
+                if index != current or sheet is None:
                     current = index
-                    ws = workbook.create_sheet(title=source.title[:31])
-                    ws.append(list(source.columns))
+                    sheet = book.sheet(source.title, len(source.columns))
+                    sheet.append(source.columns, header=True)
                 for row in rows:
                     cells = issue_cells(row, ctx, summary) if source.issues else row
-                    ws.append([_xlsx_cell(ws, value, ctx.calendar) for value in cells])
+                    sheet.append([_local_cell(value, ctx.calendar) for value in cells])
                 if source.issues:
                     issues_written += len(rows)
+                _check_size(filename, buffer.tell(), max_bytes)
+            order = None
             if summary is not None:
-                for line in summary.lines():
-                    summary_ws.append(list(t.summary_cells(line)))
-                summary_ws.append(list(t.summary_cells(summary.total, total=True)))
+                written = book.sheets
+                head = book.sheet(t.SHEET_SUMMARY, len(t.SUMMARY_COLUMNS))
+                head.append(t.SUMMARY_COLUMNS, header=True)
+                head.extend(t.summary_cells(line) for line in summary.lines())
+                head.append(t.summary_cells(summary.total, total=True))
+                order = [written, *range(written)]
+            book.close(order)
         except BaseException:
-            _discard(workbook)
+            book.discard()
             raise
-        buffer = io.BytesIO()
-        workbook.save(buffer)
         _check_size(filename, buffer.tell(), max_bytes)
         return ExportFile(filename, buffer.getvalue(), issues_written)
 
     return await _off_loop(sources, progress, build)
 
 
-def _discard(workbook: Workbook) -> None:
-    """Close and delete the temporary files of a write-only workbook that will not be saved."""
-    for ws in workbook.worksheets:
-        if not ws.closed:
-            ws.close()
-        if ws._writer is not None:
-            ws._writer.cleanup()
-
-
-def _xlsx_cell(ws: object, value: Cell, calendar: WorkCalendar) -> object:
-    if isinstance(value, datetime):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(ws, value=_local(value, calendar))
-        cell.number_format = "DD.MM.YYYY HH:MM"
-        return cell
-    return value
+def _local_cell(value: Cell, calendar: WorkCalendar) -> Cell:
+    return _local(value, calendar) if isinstance(value, datetime) else value
 
 
 async def write_csv(
