@@ -48,7 +48,7 @@ __all__ = [
     "write_xlsx",
 ]
 
-PAGE = 500
+PAGE = 250
 """Issues read per unit of work."""
 
 
