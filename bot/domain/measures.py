@@ -103,8 +103,9 @@ def response_stats(
     if not times.answered:
         return ResponseStats(answered=0, within_sla=0, median_hours=None, p90_hours=None)
     timeline = WorkTimeline.covering(calendar, min(times.created), max(times.answered))
+    # Rounded to a few milliseconds: moments computed by the database carry float noise.
     worked = [
-        timeline.between(created, answered) / 3600
+        round(timeline.between(created, answered) / 3600, 6)
         for created, answered in zip(times.created, times.answered, strict=True)
     ]
     within = sum(

@@ -24,7 +24,7 @@ from bot.domain.models import (
     IssueAction,
     IssueStatus,
 )
-from storage.moments import epoch, raw
+from storage.moments import epoch, seconds
 from storage.repositories._util import insert_unless_duplicate
 from storage.repositories.export_rows import Keyset, export_page
 from storage.repositories.issues import issue_from_row
@@ -86,8 +86,9 @@ class SqlReportRepository:
     async def answered_between(self, start: datetime, end: datetime) -> AnswerTimes:
         """The period's first answers as seconds since the epoch (storage/moments.py): read
         from the covering index, no datetime object per value."""
-        c = issues.c
-        query = select(raw(c.created_at), raw(c.first_response_at), raw(c.response_due_at)).where(
+        c, dialect = issues.c, self._db.dialect.name
+        moments = (c.created_at, c.first_response_at, c.response_due_at)
+        query = select(*(seconds(moment, dialect) for moment in moments)).where(
             _within(c.first_response_at, start, end)
         )
         created: list[float] = []
