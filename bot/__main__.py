@@ -126,8 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     add_arguments(
         with_config(
             "export",
-            "write the issues of a period as XLSX or CSV",
-            "Write the issues of a period as XLSX or CSV (default period: the current month).",
+            "write the issues of a period as XLSX (with a summary) or CSV",
+            "Write the issues of a period, one row each with its text and answers, as one XLSX "
+            "file (with a summary sheet by department and category) or one CSV file (default "
+            "period: the current month). Exit 1 if no issue was received in the period.",
         ),
         export=True,
     )
@@ -272,12 +274,14 @@ def _reports(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "stats":
             print(asyncio.run(cli_reports.run_stats(settings, first, last)))
             return 0
-        paths = asyncio.run(cli_reports.run_export(settings, first, last, args.format, args.out))
+        path = asyncio.run(cli_reports.run_export(settings, first, last, args.format, args.out))
     except cli_reports.ReportArgsError as exc:
         print(f"civicbot {args.command}: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    for path in paths:
-        print(path)
+    except cli_reports.NothingToExport as exc:
+        print(f"civicbot {args.command}: {exc}; no file written", file=sys.stderr)
+        return 1
+    print(path)
     return 0
 
 

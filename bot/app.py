@@ -228,6 +228,7 @@ def build_services(
             calendar=calendar,
             digest_time=settings.digest.time,
             digest_chat_ids=settings.digest.chat_ids,
+            categories=categories,
         ),
         newcomers=NewcomerService(
             uow_factory, clock, wake, **common, lookup=spammer_lookup or NoSpammerLookup()

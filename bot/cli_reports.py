@@ -40,8 +40,7 @@ def add_arguments(sub: argparse.ArgumentParser, *, export: bool) -> None:
             "--out",
             type=Path,
             default=None,
-            help="file to write (default: a name after the period in the working folder; "
-            "csv: further sheets go beside it as NAME-SHEET.csv)",
+            help="file to write (default: a name after the period in the working folder)",
         )
 
 
@@ -104,9 +103,13 @@ async def run_stats(settings: Settings, first: date | None, last: date | None) -
     return html.unescape(re.sub(r"</?b>", "", text))
 
 
+class NothingToExport(Exception):
+    """No issue was received in the period: no file is written."""
+
+
 async def run_export(
     settings: Settings, first: date | None, last: date | None, fmt: str, out: Path | None
-) -> list[Path]:
+) -> Path:
     from bot.services.reporting import export
     from bot.services.reports import export_basename
     from bot.texts import reports as t
@@ -119,15 +122,15 @@ async def run_export(
         out = out or Path(f"{export_basename(start, end)}.{fmt}")
         ctx = await reports.export_context(start, end)
         progress = Progress()
-        if fmt == "xlsx":
-            files = [await export.write_xlsx(ctx, out.stem, progress=progress)]
-            paths = [out]
-        else:
-            files = await export.write_csv(ctx, out.stem, progress=progress)
-            paths = [out] + [out.with_name(f.filename) for f in files[1:]]
+        try:
+            if fmt == "xlsx":
+                file = await export.write_xlsx(ctx, out.stem, progress=progress)
+            else:
+                file = await export.write_csv(ctx, out.stem, progress=progress)
+        except export.EmptyExport:
+            raise NothingToExport(f"no issues were received from {start} to {end}") from None
     finally:
         await engine.dispose()
-    for path, file in zip(paths, files, strict=True):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(file.content)
-    return paths
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(file.content)
+    return out

@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from bot.domain.errors import UsageError
 from bot.domain.models import Caller
-from bot.services.reports import ReportService
+from bot.services.reports import CSV, XLSX, ReportService
 from bot.texts import reports as t
 from handlers import args
 from handlers.adapters import caller_from
@@ -47,5 +47,10 @@ async def cmd_stats(message: Message, command: CommandObject, reports: ReportSer
 
 @router.message(Command("export"))
 async def cmd_export(message: Message, command: CommandObject, reports: ReportService) -> None:
-    first, last = _dates(command.args, t.USAGE_EXPORT)
-    await reports.export(_caller(message), first, last)
+    words = (command.args or "").split()
+    formats = [word.lower() for word in words if word.lower() in (XLSX, CSV)]
+    if len(formats) > 1:
+        raise UsageError(t.USAGE_EXPORT)
+    dates = " ".join(word for word in words if word.lower() not in (XLSX, CSV))
+    first, last = _dates(dates, t.USAGE_EXPORT)
+    await reports.export(_caller(message), first, last, formats[0] if formats else XLSX)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Index, Table
 
-from storage.tables import issues, metadata
+from storage.tables import issue_transitions, issues, metadata
 from storage.types import UtcDateTime
 
 digest_runs = Table(
@@ -22,11 +22,41 @@ Index("ix_issues_verdict_at", issues.c.verdict_at)
 # Open issues per chat and per specialist: found by status, counted from the index alone.
 Index("ix_issues_status_chat", issues.c.status, issues.c.chat_id, issues.c.thread_id)
 Index("ix_issues_status_assignee", issues.c.status, issues.c.assignee_id, issues.c.assignee_name)
-# Response-time percentiles read three moments of the period's answered issues: covering.
+# Response-time percentiles read three moments of the period's answered issues, and the
+# specialists' answers are counted per assignee with the name: covering.
 Index(
-    "ix_issues_first_response_cover",
+    "ix_issues_answered_cover",
     issues.c.first_response_at,
     issues.c.created_at,
     issues.c.response_due_at,
     issues.c.assignee_id,
+    issues.c.assignee_name,
+)
+# Closed in a period, confirmed, per specialist: covering.
+Index(
+    "ix_issues_closed_cover",
+    issues.c.closed_at,
+    issues.c.verdict,
+    issues.c.assignee_id,
+    issues.c.assignee_name,
+)
+# Received in a period per chat: covering.
+Index("ix_issues_created_chat", issues.c.created_at, issues.c.chat_id, issues.c.thread_id)
+# The open issues now, by status, chat and specialist in one pass: covering.
+Index(
+    "ix_issues_open_cover",
+    issues.c.status,
+    issues.c.chat_id,
+    issues.c.thread_id,
+    issues.c.assignee_id,
+    issues.c.assignee_name,
+)
+# «Не решено» pressed in a period: the reopenings found by action and moment, not every
+# transition of the period.
+Index(
+    "ix_transitions_action_at",
+    issue_transitions.c.action,
+    issue_transitions.c.at,
+    issue_transitions.c.actor_id,
+    issue_transitions.c.issue_number,
 )

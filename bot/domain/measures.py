@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.models import ChatPlace, IssueStatus
+from bot.domain.work_timeline import WorkTimeline
 
 HOUR = timedelta(hours=1)
 MAX_LISTED = 20
@@ -62,19 +63,61 @@ class ResponseStats:
         return self.within_sla / self.answered if self.answered else None
 
 
-def response_stats(rows: Iterable[Answered], calendar: WorkCalendar) -> ResponseStats:
-    """Answered within SLA = first_response_at <= response_due_at (no due moment: in time)."""
-    times: list[float] = []
-    within = 0
-    for row in rows:
-        times.append(hours(calendar.between(row.created_at, row.first_response_at)))
-        if row.response_due_at is None or row.first_response_at <= row.response_due_at:
-            within += 1
+@dataclass(frozen=True, slots=True)
+class AnswerTimes:
+    """First answers of a window as seconds since the epoch, one position per issue: the
+    compact form storage reads tens of thousands of them in."""
+
+    created: Sequence[float]
+    answered: Sequence[float]
+    due: Sequence[float | None]
+
+    @classmethod
+    def of(cls, rows: Iterable[Answered]) -> AnswerTimes:
+        listed = list(rows)
+        return cls(
+            [row.created_at.timestamp() for row in listed],
+            [row.first_response_at.timestamp() for row in listed],
+            [row.response_due_at.timestamp() if row.response_due_at else None for row in listed],
+        )
+
+    def since(self, moment: datetime) -> AnswerTimes:
+        """Only the answers given at `moment` or later."""
+        bound = moment.timestamp()
+        kept = [i for i, answered in enumerate(self.answered) if answered >= bound]
+        return AnswerTimes(
+            [self.created[i] for i in kept],
+            [self.answered[i] for i in kept],
+            [self.due[i] for i in kept],
+        )
+
+
+def response_stats(
+    rows: Iterable[Answered] | AnswerTimes, calendar: WorkCalendar
+) -> ResponseStats:
+    """Answered within SLA = first_response_at <= response_due_at (no due moment: in time).
+
+    Working hours come from one timeline over the window (bot/domain/work_timeline.py), the
+    same figures as `calendar.between` per answer."""
+    times = rows if isinstance(rows, AnswerTimes) else AnswerTimes.of(rows)
+    if not times.answered:
+        return ResponseStats(answered=0, within_sla=0, median_hours=None, p90_hours=None)
+    timeline = WorkTimeline.covering(calendar, min(times.created), max(times.answered))
+    # Rounded to a few milliseconds: moments computed by the database carry float noise.
+    worked = [
+        round(timeline.between(created, answered) / 3600, 6)
+        for created, answered in zip(times.created, times.answered, strict=True)
+    ]
+    within = sum(
+        1
+        for answered, due in zip(times.answered, times.due, strict=True)
+        if due is None or answered <= due
+    )
     return ResponseStats(
-        answered=len(times),
+        answered=len(worked),
         within_sla=within,
-        median_hours=percentile(times, 0.5),
-        p90_hours=percentile(times, 0.9),
+        median_hours=percentile(worked, 0.5),
+        p90_hours=percentile(worked, 0.9),
     )
 
 
@@ -120,6 +163,15 @@ class SpecialistLine:
     confirmed: int = 0
     not_resolved: int = 0
     open: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OpenNow:
+    """The open issues now: per status, per chat, per assignee (name, count)."""
+
+    by_status: dict[IssueStatus, int]
+    per_chat: dict[ChatPlace, int]
+    per_assignee: dict[int, tuple[str, int]]
 
 
 @dataclass(frozen=True, slots=True)

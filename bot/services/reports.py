@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.categories import Categories
 from bot.domain.errors import PermissionDenied, UsageError
 from bot.domain.measures import (
     MAX_LISTED,
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 CHART_DAYS = 30
 EXPORT_MAX_BYTES = 50 * 1000 * 1000
 """The largest file /export sends: Telegram takes documents of up to 50 MB from bots."""
+XLSX, CSV = "xlsx", "csv"
+"""The export's formats: XLSX by default, CSV on request."""
 FIRST_DIGEST_WINDOW = timedelta(days=1)
 """What "since the last digest" means before any digest was sent."""
 
@@ -53,8 +56,12 @@ class ReportService(Service):
         digest_time: time,
         digest_chat_ids: Sequence[int],
         export_max_bytes: int | None = None,
+        categories: Categories | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
+        self._pos_topics = {
+            c.code: c.pos_topic for c in (categories or Categories()).items if c.pos_topic
+        }
         self._roles = roles
         self._calendar = calendar
         self._zone = calendar.schedule.timezone
@@ -82,7 +89,8 @@ class ReportService(Service):
         )
         names = await chat_names(uow)
         received = await reports.received_per_chat(start, end)
-        still_open = await reports.open_per_chat()
+        open_now = await reports.open_now()
+        still_open = open_now.per_chat
         chats = tuple(
             ChatLine(
                 place,
@@ -97,9 +105,9 @@ class ReportService(Service):
             end=end,
             counts=counts,
             response=response_stats(await reports.answered_between(start, end), self._calendar),
-            open_by_status=await reports.open_by_status(),
+            open_by_status=open_now.by_status,
             chats=chats,
-            specialists=tuple(await reports.specialists(start, end)),
+            specialists=tuple(await reports.specialists(start, end, open_now)),
         )
 
     async def digest(self) -> Digest:
@@ -129,9 +137,7 @@ class ReportService(Service):
             overdue_total=overdue_total,
             due_today=tuple(self._late(issue, names, now) for issue in due_today),
             due_today_total=due_total,
-            response_7d=response_stats(
-                (a for a in answered_30 if a.first_response_at >= week_ago), self._calendar
-            ),
+            response_7d=response_stats(answered_30.since(week_ago), self._calendar),
             response_30d=response_stats(answered_30, self._calendar),
             days=backlog_series(days, received, closed, sum(period.open_by_status.values())),
         )
@@ -244,9 +250,13 @@ class ReportService(Service):
             now=self._clock(),
             calendar=self._calendar,
             chat_names=names,
+            pos_topics=self._pos_topics,
         )
 
-    async def export(self, caller: Caller, first: date | None, last: date | None) -> None:
+    async def export(
+        self, caller: Caller, first: date | None, last: date | None, fmt: str = XLSX
+    ) -> None:
+        """/export: one file for the period, XLSX (with the summary) or CSV."""
         async with self._uow_factory.reader() as uow:
             await self._allow(uow, caller, Permission.VIEW_REPORTS, t.REPORTS_DENIED)
         first, last = self.period(first, last, t.USAGE_EXPORT)
@@ -254,20 +264,19 @@ class ReportService(Service):
         basename = export_basename(first, last)
         limit = self._export_max_bytes or EXPORT_MAX_BYTES
         try:
-            workbook = await export.write_xlsx(ctx, basename, max_bytes=limit)
-            files = [workbook, *await export.write_csv(ctx, basename, max_bytes=limit)]
+            if fmt == CSV:
+                file = await export.write_csv(ctx, basename, max_bytes=limit)
+            else:
+                file = await export.write_xlsx(ctx, basename, max_bytes=limit)
+        except export.EmptyExport:
+            raise UsageError(t.export_empty(first, last)) from None
         except export.ExportTooLarge:
             log.info("export %s refused: a file would exceed %d bytes", basename, limit)
             raise UsageError(t.export_too_large(first, last, limit)) from None
+        caption = t.export_caption(first, last, file.rows, "CSV" if fmt == CSV else "Excel")
+        document = Attachment(AttachmentKind.DOCUMENT, file.filename, content=file.content)
         async with self._unit() as uow:
-            for index, file in enumerate(files):
-                fmt = "Excel" if file.filename.endswith(".xlsx") else "CSV"
-                caption = t.export_caption(first, last, workbook.rows, fmt) if index < 2 else ""
-                document = Attachment(
-                    AttachmentKind.DOCUMENT, filename=file.filename, content=file.content
-                )
-                message = reply_to(caller, caption)
-                await self._send(uow, replace(message, attachment=document))
+            await self._send(uow, replace(reply_to(caller, caption), attachment=document))
 
     # --- helpers -------------------------------------------------------------------------
 

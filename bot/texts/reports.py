@@ -40,8 +40,9 @@ USAGE_STATS = (
     "например /stats 2026-01-01 2026-01-31 (без дат — текущий месяц)."
 )
 USAGE_EXPORT = (
-    "Использование: /export [с ГГГГ-ММ-ДД] [по ГГГГ-ММ-ДД] — выгрузка обращений в Excel и CSV, "
-    "например /export 2026-01-01 2026-01-31 (без дат — текущий месяц)."
+    "Использование: /export [csv] [с ГГГГ-ММ-ДД] [по ГГГГ-ММ-ДД] — выгрузка обращений в Excel "
+    "со сводкой по отделам и категориям (или в CSV), например /export 2026-01-01 2026-01-31 "
+    "(без дат — текущий месяц)."
 )
 REPORTS_DENIED = "Статистика и выгрузка доступны только специалистам и администраторам."
 DIGEST_DENIED = "Сводку по запросу могут получить только администраторы бота."
@@ -68,6 +69,10 @@ def period_order(start: date, end: date, command: str) -> str:
 
 def export_caption(start: date, end: date, issues: int, fmt: str) -> str:
     return f"Выгрузка ({fmt}) за {period_words(start, end)}: обращений — {issues}."
+
+
+def export_empty(start: date, end: date) -> str:
+    return f"За {period_words(start, end)} обращений не поступало — выгружать нечего."
 
 
 def export_too_large(start: date, end: date, limit_bytes: int) -> str:
@@ -241,30 +246,6 @@ def moment(value: datetime | None, zone: ZoneInfo) -> str:
 
 YES = "да"
 NO = "нет"
-ISSUE_COLUMNS = (
-    "Номер",
-    "Чат",
-    "Автор",
-    "Категория",
-    "Статус",
-    "Исполнитель",
-    "Создано",
-    "Первый ответ",
-    "Закрыто",
-    "Рабочих часов до ответа",
-    "Ответ в срок",
-)
-TRANSITION_COLUMNS = (
-    "Обращение",
-    "Когда",
-    "Кто",
-    "Действие",
-    "Из статуса",
-    "В статус",
-    "Комментарий",
-)
-SHEET_ISSUES = "Обращения"
-SHEET_TRANSITIONS = "Переходы"
 SHEET_ANNOUNCEMENTS = "Объявления"
 ANNOUNCEMENT_COLUMNS = (
     "№",

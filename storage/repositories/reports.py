@@ -15,17 +15,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.measures import Answered, SpecialistLine
+from bot.domain.export_rows import IssueFacts
+from bot.domain.measures import AnswerTimes, OpenNow, SpecialistLine
 from bot.domain.models import (
     OPEN_STATUSES,
     ChatPlace,
     Issue,
     IssueAction,
     IssueStatus,
-    Person,
-    Transition,
 )
+from storage.moments import epoch, seconds
 from storage.repositories._util import insert_unless_duplicate
+from storage.repositories.export_rows import Keyset, export_page
 from storage.repositories.issues import issue_from_row
 from storage.tables import issue_transitions, issues
 from storage.tables_reports import digest_runs
@@ -86,43 +87,61 @@ class SqlReportRepository:
         query = select(func.count()).select_from(_RETURNED).where(_returned_within(start, end))
         return await self._scalar(query)
 
-    async def answered_between(self, start: datetime, end: datetime) -> Sequence[Answered]:
-        query = select(
-            issues.c.created_at, issues.c.first_response_at, issues.c.response_due_at
-        ).where(_within(issues.c.first_response_at, start, end))
-        rows = await self._db.execute(query)
-        return [Answered(row[0], row[1], row[2]) for row in rows]
+    async def answered_between(self, start: datetime, end: datetime) -> AnswerTimes:
+        """The period's first answers as seconds since the epoch (storage/moments.py): read
+        from the covering index, no datetime object per value."""
+        c, dialect = issues.c, self._db.dialect.name
+        moments = (c.created_at, c.first_response_at, c.response_due_at)
+        query = select(*(seconds(moment, dialect) for moment in moments)).where(
+            _within(c.first_response_at, start, end)
+        )
+        created: list[float] = []
+        answered: list[float] = []
+        due: list[float | None] = []
+        for made, first, until in await self._db.execute(query):
+            created.append(epoch(made) or 0.0)
+            answered.append(epoch(first) or 0.0)
+            due.append(epoch(until))
+        return AnswerTimes(created, answered, due)
 
     async def per_day(self, what: str, bounds: Sequence[datetime]) -> list[int]:
-        """Issues received ("created") or closed ("closed") in each [bounds[i], bounds[i+1])."""
+        """Issues received ("created") or closed ("closed") in each [bounds[i], bounds[i+1]):
+        one statement of a count per day, each a range on the moment's index."""
         column = issues.c.created_at if what == "created" else issues.c.closed_at
-        bucket = case(
-            *((column < bound, index) for index, bound in enumerate(bounds[1:])),
-            else_=len(bounds) - 1,
-        ).label("bucket")
-        query = (
-            select(bucket, func.count())
-            .where(_within(column, bounds[0], bounds[-1]))
-            .group_by(bucket)
-        )
-        counts = [0] * (len(bounds) - 1)
-        for index, count in await self._db.execute(query):
-            if 0 <= index < len(counts):
-                counts[index] = int(count)
-        return counts
+        counts = [
+            select(func.count()).where(_within(column, low, high)).scalar_subquery()
+            for low, high in zip(bounds, bounds[1:], strict=False)
+        ]
+        if not counts:
+            return []
+        row = (await self._db.execute(select(*counts))).one()
+        return [int(count) for count in row]
 
     # --- now -----------------------------------------------------------------------------
 
-    async def open_by_status(self) -> dict[IssueStatus, int]:
+    async def open_now(self) -> OpenNow:
+        """The open issues counted by status, chat and assignee in one pass over a covering
+        index (the digest and /stats read it three ways)."""
+        c = issues.c
         query = (
-            select(issues.c.status, func.count())
-            .where(issues.c.status.in_(_OPEN))
-            .group_by(issues.c.status)
-        )
-        found = {
-            IssueStatus(status): int(count) for status, count in await self._db.execute(query)
-        }
-        return {status: found.get(status, 0) for status in OPEN_STATUSES}
+            select(
+                c.status, c.chat_id, c.thread_id, c.assignee_id, func.max(c.assignee_name),
+                func.count(),
+            )
+            .where(c.status.in_(_OPEN))
+            .group_by(c.status, c.chat_id, c.thread_id, c.assignee_id)
+        )  # fmt: skip
+        by_status = dict.fromkeys(OPEN_STATUSES, 0)
+        per_chat: dict[ChatPlace, int] = {}
+        per_assignee: dict[int, tuple[str, int]] = {}
+        for status, chat, thread, who, name, count in await self._db.execute(query):
+            by_status[IssueStatus(status)] += count
+            place = ChatPlace(chat, thread)
+            per_chat[place] = per_chat.get(place, 0) + count
+            if who is not None:
+                known, before = per_assignee.get(who, (None, 0))
+                per_assignee[who] = (name or known or str(who), before + count)
+        return OpenNow(by_status, per_chat, per_assignee)
 
     async def overdue_unanswered(self, now: datetime, limit: int) -> tuple[list[Issue], int]:
         """New issues past their first-response due, the longest overdue first."""
@@ -155,15 +174,9 @@ class SqlReportRepository:
         )
         return {ChatPlace(c, t): int(n) for c, t, n in await self._db.execute(query)}
 
-    async def open_per_chat(self) -> dict[ChatPlace, int]:
-        query = (
-            select(issues.c.chat_id, issues.c.thread_id, func.count())
-            .where(issues.c.status.in_(_OPEN))
-            .group_by(issues.c.chat_id, issues.c.thread_id)
-        )
-        return {ChatPlace(c, t): int(n) for c, t, n in await self._db.execute(query)}
-
-    async def specialists(self, start: datetime, end: datetime) -> list[SpecialistLine]:
+    async def specialists(
+        self, start: datetime, end: datetime, open_now: OpenNow
+    ) -> list[SpecialistLine]:
         """Per assignee: answered, closed, confirmed, "не решено" in the period; open now."""
         lines: dict[int, dict[str, Any]] = {}
 
@@ -202,59 +215,18 @@ class SqlReportRepository:
         )
         for user_id, name, count in await self._db.execute(refused):
             add(user_id, name, not_resolved=count)
-        still_open = (
-            select(*assignee, func.count())
-            .where(issues.c.status.in_(_OPEN), has_assignee)
-            .group_by(issues.c.assignee_id)
-        )
-        for user_id, name, count in await self._db.execute(still_open):
+        for user_id, (name, count) in open_now.per_assignee.items():
             add(user_id, name, open=count)
         return [SpecialistLine(user_id=user_id, **values) for user_id, values in lines.items()]
 
     # --- export pages --------------------------------------------------------------------
 
-    async def issues_created(
-        self, start: datetime, end: datetime, *, after: int, limit: int
-    ) -> list[Issue]:
-        """One page of the period's issues by number (keyset paging: no OFFSET scans)."""
-        rows = await self._db.execute(
-            select(issues)
-            .where(_within(issues.c.created_at, start, end), issues.c.number > after)
-            .order_by(issues.c.number)
-            .limit(limit)
-        )
-        return [issue_from_row(row) for row in rows]
-
-    async def count_transitions(self, start: datetime, end: datetime) -> int:
-        query = select(func.count()).where(_within(issue_transitions.c.at, start, end))
-        return await self._scalar(query)
-
-    async def transitions_between(
-        self, start: datetime, end: datetime, *, after: int, limit: int
-    ) -> list[tuple[int, Transition]]:
-        """One page of (id, transition) made in the period, in the order they happened."""
-        t = issue_transitions.c
-        rows = await self._db.execute(
-            select(issue_transitions)
-            .where(_within(t.at, start, end), t.id > after)
-            .order_by(t.id)
-            .limit(limit)
-        )
-        return [
-            (
-                row.id,
-                Transition(
-                    issue_number=row.issue_number,
-                    action=IssueAction(row.action),
-                    from_status=IssueStatus(row.from_status),
-                    to_status=IssueStatus(row.to_status),
-                    actor=Person(row.actor_id, row.actor_name),
-                    at=row.at,
-                    comment=row.comment,
-                ),
-            )
-            for row in rows
-        ]
+    async def export_page(
+        self, start: datetime, end: datetime, *, after: Keyset | None, limit: int
+    ) -> list[IssueFacts]:
+        """Up to `limit` issues received in the period after `after` (created_at, number),
+        with their answers: see storage/repositories/export_rows.py."""
+        return await export_page(self._db, start, end, after, limit)
 
     # --- digest runs ---------------------------------------------------------------------
 

@@ -108,7 +108,7 @@ async def test_bad_dates_get_the_usage_line(town: Town, bot: InProcessBot) -> No
     await town.fake.wait_for_bot_message(private.id, contains="позже даты конца")
 
 
-async def test_export_sends_xlsx_and_csv_and_the_cli_writes_the_same(
+async def test_export_sends_one_xlsx_and_the_cli_writes_the_same(
     town: Town, bot: InProcessBot, tmp_path: Path
 ) -> None:
     fake = town.fake
@@ -121,31 +121,22 @@ async def test_export_sends_xlsx_and_csv_and_the_cli_writes_the_same(
     assert "Поступило 1, отвечено 1, закрыто 0." in stats.content
 
     town.says(town.specialist, private, f"/export {first} {last}")
-    await fake.wait_for(lambda: len(documents(fake, private.id)) == 4, message="for 4 files")
-    xlsx, issues_csv, *more_csv = documents(fake, private.id)
-    named = {m.document["file_name"].rsplit("-", 1)[-1]: m for m in more_csv if m.document}
-    assert set(named) == {"transitions.csv", "announcements.csv"}
-    steps_csv = named["transitions.csv"]
+    await fake.wait_for(lambda: documents(fake, private.id), message="for the file")
+    await asyncio.sleep(0.3)
+    [xlsx] = documents(fake, private.id)
     assert xlsx.document is not None and xlsx.document["file_name"].endswith(".xlsx")
     assert "обращений — 1" in xlsx.content
     workbook = fake.file_bytes(xlsx.document["file_id"])
     rows = sheet_rows(workbook, "Обращения")
-    assert rows[0][:3] == ("Номер", "Чат", "Автор")
+    assert rows[0][:3] == ("Номер", "Создано", "Чат")
     assert len(rows) == 2
-    assert rows[1][:6] == (
-        1,
-        "Дом Ленина 5",
-        "Анна Жительница",
-        "#проблема",
-        "в работе",
-        "Ольга Специалист",
-    )
-    steps = sheet_rows(workbook, "Переходы")
-    assert [s[3] for s in steps[1:]] == ["взято в работу"]
-    assert issues_csv.document is not None and steps_csv.document is not None
-    csv_text = fake.file_bytes(issues_csv.document["file_id"]).decode("utf-8-sig")
-    assert csv_text.splitlines()[1].startswith("1;Дом Ленина 5;Анна Жительница;#проблема;")
-    assert steps_csv.document["file_name"].endswith("-transitions.csv")
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["Номер"], row["Чат"], row["Автор"]) == (1, "Дом Ленина 5", "Анна Жительница")
+    assert (row["Тег"], row["Статус"]) == ("#проблема", "в работе")
+    assert row["Текст обращения"] == "#проблема Во дворе яма на дороге"
+    assert row["Исполнитель"] == "Ольга Специалист"
+    summary = sheet_rows(workbook, "Сводка")
+    assert summary[1][2] == 1  # received
 
     config = tmp_path / "config.toml"
     config.write_text(toml_for(bot.settings), encoding="utf-8")
@@ -164,7 +155,7 @@ async def test_export_sends_xlsx_and_csv_and_the_cli_writes_the_same(
     )
     assert code == 0, err
     assert sheet_rows(out.read_bytes(), "Обращения") == rows
-    assert sheet_rows(out.read_bytes(), "Переходы") == steps
+    assert sheet_rows(out.read_bytes(), "Сводка") == summary
     assert "Обращения: 1/1 (100%)" in err  # progress on stderr
 
     code, printed, _ = await civicbot(
@@ -177,6 +168,11 @@ async def test_export_sends_xlsx_and_csv_and_the_cli_writes_the_same(
     )
     assert code == 2
     assert err.strip() == "civicbot export: --from: '2026-13-01' is not a date like 2026-01-31"
+    code, _, err = await civicbot(
+        tmp_path, "export", "--from", "2020-01-01", "--to", "2020-01-31", "--config", str(config)
+    )
+    assert code == 1
+    assert err.strip().endswith("no file written")
 
 
 async def civicbot(cwd: Path, *argv: str) -> tuple[int, str, str]:

@@ -15,9 +15,11 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import insert
 
 from bot.domain.errors import UsageError
-from bot.domain.models import Caller
+from bot.domain.export_rows import IssueFacts, Summary
+from bot.domain.models import Caller, IssueStatus
 from bot.services.reporting import export
 from bot.services.reporting.sheet import Cell
+from bot.texts import export as texts
 from storage.tables import issue_transitions, issues
 from storage.uow import SqlUnitOfWorkFactory
 from tests.reports_data import ADMIN, CALENDAR, CHAT_A, OLGA, at, build, service
@@ -116,14 +118,21 @@ async def longest_stall(work: Callable[[], Awaitable[Any]]) -> tuple[Any, float]
 
 
 async def blocking_xlsx(ctx: export.ExportContext) -> bytes:
-    """The same rows written by openpyxl on the event loop: the stall the thread avoids."""
-    sheets = [(sheet, [row async for row in sheet.rows(ctx)]) for sheet in export.SHEETS]
+    """The same rows written by openpyxl on the event loop: the stall the thread avoids, and
+    the cells a spreadsheet library writes for the same values."""
+    facts = [row async for row in export.IssueRows().rows(ctx)]
+    summary = Summary()
     workbook = Workbook(write_only=True)
-    for sheet, rows in sheets:
-        ws = workbook.create_sheet(title=sheet.title)
-        ws.append(list(sheet.columns))
-        for row in rows:
-            ws.append([export._xlsx_cell(ws, value, ctx.calendar) for value in row])
+    head = workbook.create_sheet(title=texts.SHEET_SUMMARY)
+    head.append(list(texts.SUMMARY_COLUMNS))
+    ws = workbook.create_sheet(title=texts.SHEET_ISSUES)
+    ws.append(list(texts.ISSUE_COLUMNS))
+    for row in facts:
+        cells = export.issue_cells(row, ctx, summary)
+        ws.append([export._local_cell(value, ctx.calendar) for value in cells])
+    for line in summary.lines():
+        head.append(list(texts.summary_cells(line)))
+    head.append(list(texts.summary_cells(summary.total, total=True)))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -151,20 +160,14 @@ async def test_the_loop_keeps_ticking_while_a_large_export_is_built(
     files = [
         e.message.attachment for e in sorted(queued, key=lambda e: e.id) if e.message.attachment
     ]
-    assert [f.filename for f in files] == [
-        "obrashcheniya_2026-03-01_2026-03-18.xlsx",
-        "obrashcheniya_2026-03-01_2026-03-18.csv",
-        "obrashcheniya_2026-03-01_2026-03-18-transitions.csv",
-        "obrashcheniya_2026-03-01_2026-03-18-announcements.csv",
-    ]
+    assert [f.filename for f in files] == ["obrashcheniya_2026-03-01_2026-03-18.xlsx"]
     assert files[0].content is not None
     book = load_workbook(io.BytesIO(files[0].content), read_only=True)
     assert sum(1 for _ in book["Обращения"].iter_rows(values_only=True)) == 1 + 7 + ISSUES
     same = load_workbook(io.BytesIO(blocking), read_only=True)
-    for title in ("Обращения", "Переходы", "Объявления"):  # the thread writes the same cells
+    assert book.sheetnames == same.sheetnames
+    for title in ("Сводка", "Обращения"):  # the thread writes the same cells
         assert list(book[title].values) == list(same[title].values)
-    assert files[1].content is not None
-    assert len(files[1].content.decode("utf-8-sig").splitlines()) == 1 + 7 + ISSUES
 
 
 async def test_an_export_too_large_for_telegram_gets_one_line_and_sends_nothing(
@@ -181,24 +184,26 @@ async def test_an_export_too_large_for_telegram_gets_one_line_and_sends_nothing(
         assert await uow.outbox.next_due_at() is None  # no file and no caption queued
 
 
-async def test_a_csv_too_large_stops_while_it_is_written() -> None:
-    """The CSV writer gives up as soon as a file outgrows the limit, reading no further."""
+async def test_a_csv_too_large_stops_while_it_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CSV writer gives up as soon as the file outgrows the limit, reading no further."""
     read = 0
 
-    class Endless:
-        title = "Много"
-        slug = "many"
-        columns: tuple[str, ...] = ("n", "text")
+    async def count(self: export.IssueRows, ctx: export.ExportContext) -> int:
+        return 10**9
 
-        async def count(self, ctx: export.ExportContext) -> int:
-            return 10**9
+    async def endless(self: export.IssueRows, ctx: export.ExportContext) -> AsyncIterator[Any]:
+        nonlocal read
+        while True:
+            read += 1
+            yield IssueFacts(
+                read, at(3, 2, 9), CHAT_A.chat_id, 0, "Житель", "#проблема", "строка " * 10,
+                IssueStatus.NEW, None, None, None, None, None, None,
+            )  # fmt: skip
 
-        async def rows(self, ctx: export.ExportContext) -> AsyncIterator[Sequence[Cell]]:
-            nonlocal read
-            while True:
-                read += 1
-                yield (read, "строка " * 10)
-
+    monkeypatch.setattr(export.IssueRows, "count", count)
+    monkeypatch.setattr(export.IssueRows, "rows", endless)
     ctx = export.ExportContext(
         uow_factory=None,  # type: ignore[arg-type]
         start=at(3, 1, 0),
@@ -208,7 +213,7 @@ async def test_a_csv_too_large_stops_while_it_is_written() -> None:
         chat_names={},
     )
     with pytest.raises(export.ExportTooLarge):
-        await asyncio.wait_for(export.write_csv(ctx, "x", [Endless()], max_bytes=200_000), 10)
+        await asyncio.wait_for(export.write_csv(ctx, "x", max_bytes=200_000), 10)
     assert 1000 < read < 100_000
 
 
@@ -232,5 +237,6 @@ async def test_a_failing_sheet_stops_the_writing_thread(
     with pytest.raises(RuntimeError, match="storage went away"):
         await asyncio.wait_for(export.write_xlsx(ctx, "x", [Broken()]), 10)
     # Nothing is left stuck: a new export runs to the end.
+    await add_issues(uow_factory, 3)
     file = await asyncio.wait_for(export.write_xlsx(ctx, "x"), 10)
-    assert load_workbook(io.BytesIO(file.content)).sheetnames[0] == "Обращения"
+    assert load_workbook(io.BytesIO(file.content)).sheetnames == ["Сводка", "Обращения"]

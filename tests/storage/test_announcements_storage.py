@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from openpyxl import load_workbook
 
@@ -15,7 +16,7 @@ from bot.domain.calendar import WorkCalendar, WorkSchedule
 from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
 from bot.domain.outgoing import Outgoing
 from bot.services.reporting.announcements_sheet import AnnouncementsSheet
-from bot.services.reporting.export import SHEETS, ExportContext, write_xlsx
+from bot.services.reporting.export import SHEETS, EmptyExport, ExportContext, write_xlsx
 from bot.telegram.fsm_storage import SqlStorage
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
@@ -136,4 +137,5 @@ async def test_announcements_sheet_lists_every_chat_with_its_outcome(
     assert first[9] == town.replace(tzinfo=None)  # local wall time of the town
     assert second[7] == "Дом 2" and second[8] == "не доставлено"
     assert "kicked" in str(second[11])
-    assert len(await export(NOW + timedelta(days=1), NOW + timedelta(days=2))) == 1
+    with pytest.raises(EmptyExport):  # no announcements and no issues: no file at all
+        await export(NOW + timedelta(days=1), NOW + timedelta(days=2))

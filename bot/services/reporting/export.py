@@ -1,9 +1,12 @@
-"""The export: a list of sheet providers written as one XLSX workbook or one CSV per sheet.
+"""The export: one file per request, XLSX (the summary, the issues, and any further sheet
+that has rows) or CSV (the issues).
 
-A sheet is anything with a title, a slug (for CSV file names), its column names, a row count
-and an async stream of rows; add one to `SHEETS` and it appears in /export and in
-`civicbot export`. Providers read storage page by page, each page in its own short unit of
-work, so a year's export never holds the database or all rows at once.
+One row per issue (bot/domain/export_rows.py): its text, every answer, the times and flags;
+the summary sheet folds the same rows by department and category. Rows are read page by page,
+each page in its own short unit of work by a few indexed queries, and written in a worker
+thread by a streaming XLSX writer (reporting/xlsx.py) or the csv module: memory stays
+bounded whatever the period. Further sheets (`SHEETS`) are providers of plain rows; one
+with no rows is left out.
 """
 
 from __future__ import annotations
@@ -16,123 +19,73 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, S
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from bot.domain.calendar import WorkCalendar
-from bot.domain.measures import hours
-from bot.domain.models import IssueStatus
+from bot.domain.export_rows import IssueFacts, Summary, export_row
+from bot.domain.models import ChatPlace
 from bot.services.chat_names import REMOVED_CHAT
 from bot.services.reporting.announcements_sheet import AnnouncementsSheet
 from bot.services.reporting.sheet import (
-    PAGE,
     Cell,
     ExportContext,
     Progress,
     SheetProvider,
-    paged,
 )
-from bot.texts import issues as issue_t
-from bot.texts import reports as t
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
+from bot.texts import export as t
 
 __all__ = [
     "SHEETS",
     "Cell",
+    "EmptyExport",
     "ExportContext",
     "ExportFile",
     "ExportTooLarge",
+    "IssueRows",
     "Progress",
     "SheetProvider",
     "write_csv",
     "write_xlsx",
 ]
 
+PAGE = 250
+"""Issues read per unit of work."""
 
-class IssuesSheet:
-    """Issues received in the period, with their answer time in working hours."""
+
+class IssueRows:
+    """The issues received in the period, oldest first, as storage knows them."""
 
     title: str = t.SHEET_ISSUES
-    slug: str = "issues"
     columns: tuple[str, ...] = t.ISSUE_COLUMNS
 
     async def count(self, ctx: ExportContext) -> int:
         async with ctx.uow_factory.reader() as uow:
             return await uow.reports.count_received(ctx.start, ctx.end)
 
-    async def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]:
-        issues = paged(
-            ctx,
-            lambda uow, after: uow.reports.issues_created(
-                ctx.start, ctx.end, after=after, limit=PAGE
-            ),
-            key=lambda issue: issue.number,
-        )
-        async for issue in issues:
-            answered = issue.first_response_at
-            due = issue.response_due_at
-            work_hours = (
-                round(hours(ctx.calendar.between(issue.created_at, answered)), 2)
-                if answered is not None
-                else None
-            )
-            if answered is not None:
-                met: str | None = t.YES if due is None or answered <= due else t.NO
-            else:
-                overdue = issue.status is IssueStatus.NEW and due is not None
-                met = t.NO if overdue and due is not None and due < ctx.now else None
-            yield (
-                issue.number,
-                ctx.chat_names.get(issue.place, REMOVED_CHAT),
-                issue.author.name,
-                issue.tag,
-                t.STATUS_NAMES.get(issue.status, issue.status.value),
-                issue.assignee.name if issue.assignee else None,
-                issue.created_at,
-                answered,
-                issue.closed_at,
-                work_hours,
-                met,
-            )
+    async def rows(self, ctx: ExportContext) -> AsyncIterator[IssueFacts]:
+        after: tuple[datetime, int] | None = None
+        while True:
+            async with ctx.uow_factory.reader() as uow:
+                page = await uow.reports.export_page(ctx.start, ctx.end, after=after, limit=PAGE)
+            for facts in page:
+                yield facts
+            if len(page) < PAGE:
+                return
+            after = (page[-1].created_at, page[-1].number)
 
 
-class TransitionsSheet:
-    """Every status change made in the period: who, when, from what to what, the comment."""
-
-    title: str = t.SHEET_TRANSITIONS
-    slug: str = "transitions"
-    columns: tuple[str, ...] = t.TRANSITION_COLUMNS
-
-    async def count(self, ctx: ExportContext) -> int:
-        async with ctx.uow_factory.reader() as uow:
-            return await uow.reports.count_transitions(ctx.start, ctx.end)
-
-    async def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]:
-        steps = paged(
-            ctx,
-            lambda uow, after: uow.reports.transitions_between(
-                ctx.start, ctx.end, after=after, limit=PAGE
-            ),
-            key=lambda row: row[0],
-        )
-        async for _, step in steps:
-            yield (
-                step.issue_number,
-                step.at,
-                step.actor.name,
-                issue_t.ACTION_NAMES.get(step.action, step.action.value),
-                t.STATUS_NAMES.get(step.from_status, step.from_status.value),
-                t.STATUS_NAMES.get(step.to_status, step.to_status.value),
-                step.comment,
-            )
+def issue_cells(facts: IssueFacts, ctx: ExportContext, summary: Summary | None) -> list[Cell]:
+    """The issue's row as cells, counted into `summary` on the way."""
+    chat = ctx.chat_names.get(ChatPlace(facts.chat_id, facts.thread_id), REMOVED_CHAT)
+    topic = ctx.pos_topics.get(facts.category_code or "")
+    row = export_row(facts, chat, ctx.calendar, ctx.now, topic)
+    if summary is not None:
+        summary.add(row)
+    return list(t.issue_cells(row, ctx.calendar.schedule.timezone))
 
 
-SHEETS: list[SheetProvider] = [
-    IssuesSheet(),
-    TransitionsSheet(),
-    AnnouncementsSheet(),
-]
+SHEETS: list[SheetProvider] = [AnnouncementsSheet()]
+"""Further sheets of the workbook, after the summary and the issues."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,29 +108,65 @@ def _local(value: datetime, calendar: WorkCalendar) -> datetime:
     return calendar.local(value).replace(tzinfo=None)
 
 
-async def _counted_rows(
-    sheet: SheetProvider, ctx: ExportContext, progress: Progress | None
-) -> AsyncIterator[Sequence[Cell]]:
-    total = await sheet.count(ctx) if progress is not None else 0
+class EmptyExport(Exception):
+    """Nothing was received in the period (and no further sheet has rows): no file."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """One sheet to write: the issues (rows of IssueFacts) or a provider's rows of cells."""
+
+    title: str
+    columns: tuple[str, ...]
+    total: int
+    rows: Callable[[], AsyncIterator[Any]]
+    issues: bool = False
+
+
+async def _sources(
+    ctx: ExportContext, sheets: Sequence[SheetProvider], *, issues_only: bool
+) -> list[_Source]:
+    """The sheets that have rows, the issues first; EmptyExport if none has."""
+    issues = IssueRows()
+    found = [
+        _Source(
+            issues.title, issues.columns, await issues.count(ctx), lambda: issues.rows(ctx), True
+        )
+    ]
+    for sheet in () if issues_only else sheets:
+        rows = _rows_of(sheet, ctx)
+        found.append(_Source(sheet.title, sheet.columns, await sheet.count(ctx), rows))
+    found = [source for source in found if source.total]
+    if not found:
+        raise EmptyExport
+    return found
+
+
+def _rows_of(sheet: SheetProvider, ctx: ExportContext) -> Callable[[], AsyncIterator[Any]]:
+    return lambda: sheet.rows(ctx)
+
+
+async def _counted_rows(source: _Source, progress: Progress | None) -> AsyncIterator[Any]:
     done = 0
-    async for row in sheet.rows(ctx):
+    async for row in source.rows():
         yield row
         done += 1
-        if progress is not None and (done % 1000 == 0 or done == total):
-            progress(sheet.title, done, total)
-    if progress is not None and done != total:
-        progress(sheet.title, done, done)
+        if progress is not None and (done % 1000 == 0 or done == source.total):
+            progress(source.title, done, source.total)
+    if progress is not None and done != source.total:
+        progress(source.title, done, done)
 
 
 # --- reading on the event loop, writing in a thread -----------------------------------------
 #
-# openpyxl and csv are plain CPU work (about 3 s for a busy month), so they run in a worker
-# thread while the providers keep reading storage on the event loop. Rows cross over in
-# batches through a queue of at most HANDOFF batches: memory stays bounded whatever the period,
-# and the loop is free between batches (the thread gives the GIL back every few ms).
+# Turning facts into rows (working hours from the calendar), XLSX and CSV are plain CPU
+# work, so they run in a worker thread while the sources keep reading storage on the event
+# loop. Rows cross over in batches through a queue of at most HANDOFF batches: memory stays
+# bounded whatever the period, and the loop is free between batches (the thread gives the GIL
+# back every few ms).
 
-Batch = tuple[int, list[Sequence[Cell]]]
-"""(index of the sheet, its next rows); every sheet starts with an empty batch."""
+Batch = tuple[int, list[Any]]
+"""(index of the source, its next rows); every source starts with an empty batch."""
 
 BATCH = 500
 HANDOFF = 4
@@ -202,12 +191,12 @@ class _Aborted(Exception):
 
 
 async def _batches(
-    sheets: Sequence[SheetProvider], ctx: ExportContext, progress: Progress | None
+    sources: Sequence[_Source], progress: Progress | None
 ) -> AsyncGenerator[Batch, None]:
-    for index, sheet in enumerate(sheets):
+    for index, source in enumerate(sources):
         yield index, []
-        batch: list[Sequence[Cell]] = []
-        async for row in _counted_rows(sheet, ctx, progress):
+        batch: list[Any] = []
+        async for row in _counted_rows(source, progress):
             batch.append(row)
             if len(batch) >= BATCH:
                 yield index, batch
@@ -217,12 +206,11 @@ async def _batches(
 
 
 async def _off_loop(
-    sheets: Sequence[SheetProvider],
-    ctx: ExportContext,
+    sources: Sequence[_Source],
     progress: Progress | None,
     build: Callable[[Iterator[Batch]], T],
 ) -> T:
-    """Feed the sheets' rows, read here, to `build` running in a worker thread."""
+    """Feed the sources' rows, read here, to `build` running in a worker thread."""
     loop = asyncio.get_running_loop()
     handoff: asyncio.Queue[Batch | _End | _Abort] = asyncio.Queue(maxsize=HANDOFF)
 
@@ -248,7 +236,7 @@ async def _off_loop(
                 put.cancel()
 
     try:
-        async with aclosing(_batches(sheets, ctx, progress)) as batches:
+        async with aclosing(_batches(sources, progress)) as batches:
             async for batch in batches:
                 if not await hand_over(batch):
                     break
@@ -280,98 +268,88 @@ async def write_xlsx(
     progress: Progress | None = None,
     max_bytes: int | None = None,
 ) -> ExportFile:
-    """One workbook, a worksheet per sheet; ExportTooLarge if it exceeds `max_bytes`."""
+    """One workbook: «Сводка» and «Обращения» if issues were received, then each further
+    sheet that has rows. EmptyExport if nothing has; ExportTooLarge as soon as the file grows
+    past `max_bytes`."""
     filename = f"{basename}.xlsx"
-    heads = [(sheet.title[:31], sheet.columns) for sheet in sheets]
+    sources = await _sources(ctx, sheets, issues_only=False)
 
     def build(batches: Iterator[Batch]) -> ExportFile:
-        from openpyxl import Workbook  # loaded by the first export, not at start
+        from bot.services.reporting.xlsx import SheetWriter, XlsxWriter
 
-        workbook = Workbook(write_only=True)
-        counts = [0] * len(heads)
-        ws: Any = None
-        current = -1
+        buffer = io.BytesIO()
+        book = XlsxWriter(buffer)
+        summary = Summary() if sources[0].issues else None
+        issues_written, current = 0, -1
+        sheet: SheetWriter | None = None
         try:
             for index, rows in batches:
-                if index != current:
+                source = sources[index]
+                if index != current or sheet is None:
                     current = index
-                    title, columns = heads[index]
-                    ws = workbook.create_sheet(title=title)
-                    ws.append(list(columns))
+                    sheet = book.sheet(source.title, len(source.columns))
+                    sheet.append(source.columns, header=True)
                 for row in rows:
-                    ws.append([_xlsx_cell(ws, value, ctx.calendar) for value in row])
-                counts[index] += len(rows)
+                    cells = issue_cells(row, ctx, summary) if source.issues else row
+                    sheet.append([_local_cell(value, ctx.calendar) for value in cells])
+                if source.issues:
+                    issues_written += len(rows)
+                _check_size(filename, buffer.tell(), max_bytes)
+            order = None
+            if summary is not None:
+                written = book.sheets
+                head = book.sheet(t.SHEET_SUMMARY, len(t.SUMMARY_COLUMNS))
+                head.append(t.SUMMARY_COLUMNS, header=True)
+                head.extend(t.summary_cells(line) for line in summary.lines())
+                head.append(t.summary_cells(summary.total, total=True))
+                order = [written, *range(written)]
+            book.close(order)
         except BaseException:
-            _discard(workbook)
+            book.discard()
             raise
-        buffer = io.BytesIO()
-        workbook.save(buffer)
         _check_size(filename, buffer.tell(), max_bytes)
-        return ExportFile(filename, buffer.getvalue(), counts[0] if counts else 0)
+        return ExportFile(filename, buffer.getvalue(), issues_written)
 
-    return await _off_loop(sheets, ctx, progress, build)
-
-
-def _discard(workbook: Workbook) -> None:
-    """Close and delete the temporary files of a write-only workbook that will not be saved."""
-    for ws in workbook.worksheets:
-        if not ws.closed:
-            ws.close()
-        if ws._writer is not None:
-            ws._writer.cleanup()
+    return await _off_loop(sources, progress, build)
 
 
-def _xlsx_cell(ws: object, value: Cell, calendar: WorkCalendar) -> object:
-    if isinstance(value, datetime):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(ws, value=_local(value, calendar))
-        cell.number_format = "DD.MM.YYYY HH:MM"
-        return cell
-    return value
+def _local_cell(value: Cell, calendar: WorkCalendar) -> Cell:
+    return _local(value, calendar) if isinstance(value, datetime) else value
 
 
 async def write_csv(
     ctx: ExportContext,
     basename: str,
-    sheets: Sequence[SheetProvider] = SHEETS,
     progress: Progress | None = None,
     max_bytes: int | None = None,
-) -> list[ExportFile]:
-    """One CSV per sheet: UTF-8 with BOM and ";" so Excel with Russian settings opens it.
+) -> ExportFile:
+    """The issues as one CSV: UTF-8 with BOM and ";" so Excel with Russian settings opens it.
 
-    ExportTooLarge as soon as one file grows past `max_bytes`."""
-    names = [
-        f"{basename}.csv" if index == 0 else f"{basename}-{sheet.slug}.csv"
-        for index, sheet in enumerate(sheets)
-    ]
-    heads = [sheet.columns for sheet in sheets]
+    EmptyExport if none was received; ExportTooLarge as soon as the file grows past
+    `max_bytes`."""
+    filename = f"{basename}.csv"
+    sources = await _sources(ctx, (), issues_only=True)
 
-    def build(batches: Iterator[Batch]) -> list[ExportFile]:
-        files: list[ExportFile] = []
+    def build(batches: Iterator[Batch]) -> ExportFile:
         content = io.BytesIO()
-        count, current = 0, -1
+        content.write(codecs.BOM_UTF8)
         text = io.StringIO()
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-        for index, rows in batches:
-            if index != current:  # the next sheet begins
-                if current >= 0:
-                    files.append(ExportFile(names[current], content.getvalue(), count))
-                current, content, count = index, io.BytesIO(), 0
-                content.write(codecs.BOM_UTF8)
-                writer.writerow(heads[index])
+        writer.writerow(t.ISSUE_COLUMNS)
+        count = 0
+        for _, rows in batches:
             for row in rows:
-                writer.writerow([_csv_cell(value, ctx.calendar) for value in row])
+                cells = issue_cells(row, ctx, None)
+                writer.writerow([_csv_cell(value, ctx.calendar) for value in cells])
             count += len(rows)
             content.write(text.getvalue().encode("utf-8"))
             text.seek(0)
             text.truncate()
-            _check_size(names[index], content.tell(), max_bytes)
-        if names:
-            files.append(ExportFile(names[-1], content.getvalue(), count))
-        return files
+            _check_size(filename, content.tell(), max_bytes)
+        content.write(text.getvalue().encode("utf-8"))
+        return ExportFile(filename, content.getvalue(), count)
 
-    return await _off_loop(sheets, ctx, progress, build)
+    return await _off_loop(sources, progress, build)
 
 
 def _csv_cell(value: Cell, calendar: WorkCalendar) -> str:

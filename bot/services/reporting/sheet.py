@@ -1,21 +1,19 @@
-"""What an export sheet is: a title, columns, a count and a stream of rows for a period."""
+"""What a further export sheet is: a title, columns, a count and a stream of rows for a period."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.models import ChatPlace
-from bot.services.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.ports import UnitOfWorkFactory
 
 Cell = str | int | float | datetime | None
 Progress = Callable[[str, int, int], None]
 """Called as (sheet title, rows written, rows in the sheet)."""
-
-PAGE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +24,8 @@ class ExportContext:
     now: datetime
     calendar: WorkCalendar
     chat_names: Mapping[ChatPlace, str]
+    # The regional platform's (ПОС) topic of each configured category, by code.
+    pos_topics: Mapping[str, str] = field(default_factory=dict)
 
 
 class SheetProvider(Protocol):
@@ -35,24 +35,3 @@ class SheetProvider(Protocol):
 
     async def count(self, ctx: ExportContext) -> int: ...
     def rows(self, ctx: ExportContext) -> AsyncIterator[Sequence[Cell]]: ...
-
-
-T = TypeVar("T")
-
-
-async def paged(
-    ctx: ExportContext,
-    read: Callable[[UnitOfWork, int], Awaitable[Sequence[T]]],
-    key: Callable[[T], int],
-) -> AsyncIterator[T]:
-    """All that `read(uow, after)` returns, PAGE items at a time, each page in its own short
-    unit of work; `key` gives the `after` of the next page from the last item of this one."""
-    after = 0
-    while True:
-        async with ctx.uow_factory.reader() as uow:
-            page = await read(uow, after)
-        for item in page:
-            yield item
-        if len(page) < PAGE:
-            return
-        after = key(page[-1])

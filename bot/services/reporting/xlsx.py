@@ -1,0 +1,195 @@
+"""A small streaming XLSX writer: sheets of text, numbers and local datetimes, nothing more.
+
+A month at a region's scale is some 80,000 rows of 21 cells. openpyxl's write-only mode builds
+an object per cell and needs about a millisecond a row here; this writer formats each row as
+one string of SpreadsheetML and streams it into the zip as it goes, a few microseconds a
+cell, with memory bounded by one batch of rows. Strings are inline (no shared-strings table
+to hold), dates are serial numbers with a "DD.MM.YYYY HH:MM" format; Excel, LibreOffice and
+openpyxl read the result.
+
+Sheets are written one after another; `order` in `close` sets the order of the tabs, so a
+summary computed from the rows can be written last and still come first.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import IO
+from xml.sax.saxutils import escape, quoteattr
+
+Value = str | int | float | datetime | None
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - Excel's serial day 0, a wall time
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_DATE_STYLE = 1
+_HEADER_STYLE = 2
+
+
+def column_letters(count: int) -> list[str]:
+    letters = []
+    for index in range(1, count + 1):
+        name = ""
+        while index:
+            index, rest = divmod(index - 1, 26)
+            name = chr(65 + rest) + name
+        letters.append(name)
+    return letters
+
+
+def serial(moment: datetime) -> float:
+    """Excel's serial number of a naive wall time (days since 30 December 1899)."""
+    delta = moment - _EXCEL_EPOCH
+    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+
+
+def _text(value: str) -> str:
+    return escape(_ILLEGAL.sub("", value))
+
+
+class SheetWriter:
+    """Rows of one sheet, streamed into the workbook's zip."""
+
+    def __init__(self, stream: IO[bytes], width: int) -> None:
+        self._stream = stream
+        self._letters = column_letters(max(width, 1))
+        self.rows = 0
+        stream.write(f'{_HEAD}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
+
+    def append(self, values: Sequence[Value], *, header: bool = False) -> None:
+        self.rows += 1
+        number = self.rows
+        cells = []
+        style = f' s="{_HEADER_STYLE}"' if header else ""
+        for letter, value in zip(self._letters, values, strict=False):
+            if value is None or value == "":
+                continue
+            ref = f"{letter}{number}"
+            if isinstance(value, str):
+                cells.append(
+                    f'<c r="{ref}" t="inlineStr"{style}><is><t xml:space="preserve">'
+                    f"{_text(value)}</t></is></c>"
+                )
+            elif isinstance(value, datetime):
+                cells.append(f'<c r="{ref}" s="{_DATE_STYLE}"><v>{serial(value)!r}</v></c>')
+            elif isinstance(value, bool):
+                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+        self._stream.write(f'<row r="{number}">{"".join(cells)}</row>'.encode())
+
+    def extend(self, rows: Iterable[Sequence[Value]]) -> None:
+        for row in rows:
+            self.append(row)
+
+    def close(self) -> None:
+        self._stream.write(b"</sheetData></worksheet>")
+        self._stream.close()
+
+
+class XlsxWriter:
+    """A workbook written sheet by sheet into `target` (a binary file or BytesIO)."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self._zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=5)
+        self._titles: list[str] = []
+        self._open: SheetWriter | None = None
+
+    @property
+    def sheets(self) -> int:
+        """How many sheets were begun."""
+        return len(self._titles)
+
+    def sheet(self, title: str, width: int) -> SheetWriter:
+        """A new sheet (the one before it is finished); `width`: its number of columns."""
+        if self._open is not None:
+            self._open.close()
+        self._titles.append(title[:31])
+        name = f"xl/worksheets/sheet{len(self._titles)}.xml"
+        stream = self._zip.open(name, "w", force_zip64=True)
+        self._open = SheetWriter(stream, width)
+        return self._open
+
+    def close(self, order: Sequence[int] | None = None) -> None:
+        """Finish the workbook; `order`: the sheets' indexes in the order of their tabs."""
+        if self._open is not None:
+            self._open.close()
+            self._open = None
+        count = len(self._titles)
+        order = list(order) if order is not None else list(range(count))
+        sheets = "".join(
+            f"<sheet name={quoteattr(_ILLEGAL.sub('', self._titles[index]))} "
+            f'sheetId="{index + 1}" r:id="rId{index + 1}"/>'
+            for index in order
+        )
+        files = {
+            "[Content_Types].xml": _content_types(count),
+            "_rels/.rels": (
+                f'{_HEAD}<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+                f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+            ),
+            "xl/workbook.xml": (
+                f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{sheets}</sheets>'
+                "</workbook>"
+            ),
+            "xl/_rels/workbook.xml.rels": _workbook_rels(count),
+            "xl/styles.xml": _STYLES,
+        }
+        for name, content in files.items():
+            self._zip.writestr(name, content)
+        self._zip.close()
+
+    def discard(self) -> None:
+        if self._open is not None:
+            self._open.close()
+            self._open = None
+        self._zip.close()
+
+
+def _content_types(count: int) -> str:
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    sheets = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{kind}.worksheet+xml"/>'
+        for n in range(1, count + 1)
+    )
+    return (
+        f'{_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{kind}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{kind}.styles+xml"/>'
+        f"{sheets}</Types>"
+    )
+
+
+def _workbook_rels(count: int) -> str:
+    links = "".join(
+        f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, count + 1)
+    )
+    styles = f'<Relationship Id="rId{count + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
+    return f'{_HEAD}<Relationships xmlns="{_PKG_REL}">{links}{styles}</Relationships>'
+
+
+_STYLES = (
+    f'{_HEAD}<styleSheet xmlns="{_MAIN}">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="DD.MM.YYYY HH:MM"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)

@@ -1,0 +1,43 @@
+"""Moments read in bulk as seconds since the epoch, without a datetime object per value.
+
+A report reads tens of thousands of moments; going through `UtcDateTime` costs a parse and
+two datetime objects each. `seconds(column, dialect)` has the database compute the number:
+on SQLite from its stored text (naive UTC, as `UtcDateTime` writes it) by julianday, on
+PostgreSQL by EXTRACT(EPOCH ...); `epoch` takes whatever comes back (a number, or for another
+database the stored text or a datetime) to seconds since the epoch.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Float, String, extract, func, type_coerce
+
+_UNIX_JULIAN_DAY = 2440587.5
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC).replace(tzinfo=None)  # naive UTC, as SQLite keeps it
+
+
+def raw(column: Any) -> Any:
+    return type_coerce(column, String)
+
+
+def seconds(column: Any, dialect: str) -> Any:
+    """`column` as seconds since the epoch, computed by the database where it can."""
+    if dialect == "sqlite":
+        return type_coerce((func.julianday(column) - _UNIX_JULIAN_DAY) * 86400.0, Float)
+    if dialect == "postgresql":
+        return type_coerce(extract("epoch", column), Float)
+    return raw(column)
+
+
+def epoch(value: float | str | datetime | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, float | int):
+        return float(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return (value - _EPOCH).total_seconds()
+        return value.astimezone(UTC).timestamp()
+    return (datetime.fromisoformat(value) - _EPOCH).total_seconds()
