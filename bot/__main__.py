@@ -23,7 +23,6 @@ if __name__ == "__main__" or sys.argv[0].endswith("civicbot"):
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import logging  # noqa: E402
 import sqlite3  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from importlib import metadata  # noqa: E402
@@ -129,17 +128,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool = True) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    # Alembic's plugin lines at every start and APScheduler's two lines per job run (about
-    # 20,000 a day) say nothing an operator acts on; their warnings and errors still show.
-    for chatter in ("alembic", "apscheduler"):
-        logging.getLogger(chatter).setLevel(logging.WARNING)
+def _setup_logging(verbose: bool = True, settings: Settings | None = None) -> None:
+    from bot.logs import setup_logging
+
+    if settings is None:
+        setup_logging("INFO" if verbose else "WARNING")
+        return
+    level = settings.logging.level if verbose else "WARNING"
+    setup_logging(level, settings.logging.format)
 
 
 def _fail(message: str, code: int = EXIT_CONFIG) -> int:
@@ -220,7 +216,7 @@ def _main(args: argparse.Namespace) -> int:
         print(cli_db.run(args, settings, args.config))
         return 0
     path = cli_db.database_file(settings, args.config, must_exist=False)
-    _setup_logging()
+    _setup_logging(settings=settings)
     return _run(settings, path)
 
 

@@ -25,9 +25,12 @@ from bot.announcements_wiring import AnnouncementServices, build_announcement_se
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.sla import SlaPolicy
+from bot.ops.metrics import Metrics
+from bot.ops.server import OpsServer, start_ops_server
 from bot.services.chats import ChatService
 from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
+from bot.services.issue_events import IssueEvents
 from bot.services.issues import IssueService
 from bot.services.moderation import ChatAdmins, NoChatAdmins
 from bot.services.moderation_commands import ModeratorService
@@ -42,6 +45,7 @@ from bot.services.reports import ReportService
 from bot.services.roles import RoleService
 from bot.services.scope import ScopeService
 from bot.services.summaries import SummaryService
+from bot.services.telemetry import Telemetry
 from bot.services.verdicts import VerdictService
 from bot.telegram.delivery import OutboxDispatcher
 from bot.telegram.fsm_storage import SqlStorage
@@ -112,7 +116,9 @@ class App:
     poller: Poller
     scheduler: AsyncIOScheduler
     clock: Clock
+    metrics: Metrics
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    ops_server: OpsServer | None = None
 
 
 def build_services(
@@ -121,8 +127,10 @@ def build_services(
     clock: Clock,
     wake: Callable[[], None],
     chat_admins: ChatAdmins | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Services:
     """Every service of the core; `wake` is rung after a unit of work queued operations."""
+    events = IssueEvents(telemetry)
     tags = settings.tags.issue
     calendar = WorkCalendar(settings.work_time.schedule())
     roles = RoleService(
@@ -152,6 +160,7 @@ def build_services(
             tags=tags,
             calendar=calendar,
             first_response=settings.sla.first_response,
+            events=events,
         ),
         replies=ReplyService(uow_factory, clock, wake, roles=roles, tags=tags),
         reminders=ReminderService(
@@ -164,6 +173,7 @@ def build_services(
             ),
             admins=frozenset(settings.roles.admins),
             escalation_chats=settings.digest.chat_ids,
+            telemetry=telemetry,
         ),
         summaries=SummaryService(
             uow_factory,
@@ -176,7 +186,9 @@ def build_services(
             weekly_weekday=settings.summaries.weekly_weekday,
             weekly_time=settings.summaries.weekly_time,
         ),
-        verdicts=VerdictService(uow_factory, clock, wake, zone=calendar.schedule.timezone),
+        verdicts=VerdictService(
+            uow_factory, clock, wake, zone=calendar.schedule.timezone, events=events
+        ),
         reports=ReportService(
             uow_factory,
             clock,
@@ -230,7 +242,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     )
     doorbell = Doorbell()
     chat_admins = TelegramChatAdmins(bot, clock, settings.moderation.admin_cache)
-    services = build_services(settings, uow_factory, clock, doorbell.ring, chat_admins)
+    metrics = Metrics()
+    services = build_services(settings, uow_factory, clock, doorbell.ring, chat_admins, metrics)
     outbox = OutboxDispatcher(
         bot,
         uow_factory,
@@ -247,6 +260,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
             services.announcements.announcements,
             services.announcements.polls,
         ),
+        telemetry=metrics,
     )
     dispatcher = Dispatcher(
         storage=SqlStorage(uow_factory),
@@ -281,6 +295,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         backoff=telegram.retry_backoff.total_seconds(),
         backoff_cap=telegram.retry_backoff_cap.total_seconds(),
         quarantine=quarantine.set_aside,
+        telemetry=metrics,
     )
     scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
@@ -298,6 +313,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         poller=poller,
         scheduler=scheduler,
         clock=clock,
+        metrics=metrics,
     )
 
 
@@ -356,6 +372,7 @@ async def run(
     app = build_app(settings, clock)
     try:
         await db.upgrade(app.engine)
+        app.ops_server = await start_ops_server(settings.ops, app.metrics, app.uow_factory, clock)
         telegram = settings.telegram
         if not await wait_for_telegram(
             app.bot,
@@ -377,6 +394,8 @@ async def run(
         if app.scheduler.running:
             app.scheduler.shutdown(wait=False)
         await app.outbox.stop()
+        if app.ops_server is not None:
+            await app.ops_server.stop()
         for task in app.background:
             task.cancel()
         await asyncio.gather(*app.background, return_exceptions=True)

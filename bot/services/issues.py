@@ -28,6 +28,7 @@ from bot.domain.tags import find_issue_tag
 from bot.services.base import Service
 from bot.services.chat_names import chat_name
 from bot.services.closing import closing_notice
+from bot.services.issue_events import IssueEvents
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import reply_to
 from bot.services.roles import RoleService
@@ -47,8 +48,10 @@ class IssueService(Service):
         tags: tuple[str, ...],
         calendar: WorkCalendar,
         first_response: timedelta,
+        events: IssueEvents | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
+        self._events = events or IssueEvents()
         self._roles = roles
         self._tags = tags
         self._calendar = calendar
@@ -77,6 +80,7 @@ class IssueService(Service):
                 return None
             issue = await self._add(uow, message, tag)
             if issue is not None:
+                self._events.filed(uow, issue, chat.kind)
                 await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
             return issue
 
@@ -97,6 +101,7 @@ class IssueService(Service):
                 number = existing.number if existing else 0
                 await self._send(uow, reply_to(caller, t.already_filed(number)))
                 return
+            self._events.filed(uow, issue, chat.kind)
             await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
 
     async def _add(self, uow: UnitOfWork, message: IncomingMessage, tag: str) -> Issue | None:
@@ -182,6 +187,13 @@ class IssueService(Service):
                 next_reminder_at=None,
             )
             await uow.issues.save(updated)
+            chat = await uow.chats.get(issue.place)
+            self._events.acted(
+                uow, action, updated, chat.kind if chat else None, caller.person.user_id
+            )
+            due = issue.response_due_at
+            if issue.first_response_at is None and due is not None and now > due:
+                self._events.late_first_response(uow, updated)
             note = plan.answer if action is IssueAction.CLOSE else comment
             await uow.issues.add_transition(
                 Transition(number, action, issue.status, plan.to_status, caller.person, now, note)

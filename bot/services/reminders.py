@@ -28,6 +28,7 @@ from bot.domain.sla import (
 from bot.services.base import Service
 from bot.services.chat_names import REMOVED_CHAT, chat_names
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.telemetry import NoTelemetry, Telemetry
 from bot.texts import sla as t
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,9 @@ class ReminderService(Service):
         policy: SlaPolicy,
         admins: frozenset[int],
         escalation_chats: tuple[int, ...],
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry: Telemetry = telemetry or NoTelemetry()
         super().__init__(uow_factory, clock, wake)
         self._calendar = calendar
         self._zone = calendar.schedule.timezone
@@ -112,6 +115,7 @@ class ReminderService(Service):
         report.escalated = [issue.number for issue in escalated]
         report.controlled = [issue.number for issue in controlled]
         report.messages = len(messages)
+        self._telemetry.sla_sweep(len(reminded), len(escalated))
         if messages:
             log.info(
                 "sweep: %d reminded, %d escalated, %d on-control due, %d messages",

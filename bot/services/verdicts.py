@@ -20,6 +20,7 @@ from bot.domain.outgoing import MessageRef, Outgoing, RefKind
 from bot.domain.sla import NOT_RESOLVED, RESOLVED, verdict_applies
 from bot.services.base import Service
 from bot.services.chat_names import chat_name
+from bot.services.issue_events import IssueEvents
 from bot.services.issues import card_buttons
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.texts import errors as errors_t
@@ -45,9 +46,11 @@ class VerdictService(Service):
         wake: Callable[[], None] = lambda: None,
         *,
         zone: ZoneInfo,
+        events: IssueEvents | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._zone = zone
+        self._events = events or IssueEvents()
 
     async def judge(self, person: Person, number: int, resolved: bool) -> VerdictOutcome:
         """Only the author's press counts; anyone else is answered politely, nothing changes."""
@@ -92,6 +95,9 @@ class VerdictService(Service):
                     VERDICT_COMMENT,
                 )
             )
+            chat = await uow.chats.get(issue.place)
+            kind = chat.kind if chat else None
+            self._events.acted(uow, IssueAction.REOPEN, reopened, kind, person.user_id)
             await self._send(uow, edit, *await self._staff_news(uow, reopened))
             return VerdictOutcome.REOPENED
 

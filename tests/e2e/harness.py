@@ -173,3 +173,20 @@ class Town:
         await self.reply_in(self.building, "подключён")
         self.says(self.admin, self.staff, "/register staff")
         await self.reply_in(self.staff, "рабочий чат специалистов")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def http_get(url: str) -> tuple[int, str]:
+    """Status and body of a GET, as a monitoring system would see them."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
