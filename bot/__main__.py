@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
             "List the updates set aside as unparseable, or handle one again after an upgrade.",
         )
     )
+    with_config(
+        "chats",
+        "list the registered chats with their ids",
+        "List the registered chats: chat id, topic (thread) id, kind, name, organisation and "
+        "departments; the ids are what [digest] chat_ids needs.",
+    )
     commands.add_parser(
         "demo",
         help="play a scripted day against a local Telegram double",
@@ -205,6 +211,13 @@ def _main(args: argparse.Namespace) -> int:
     if args.command in ("export", "stats"):
         cli_db.database_file(settings, args.config, must_exist=True)
         return _reports(args, settings)
+    if args.command == "chats":
+        from bot.cli_chats import run_chats
+
+        cli_db.database_file(settings, args.config, must_exist=True)
+        _setup_logging(verbose=False)
+        print(asyncio.run(run_chats(settings)))
+        return 0
     if args.command == "updates":
         from bot import cli_updates
 
