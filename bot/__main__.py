@@ -1,7 +1,8 @@
 """The `civicbot` command line.
 
 Every failure an operator can cause (a bad setting, an unusable database file, Ctrl+C) ends as
-one line on stderr and exit 2 (130 for Ctrl+C); a traceback means a bug.
+one line on stderr and exit 2; a traceback means a bug. Ctrl+C before the bot is up is one
+of them ("civicbot: interrupted"); once it runs, Ctrl+C stops it cleanly, exit 0.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 def _interrupted_while_loading(_signum: int, _frame: object) -> None:
     sys.stderr.write("civicbot: interrupted\n")
-    os._exit(130)
+    os._exit(2)
 
 
 # Ctrl+C while the modules below load (a second or more on a slow machine) ends quietly too;
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 EXIT_CONFIG = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 2
 
 
 def _version() -> str:
