@@ -108,11 +108,20 @@ def _parser() -> argparse.ArgumentParser:
         "List the registered chats: chat id, topic (thread) id, kind, name, organisation and "
         "departments; the ids are what [digest] chat_ids needs.",
     )
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo",
         help="play a scripted day against a local Telegram double",
-        description="Play a scripted day against a Telegram double on 127.0.0.1 and print "
-        "it; nothing reaches Telegram and nothing is left behind.",
+        description="Play a scripted working day against a Telegram double on 127.0.0.1 and "
+        "print it in time order; nothing reaches Telegram. Without --keep nothing is left "
+        "behind.",
+    )
+    demo.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the day's database, config.toml and files in DIR, for civicbot stats/export "
+        "--config DIR/config.toml (default: a temporary folder, removed)",
     )
     from bot.cli_reports import add_arguments
 
@@ -191,7 +200,7 @@ def _main(args: argparse.Namespace) -> int:
         from bot.demo import run_demo
 
         _setup_logging(verbose=False)
-        return asyncio.run(run_demo())
+        return asyncio.run(run_demo(keep=args.keep))
     if args.command == "config":
         from importlib import resources
 
