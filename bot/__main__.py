@@ -166,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         return _main(_parser().parse_args(argv))
     except KeyboardInterrupt:
+        # One Ctrl+C is the answer; a late second delivery must not cut the line short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         return _fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:
         message = _one_line(exc)

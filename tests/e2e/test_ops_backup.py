@@ -4,32 +4,14 @@ passes `db check`, and a fresh bot started on it continues the numbering."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 from bot.config import Settings
 from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.harness import REPO_ROOT, InProcessBot, Town, make_settings, toml_for
-
-
-async def civicbot(*args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
-    env["PYTHONPATH"] = str(REPO_ROOT)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+from tests.e2e.harness import InProcessBot, Town, make_settings, toml_for
+from tests.e2e.test_reports_flow import civicbot
 
 
 async def open_issue_numbers(settings: Settings) -> list[int]:
@@ -85,7 +67,9 @@ async def test_a_backup_taken_during_a_burst_is_sound_and_a_bot_continues_on_it(
         burst_task = asyncio.create_task(burst())
         await asyncio.sleep(0.2)  # the bot is handling the first ones
         copy = tmp_path / "copy.db"
-        code, out, err = await civicbot("db", "backup", str(copy), "--config", str(config))
+        code, out, err = await civicbot(
+            tmp_path, "db", "backup", str(copy), "--config", str(config)
+        )
         backup_done.set()
         await burst_task
         assert code == 0, err
@@ -104,7 +88,7 @@ async def test_a_backup_taken_during_a_burst_is_sound_and_a_bot_continues_on_it(
     )
     copy_config = tmp_path / "copy.toml"
     copy_config.write_text(toml_for(restored), encoding="utf-8")
-    code, out, err = await civicbot("db", "check", "--config", str(copy_config))
+    code, out, err = await civicbot(tmp_path, "db", "check", "--config", str(copy_config))
     assert code == 0, err
     assert "integrity ok" in out and "(current)" in out, out
 

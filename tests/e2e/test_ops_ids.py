@@ -3,21 +3,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import REPO_ROOT, InProcessBot, Town, make_settings, toml_for
-
-
-def civicbot(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
-    env["PYTHONPATH"] = str(REPO_ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+from tests.e2e.harness import InProcessBot, Town, make_settings, toml_for
+from tests.e2e.test_reports_flow import civicbot
 
 
 async def test_register_and_chatid_tell_the_ids_and_civicbot_chats_lists_them(
@@ -52,9 +42,9 @@ async def test_register_and_chatid_tell_the_ids_and_civicbot_chats_lists_them(
 
     config = tmp_path / "config.toml"
     config.write_text(toml_for(settings), encoding="utf-8")
-    done = civicbot("chats", "--config", str(config))
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    code, out, err = await civicbot(tmp_path, "chats", "--config", str(config))
+    assert code == 0, err
+    lines = out.splitlines()
     assert lines[0].split() == [
         "chat_id", "thread_id", "kind", "active", "name", "org", "departments"
     ]  # fmt: skip
@@ -62,5 +52,5 @@ async def test_register_and_chatid_tell_the_ids_and_civicbot_chats_lists_them(
     assert rows[str(town.building.id)][1:6] == ["0", "building", "yes", "Дом", "Ленина"]
     assert rows[str(town.staff.id)][1:4] == ["0", "staff", "yes"]
 
-    missing = civicbot("chats", "--config", str(config.with_name("nothing.toml")))
-    assert missing.returncode == 2 and missing.stderr.count("\n") == 1, missing.stderr
+    code, _, err = await civicbot(tmp_path, "chats", "--config", str(tmp_path / "nothing.toml"))
+    assert code == 2 and err.count("\n") == 1, err
