@@ -1,7 +1,8 @@
 """The `civicbot` command line.
 
 Every failure an operator can cause (a bad setting, an unusable database file, Ctrl+C) ends as
-one line on stderr and exit 2 (130 for Ctrl+C); a traceback means a bug.
+one line on stderr and exit 2; a traceback means a bug. Ctrl+C before the bot is up is one
+of them ("civicbot: interrupted"); once it runs, Ctrl+C stops it cleanly, exit 0.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 def _interrupted_while_loading(_signum: int, _frame: object) -> None:
     sys.stderr.write("civicbot: interrupted\n")
-    os._exit(130)
+    os._exit(2)
 
 
 # Ctrl+C while the modules below load (a second or more on a slow machine) ends quietly too;
@@ -23,7 +24,6 @@ if __name__ == "__main__" or sys.argv[0].endswith("civicbot"):
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import logging  # noqa: E402
 import sqlite3  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from importlib import metadata  # noqa: E402
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 EXIT_CONFIG = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 2
 
 
 def _version() -> str:
@@ -112,11 +112,26 @@ def _parser() -> argparse.ArgumentParser:
             "(add --spam|--ham FILE).",
         )
     )
+    with_config(
+        "chats",
+        "list the registered chats with their ids",
+        "List the registered chats: chat id, topic (thread) id, kind, name, organisation and "
+        "departments; the ids are what [digest] chat_ids needs.",
+    )
     demo = commands.add_parser(
         "demo",
         help="play a scripted day against a local Telegram double",
-        description="Play a scripted day against a Telegram double on 127.0.0.1 and print "
-        "it; nothing reaches Telegram and nothing is left behind.",
+        description="Play a scripted working day against a Telegram double on 127.0.0.1 and "
+        "print it in time order; nothing reaches Telegram. Without --keep nothing is left "
+        "behind.",
+    )
+    demo.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the day's database, config.toml and files in DIR, for civicbot stats/export "
+        "--config DIR/config.toml (default: a temporary folder, removed)",
     )
     demo.add_argument(
         "--max", action="store_true", help="play the day on MAX, against a local MAX double"
@@ -144,17 +159,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool = True) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    # Alembic's plugin lines at every start and APScheduler's two lines per job run (about
-    # 20,000 a day) say nothing an operator acts on; their warnings and errors still show.
-    for chatter in ("alembic", "apscheduler"):
-        logging.getLogger(chatter).setLevel(logging.WARNING)
+def _setup_logging(verbose: bool = True, settings: Settings | None = None) -> None:
+    from bot.logs import setup_logging
+
+    if settings is None:
+        setup_logging("INFO" if verbose else "WARNING")
+        return
+    level = settings.logging.level if verbose else "WARNING"
+    setup_logging(level, settings.logging.format)
 
 
 def _fail(message: str, code: int = EXIT_CONFIG) -> int:
@@ -169,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         return _main(_parser().parse_args(argv))
     except KeyboardInterrupt:
+        # One Ctrl+C is the answer; a late second delivery must not cut the line short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         return _fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:
         message = _one_line(exc)
@@ -207,7 +221,7 @@ def _main(args: argparse.Namespace) -> int:
             return asyncio.run(run_max_demo())
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo())
+        return asyncio.run(run_demo(keep=args.keep))
     if args.command == "config":
         from importlib import resources
 
@@ -228,6 +242,13 @@ def _main(args: argparse.Namespace) -> int:
     if args.command in ("export", "stats"):
         cli_db.database_file(settings, args.config, must_exist=True)
         return _reports(args, settings)
+    if args.command == "chats":
+        from bot.cli_chats import run_chats
+
+        cli_db.database_file(settings, args.config, must_exist=True)
+        _setup_logging(verbose=False)
+        print(asyncio.run(run_chats(settings)))
+        return 0
     if args.command == "updates":
         from bot import cli_updates
 
@@ -245,7 +266,7 @@ def _main(args: argparse.Namespace) -> int:
         print(cli_db.run(args, settings, args.config))
         return 0
     path = cli_db.database_file(settings, args.config, must_exist=False)
-    _setup_logging()
+    _setup_logging(settings=settings)
     return _run(settings, path)
 
 

@@ -26,11 +26,14 @@ from bot.cas import CasClient
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.sla import SlaPolicy
+from bot.ops.metrics import Metrics
+from bot.ops.server import OpsServer, start_ops_server
 from bot.services.categories import CategoryService
 from bot.services.chats import ChatService
 from bot.services.contacts import ContactService
 from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
+from bot.services.issue_events import IssueEvents
 from bot.services.issues import IssueService
 from bot.services.merging import MergeService
 from bot.services.moderation import ChatAdmins, NoChatAdmins
@@ -48,6 +51,7 @@ from bot.services.roles import RoleService
 from bot.services.scope import ScopeService
 from bot.services.spam_memory import NoSpammerLookup, SpamMemory, SpammerLookup
 from bot.services.summaries import SummaryService
+from bot.services.telemetry import Telemetry
 from bot.services.verdicts import VerdictService
 from bot.spam_corpus import shipped_corpus
 from bot.telegram.delivery import OutboxDispatcher
@@ -124,9 +128,11 @@ class App:
     poller: Poller
     scheduler: AsyncIOScheduler
     clock: Clock
+    metrics: Metrics
     background: list[asyncio.Task[None]] = field(default_factory=list)
     # A mixed installation: the MAX sender's own doorbell, rung with Telegram's (bot/max_app.py).
     max_doorbell: Doorbell | None = None
+    ops_server: OpsServer | None = None
 
 
 def build_services(
@@ -136,8 +142,10 @@ def build_services(
     wake: Callable[[], None],
     chat_admins: ChatAdmins | None = None,
     spammer_lookup: SpammerLookup | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Services:
     """Every service of the core; `wake` is rung after a unit of work queued operations."""
+    events = IssueEvents(telemetry)
     categories = settings.categories.categories()
     # A category's hashtags file issues too.
     tags = tuple(dict.fromkeys((*settings.tags.issue, *categories.tags)))
@@ -174,6 +182,7 @@ def build_services(
             first_response=settings.sla.first_response,
             resolution=settings.sla.resolution,
             categories=categories,
+            events=events,
         ),
         questions=QuestionService(uow_factory, clock, wake, calendar=calendar),
         merges=MergeService(uow_factory, clock, wake, roles=roles, zone=settings.work_time.zone),
@@ -200,6 +209,7 @@ def build_services(
             admins=frozenset(settings.roles.admins),
             escalation_chats=settings.digest.chat_ids,
             question_silence_days=settings.sla.question_silence_days,
+            telemetry=telemetry,
         ),
         summaries=SummaryService(
             uow_factory,
@@ -219,6 +229,7 @@ def build_services(
             zone=calendar.schedule.timezone,
             pos_url=settings.pos.form_url,
             offer_after=settings.pos.offer_after,
+            events=events,
         ),
         reports=ReportService(
             uow_factory,
@@ -290,7 +301,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         if moderation.cas_url
         else None
     )  # fmt: skip
-    services = build_services(settings, uow_factory, clock, wake, chat_admins, lookup)
+    metrics = Metrics()
+    services = build_services(settings, uow_factory, clock, wake, chat_admins, lookup, metrics)
     outbox = OutboxDispatcher(
         bot,
         uow_factory,
@@ -307,6 +319,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
             services.announcements.announcements,
             services.announcements.polls,
         ),
+        telemetry=metrics,
     )
     dispatcher = Dispatcher(
         storage=SqlStorage(uow_factory),
@@ -345,6 +358,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         backoff=telegram.retry_backoff.total_seconds(),
         backoff_cap=telegram.retry_backoff_cap.total_seconds(),
         quarantine=quarantine.set_aside,
+        telemetry=metrics,
     )
     scheduler = build_scheduler(settings, HousekeepingService(uow_factory, clock))
     add_sla_jobs(scheduler, settings.scheduler.tick, services.reminders, services.summaries)
@@ -363,6 +377,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         scheduler=scheduler,
         clock=clock,
         max_doorbell=max_doorbell,
+        metrics=metrics,
     )
 
 
@@ -434,6 +449,7 @@ async def run(
     app = build_app(settings, clock)
     try:
         await db.upgrade(app.engine)
+        app.ops_server = await start_ops_server(settings.ops, app.metrics, app.uow_factory, clock)
         telegram = settings.telegram
         if not await wait_for_telegram(
             app.bot,
@@ -460,6 +476,8 @@ async def run(
         if app.scheduler.running:
             app.scheduler.shutdown(wait=False)
         await app.outbox.stop()
+        if app.ops_server is not None:
+            await app.ops_server.stop()
         for task in app.background:
             task.cancel()
         await asyncio.gather(*app.background, return_exceptions=True)

@@ -15,7 +15,7 @@ import tomllib
 from datetime import date, timedelta
 from datetime import time as TimeOfDay
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -521,6 +521,44 @@ class ModerationSettings(_Section):
         )
 
 
+class OpsSettings(_Section):
+    """The health and metrics endpoint; off unless `listen` is set."""
+
+    listen: str | None = None
+    # /health fails when no getUpdates has succeeded for this long, or when a due outbox
+    # entry has waited this long.
+    polling_stale_after: Duration = timedelta(seconds=90)
+    outbox_stuck_after: Duration = timedelta(minutes=10)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError('must be "host:port", like "127.0.0.1:9181"')
+        return value
+
+    @field_validator("polling_stale_after", "outbox_stuck_after")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration, like 90s, 10m or PT10M")
+        return value
+
+    def address(self) -> tuple[str, int] | None:
+        if self.listen is None:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+class LoggingSettings(_Section):
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -544,6 +582,8 @@ class Settings(BaseSettings):
     summaries: SummariesSettings = SummariesSettings()
     moderation: ModerationSettings = ModerationSettings()
     announcements: AnnouncementsSettings = AnnouncementsSettings()
+    ops: OpsSettings = OpsSettings()
+    logging: LoggingSettings = LoggingSettings()
 
     @model_serializer(mode="wrap")
     def _without_unset_messenger(self, handler: SerializerFunctionWrapHandler) -> Any:

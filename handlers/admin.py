@@ -34,6 +34,13 @@ async def cmd_register(message: Message, command: CommandObject, chats: ChatServ
     await chats.register(caller, kind, name)
 
 
+@router.message(Command("chatid"))
+async def cmd_chatid(message: Message, chats: ChatService) -> None:
+    caller = caller_from(message)
+    assert caller is not None
+    await chats.show_ids(caller)
+
+
 @router.message(Command("setorg"))
 async def cmd_setorg(message: Message, command: CommandObject, chats: ChatService) -> None:
     caller = caller_from(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -11,12 +12,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
 
 
-def civicbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def civicbot(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         cwd=cwd,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
@@ -43,12 +44,62 @@ def test_check_config_prints_settings_with_the_token_masked(tmp_path: Path) -> N
     assert 'timezone = "Asia/Kamchatka"' in result.stdout
 
 
-def test_demo_prints_the_days_transcript(tmp_path: Path) -> None:
-    result = civicbot("demo", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+def test_demo_plays_the_whole_day_in_time_order_in_russian_and_keeps_it(tmp_path: Path) -> None:
+    kept = tmp_path / "day"
+    result = civicbot("demo", "--keep", str(kept), cwd=tmp_path, timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
     transcript = result.stdout
-    assert "Заявка №1 принята" in transcript
-    assert "Заявка №2 поставлена на контроль" in transcript
-    assert "Заявка №1 закрыта" in transcript
-    assert "Лампы заменили" in transcript
-    assert list(tmp_path.iterdir()) == []  # the demo leaves nothing behind
+    assert result.stderr == ""
+    parts = {
+        "filing by tag": "Анна Петрова в «Дом Ленина, 5»: #проблема",
+        "filing by photo": "Иван Сидоров в «Дом Ленина, 5»: [фото] #проблема",
+        "acknowledged": "Заявка №2 принята",
+        "take": "Ольга Специалистова в «Специалисты»: нажимает «Взять»",
+        "taken": "Заявка №1 взята в работу",
+        "control": "Заявка №2 поставлена на контроль",
+        "close": "Заявка №1 закрыта",
+        "verdict": "Оценка автора: ✅ решено",
+        "overdue reminder": "Обращения без ответа",
+        "escalation": "Эскалация: обращения без ответа дольше срока",
+        "digest": "Сводка обращений на",
+        "digest chart saved": f"график сводки сохранён в файл {kept / 'digest.png'}",
+        "newcomer check": "[Я житель, не бот]",
+        "newcomer passed": "Мария Новикова, спасибо! Теперь вы можете писать",
+        "spam removed": "Спам удалён",
+        "spam message deleted": "бот удаляет сообщение в «Дом Ленина, 5»",
+        "announcement to two chats": "нажимает «Все дома (2)»",
+        "announcement in the second chat": "бот пишет в «Дом Мира, 3»:\n         Завтра с 10",
+        "delivery report": "отчёт о доставке",
+        "poll in two chats": "бот публикует опрос в «Дом Мира, 3»",
+        "combined totals": "Итоги опроса №1",
+        "per chat": "по чатам",
+    }
+    missing = [name for name, text in parts.items() if text not in transcript]
+    assert missing == [], transcript[-3000:]
+    lines = transcript.splitlines()
+    assert re.search("[а-яё]", lines[0]), lines[0]
+    # In time order: every line that starts with a time is not earlier than the one before.
+    times = [line[:5] for line in lines if re.match(r"\d\d:\d\d  ", line)]
+    assert times == sorted(times) and len(times) > 50
+    # Causes before effects: the take is printed before its notice to the building.
+    assert transcript.index(parts["take"]) < transcript.index(parts["taken"])
+    # Each bot line and each person's line says where it happened.
+    acting = [line for line in lines if re.match(r"\d\d:\d\d  (?!⏩)", line)]
+    assert all(" в «" in line or " в личном чате" in line for line in acting), acting
+    # No English: only commands with their arguments, paths, links and "Telegram" are Latin.
+    for line in lines:
+        rest = re.sub(r"(civicbot [a-z]+|civicbot|/\S+( [a-z]+)?|t\.me/\S+|--\S+)", "", line)
+        words = set(re.findall(r"\b[A-Za-z]{4,}\b", rest)) - {"Telegram"}
+        assert words == set(), line
+
+    assert (kept / "digest.png").read_bytes().startswith(b"\x89PNG")
+    config = kept / "config.toml"
+    stats = civicbot("stats", "--config", str(config), cwd=tmp_path)
+    assert stats.returncode == 0, stats.stderr
+    assert "Поступило 3" in stats.stdout, stats.stdout
+    export = civicbot(
+        "export", "--config", str(config), "--out", str(kept / "issues.xlsx"), cwd=tmp_path
+    )
+    assert export.returncode == 0, export.stderr
+    assert any(path.suffix == ".xlsx" for path in kept.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["day"]

@@ -64,7 +64,13 @@ class ChatService(Service):
                 )
             )
             text = t.staff_moved() if moved else t.registered(kind, name, self._tags)
-            await self._send(uow, reply_to(caller, text))
+            await self._send(uow, reply_to(caller, f"{text}\n{t.chat_ids(caller.place)}"))
+
+    async def show_ids(self, caller: Caller) -> None:
+        """`/chatid`: the chat's id and topic id, for the config; admins only."""
+        async with self._unit() as uow:
+            await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
+            await self._send(uow, reply_to(caller, t.chat_ids(caller.place)))
 
     async def set_org(self, caller: Caller, org: str) -> None:
         """`/setorg Name` labels the chat with the organisation serving it; `/setorg -` clears."""

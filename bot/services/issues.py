@@ -31,6 +31,7 @@ from bot.services.base import Service
 from bot.services.cards import card_buttons, card_update
 from bot.services.chat_names import chat_name
 from bot.services.closing import closing_notice
+from bot.services.issue_events import IssueEvents
 from bot.services.merging import merged_answers
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import reply_to
@@ -57,8 +58,10 @@ class IssueService(Service):
         first_response: timedelta,
         resolution: timedelta = timedelta(hours=80),
         categories: Categories | None = None,
+        events: IssueEvents | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
+        self._events = events or IssueEvents()
         self._roles = roles
         self._tags = tags
         self._calendar = calendar
@@ -89,6 +92,7 @@ class IssueService(Service):
                 return None
             issue = await self._add(uow, message, tag)
             if issue is not None:
+                self._events.filed(uow, issue, chat.kind)
                 await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
             return issue
 
@@ -109,6 +113,7 @@ class IssueService(Service):
                 number = existing.number if existing else 0
                 await self._send(uow, reply_to(caller, t.already_filed(number)))
                 return
+            self._events.filed(uow, issue, chat.kind)
             await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
 
     async def offer_appeal(self, caller: Caller, text: str) -> None:
@@ -136,6 +141,7 @@ class IssueService(Service):
             issue = await self._add(uow, message, "", about=about)
             if issue is None:
                 return None
+            self._events.filed(uow, issue, chat.kind)
             chosen = Outgoing(
                 chat_id=message.place.chat_id,
                 text=t.appeal_about(chat.name),
@@ -246,6 +252,13 @@ class IssueService(Service):
             )
             updated = with_clock(self._calendar, issue, updated, now)
             await uow.issues.save(updated)
+            chat = await uow.chats.get(issue.filed_for)
+            self._events.acted(
+                uow, action, updated, chat.kind if chat else None, caller.person.user_id
+            )
+            due = issue.response_due_at
+            if issue.first_response_at is None and due is not None and now > due:
+                self._events.late_first_response(uow, updated)
             note = {IssueAction.CLOSE: plan.answer, IssueAction.ASK: question}.get(action, comment)
             await uow.issues.add_transition(
                 Transition(number, action, issue.status, plan.to_status, caller.person, now, note)

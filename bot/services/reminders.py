@@ -30,6 +30,7 @@ from bot.services.base import Service
 from bot.services.chat_names import REMOVED_CHAT, chat_names
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.staff import to_staff
+from bot.services.telemetry import NoTelemetry, Telemetry
 from bot.texts import issues as issues_t
 from bot.texts import sla as t
 
@@ -80,7 +81,9 @@ class ReminderService(Service):
         admins: frozenset[int],
         escalation_chats: tuple[int, ...],
         question_silence_days: int = 2,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry: Telemetry = telemetry or NoTelemetry()
         super().__init__(uow_factory, clock, wake)
         self._calendar = calendar
         self._zone = calendar.schedule.timezone
@@ -119,6 +122,7 @@ class ReminderService(Service):
         report.escalated = [issue.number for issue in escalated]
         report.controlled = [issue.number for issue in controlled]
         report.messages = len(messages)
+        self._telemetry.sla_sweep(len(reminded), len(escalated))
         if messages:
             log.info(
                 "sweep: %d reminded, %d escalated, %d on-control due, %d messages",

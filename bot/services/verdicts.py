@@ -21,6 +21,7 @@ from bot.domain.sla import NOT_RESOLVED, RESOLVED, offers_way_out, verdict_appli
 from bot.services.base import Service
 from bot.services.cards import card_buttons
 from bot.services.chat_names import chat_name
+from bot.services.issue_events import IssueEvents
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.staff import to_staff
 from bot.texts import errors as errors_t
@@ -48,11 +49,13 @@ class VerdictService(Service):
         zone: ZoneInfo,
         pos_url: str = "",
         offer_after: int = 2,
+        events: IssueEvents | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._zone = zone
         self._pos_url = pos_url
         self._offer_after = offer_after
+        self._events = events or IssueEvents()
 
     async def judge(self, person: Person, number: int, resolved: bool) -> VerdictOutcome:
         """Only the author's press counts; anyone else is answered politely, nothing changes."""
@@ -99,6 +102,9 @@ class VerdictService(Service):
                     VERDICT_COMMENT,
                 )
             )
+            chat = await uow.chats.get(issue.filed_for)
+            kind = chat.kind if chat else None
+            self._events.acted(uow, IssueAction.REOPEN, reopened, kind, person.user_id)
             news = await self._staff_news(uow, reopened)
             if way_out:
                 news += await to_staff(uow, Outgoing(0, t.way_out_alert(number, times)))

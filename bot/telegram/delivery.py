@@ -45,6 +45,7 @@ from aiogram.types import (
 from bot.domain.outgoing import (
     Attachment,
     AttachmentKind,
+    OpKind,
     OutboxEntry,
     OutboxHead,
     Outgoing,
@@ -55,6 +56,7 @@ from bot.domain.outgoing import (
 )
 from bot.services.delivery_events import DeliveryListener, Doorbell
 from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.telemetry import NoTelemetry, Telemetry
 from bot.telegram.moderation import act_on_member, has_right
 from bot.telegram.rate_limit import DepartureWindow, SendPlanner
 from bot.telegram.session import no_retry, on_answer
@@ -181,8 +183,10 @@ class OutboxDispatcher:
         news_gap: float = 0.1,
         doorbell: Doorbell | None = None,
         listener: DeliveryListener | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._bot = bot
+        self._telemetry: Telemetry = telemetry or NoTelemetry()
         self._uow_factory = uow_factory
         self._planner = planner
         self._clock = clock
@@ -402,7 +406,7 @@ class OutboxDispatcher:
         token = no_retry.set(True)
         result: dict[str, Any] = {}
         try:
-            message_id = await self._send(entry.message, result)
+            message_id = await self._counted_send(entry.message, result)
         except TelegramRetryAfter as exc:
             log.warning("429 for chat %d: retry after %ds", chat_id, exc.retry_after)
             await self._retry_transient(entry, "429", timedelta(seconds=exc.retry_after))
@@ -428,6 +432,20 @@ class OutboxDispatcher:
             await self._finish(entry, message_id, None, result)
         finally:
             no_retry.reset(token)
+
+    async def _counted_send(self, message: Outgoing, result: dict[str, Any]) -> int | None:
+        """`_send`, its outcome counted for the metrics."""
+        try:
+            message_id = await self._send(message, result)
+        except Exception as exc:
+            outcome = _send_outcome(exc)
+            if outcome is not None:
+                self._telemetry.send_result(outcome)
+            raise
+        self._telemetry.send_result("ok")
+        if message.kind in MODERATION_OPS:
+            self._telemetry.moderation_action(message.kind.value)
+        return message_id
 
     async def _refused(self, entry: OutboxEntry, error: str) -> None:
         """A 400: done already, or failed; a missing administrator right is reported."""
@@ -705,6 +723,39 @@ class OutboxDispatcher:
         async with self._uow_factory() as uow:
             await uow.outbox.retry_later(entry.id, until, error)
             await uow.commit()
+
+
+MODERATION_OPS = frozenset(
+    {
+        OpKind.DELETE,
+        OpKind.RESTRICT,
+        OpKind.RELEASE,
+        OpKind.BAN,
+        OpKind.UNBAN,
+        OpKind.KICK,
+        OpKind.APPROVE_JOIN,
+        OpKind.DECLINE_JOIN,
+    }
+)
+
+
+def _send_outcome(exc: Exception) -> str | None:
+    """The metrics' name for a failed call; None when no call was made."""
+    if isinstance(exc, _TargetNotSentYet):
+        return None
+    if isinstance(exc, TelegramRetryAfter):
+        return "429"
+    if isinstance(exc, TelegramServerError):
+        return "5xx"
+    if isinstance(exc, TelegramForbiddenError):
+        return "403"
+    if isinstance(exc, TelegramNotFound):
+        return "404"
+    if isinstance(exc, TelegramBadRequest | TelegramEntityTooLarge | TelegramMigrateToChat):
+        return "400"
+    if isinstance(exc, TelegramNetworkError):
+        return "network"
+    return "other"
 
 
 def poll_result(poll: Poll) -> dict[str, Any]:

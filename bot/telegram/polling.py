@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.telemetry import NoTelemetry, Telemetry
 from bot.telegram.outage import Outage
 from bot.telegram.waiting import wait_for_event
 
@@ -55,7 +57,9 @@ class Poller:
         backoff: float = 1.0,
         backoff_cap: float = 60.0,
         quarantine: Quarantine | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry: Telemetry = telemetry or NoTelemetry()
         self._bot = bot
         self._dispatcher = dispatcher
         self._uow_factory = uow_factory
@@ -74,24 +78,30 @@ class Poller:
             try:
                 updates = await self._fetch(stop)
             except TelegramUnauthorizedError:
+                self._telemetry.polled(False)
                 raise  # the token was revoked: nothing to wait for
             except TelegramRetryAfter as exc:
+                self._telemetry.polled(False)
                 await wait_for_event(stop, float(exc.retry_after))
                 continue
             except Exception as exc:
                 # Transport errors, 5xx, 409, timeouts, and answers that are not JSON at all
                 # (Telegram's front end serves an HTML page during incidents): all pass.
+                self._telemetry.polled(False)
                 await wait_for_event(stop, outage.failed(exc))
                 continue
             if updates is None:
                 break
+            self._telemetry.polled(True)
             outage.succeeded()
             for update in updates:
                 if stop.is_set():
                     break  # the rest stay unconfirmed and come again after a restart
                 work = self._set_aside if isinstance(update, Poison) else self.handle
+                started = time.perf_counter()
                 if not await self._through_locks(work, update, stop):
                     break  # stopped while the database was locked: the update comes again
+                self._telemetry.update_handled(time.perf_counter() - started)
                 self._offset = update.update_id + 1
         await self._confirm()
 

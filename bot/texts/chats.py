@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.models import ChatKind
+from bot.domain.models import ChatKind, ChatPlace
 from bot.texts.format import esc
 
 REMOVED_CHAT = "чат отключён"
@@ -64,3 +64,9 @@ def specialist_from_config(name: str) -> str:
 
 def cannot_change_admin(name: str) -> str:
     return f"{esc(name)} — администратор бота; роль администратора задаётся в файле настроек."
+
+
+def chat_ids(place: ChatPlace) -> str:
+    """The ids an admin needs for the config (`[digest] chat_ids`) and `civicbot chats`."""
+    topic = f", id темы: <code>{place.thread_id}</code>" if place.thread_id else ""
+    return f"Id чата: <code>{place.chat_id}</code>{topic}."

@@ -412,6 +412,21 @@ class SqlOutboxRepository:
         value = (await self._db.execute(query)).scalar()
         return value if isinstance(value, datetime) else None
 
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many entries wait to be sent, and the `not_before` of the oldest due one."""
+        waiting = outbox.c.status.in_((PENDING, SENDING))
+        due = and_(outbox.c.status == PENDING, outbox.c.not_before <= now)
+        row = (
+            await self._db.execute(
+                select(
+                    func.count().filter(waiting),
+                    func.min(outbox.c.not_before).filter(due),
+                )
+            )
+        ).one()
+        oldest = row[1]
+        return int(row[0] or 0), oldest if isinstance(oldest, datetime) else None
+
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         result = await self._db.execute(
             update(outbox)

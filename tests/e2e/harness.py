@@ -239,3 +239,11 @@ def share_contact(
     msg = fake.world.add_message(chat, user, extra={"contact": contact})
     fake.world.deliver_message(msg)
     return msg.message_id
+
+
+async def http_get(url: str) -> tuple[int, str]:
+    """Status and body of a GET, as a monitoring system would see them."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()

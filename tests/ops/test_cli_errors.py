@@ -245,6 +245,7 @@ def test_ctrl_c_during_start_prints_no_traceback(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
         assert "Traceback" not in err, err
-        assert process.returncode in (0, 130), err
-        if process.returncode == 130:
+        # Before the bot is up: one line and exit 2; once it runs, a clean stop.
+        assert process.returncode in (0, 2), err
+        if process.returncode == 2:
             assert err.strip().splitlines()[-1] == "civicbot: interrupted"
