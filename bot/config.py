@@ -452,7 +452,7 @@ class ModerationSettings(_Section):
     spam_watch: bool = False
     spam_bayes: int = Field(default=93, ge=50, le=100)
     spam_similarity: int = Field(default=85, ge=50, le=100)
-    spam_emoji: int = Field(default=5, ge=0)
+    spam_emoji: int = Field(default=4, ge=0)
     cas_url: str = ""
     cas_timeout: Duration = timedelta(seconds=2)
     cas_cache: Duration = timedelta(hours=1)

@@ -40,7 +40,7 @@ _RULE_TOKENS: Final = {
     SpamReason.PATTERN: "#r:pattern",
 }
 DEFAULT_SIMILARITY: Final = 85
-EMOJI_LEANING: Final = 0.5  # the classifier's probability from which many emoji decide
+EMOJI_LEANING: Final = 0.2  # the classifier's probability from which many emoji decide
 MAX_CHARS: Final = 1000  # longer messages are judged on their beginning
 MIN_SIMILAR_CHARS: Final = 25  # shorter texts ("всем привет") are alike by chance
 MAX_KNOWN: Final = 5000  # the most recent texts kept for the similarity check
@@ -62,7 +62,7 @@ class Signal(StrEnum):
 class Thresholds:
     bayes: float = 0.93  # the classifier's probability from which a message is spam
     similarity: int = DEFAULT_SIMILARITY  # 0..100, how close to removed spam a text must be
-    emoji: int = 5  # this many emoji or more is spam (0: off)
+    emoji: int = 4  # this many emoji or more is spam (0: off)
 
 
 @dataclass(frozen=True, slots=True)

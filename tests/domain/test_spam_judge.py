@@ -155,5 +155,5 @@ def test_shipped_corpus_cross_validated() -> None:
     combined = cross_validate(corpus, k=5)[COMBINED]
     print(f"\nCV on the shipped corpus: detection {combined.detection:.1%}, "
           f"false positives {combined.false_positive:.1%}")  # fmt: skip
-    assert combined.detection >= 0.93
+    assert combined.detection >= 0.95
     assert combined.false_positive <= 0.01
