@@ -160,6 +160,9 @@ outbox = Table(
     # transient failure is retried until the entry is older than the sender's give-up age.
     Column("kind", String(16), nullable=False, server_default="send"),
     Column("due_at", UtcDateTime(), nullable=True),
+    # Set in its own commit just before a new message's request leaves, cleared when the
+    # outcome is known: an entry reclaimed with it set was cut short mid-send ("maybe sent").
+    Column("attempted_at", UtcDateTime(), nullable=True),
 )
 
 processed_updates = Table(
