@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandSc
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import shutdown
 from bot.announcements_wiring import AnnouncementServices, build_announcement_services
 from bot.cas import CasClient
 from bot.config import ConfigError, Settings
@@ -433,55 +432,60 @@ async def run(
 ) -> None:
     """Run until SIGINT/SIGTERM, or until `stop` is set when the caller passes one.
 
-    Shutdown finishes the update in hand and the messages being sent.
+    Shutdown finishes the update in hand and the messages being sent, within the limits of
+    `bot.shutdown`: the process is gone within 10 s of a stop whatever is in flight.
     """
     if stop is None:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+        shutdown.install_signal_handlers(stop)
     if settings.telegram.token is None and settings.max is not None:
         from bot.max_app import run_max  # an installation on MAX only
 
         await run_max(settings, clock, stop)
         return
     app = build_app(settings, clock)
+    since = shutdown.StopClock()
     try:
-        await db.upgrade(app.engine)
-        app.ops_server = await start_ops_server(settings.ops, app.metrics, app.uow_factory, clock)
-        telegram = settings.telegram
-        if not await wait_for_telegram(
-            app.bot,
-            stop,
-            backoff=telegram.retry_backoff.total_seconds(),
-            cap=telegram.retry_backoff_cap.total_seconds(),
-        ):
-            return
-        await register_commands(app.bot)
-        if settings.max is not None:  # a mixed installation: MAX beside Telegram
-            from bot.max_app import start_beside
-
-            await start_beside(app, stop)
-        app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
-        app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
-        app.scheduler.start()
-        log.info("polling for updates")
-        try:
-            await app.poller.run(stop)
-        except TelegramUnauthorizedError:
-            raise ConfigError(TOKEN_REJECTED) from None
+        await shutdown.until_stopped(asyncio.create_task(_serve(app, settings, stop)), stop, since)
     finally:
         log.info("stopping")
         if app.scheduler.running:
             app.scheduler.shutdown(wait=False)
-        await app.outbox.stop()
+        await shutdown.bounded(app.outbox.stop(grace=shutdown.SEND_GRACE), 4.0, "sending")
         if app.ops_server is not None:
-            await app.ops_server.stop()
+            await shutdown.bounded(app.ops_server.stop(), 1.0, "the health endpoint")
         for task in app.background:
             task.cancel()
-        await asyncio.gather(*app.background, return_exceptions=True)
-        await app.bot.session.close()
-        await app.uow_factory.dispose()
-        await app.engine.dispose()
-        log.info("stopped")
+        await shutdown.bounded(
+            asyncio.gather(*app.background, return_exceptions=True), 1.0, "background tasks"
+        )
+        await shutdown.bounded(app.bot.session.close(), 1.0, "closing the Bot API session")
+        await shutdown.bounded(app.uow_factory.dispose(), 1.0, "closing the database")
+        await shutdown.bounded(app.engine.dispose(), 1.0, "closing the database")
+        log.info("stopped %.1f s after the stop", since.elapsed())
+
+
+async def _serve(app: App, settings: Settings, stop: asyncio.Event) -> None:
+    await db.upgrade(app.engine)
+    app.ops_server = await start_ops_server(settings.ops, app.metrics, app.uow_factory, app.clock)
+    telegram = settings.telegram
+    if not await wait_for_telegram(
+        app.bot,
+        stop,
+        backoff=telegram.retry_backoff.total_seconds(),
+        cap=telegram.retry_backoff_cap.total_seconds(),
+    ):
+        return
+    await register_commands(app.bot)
+    if settings.max is not None:  # a mixed installation: MAX beside Telegram
+        from bot.max_app import start_beside
+
+        await start_beside(app, stop)
+    app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
+    app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
+    app.scheduler.start()
+    log.info("polling for updates")
+    try:
+        await app.poller.run(stop)
+    except TelegramUnauthorizedError:
+        raise ConfigError(TOKEN_REJECTED) from None

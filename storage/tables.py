@@ -184,6 +184,9 @@ outbox = Table(
     # transient failure is retried until the entry is older than the sender's give-up age.
     Column("kind", String(16), nullable=False, server_default="send"),
     Column("due_at", UtcDateTime(), nullable=True),
+    # Set in its own commit just before a new message's request leaves, cleared when the
+    # outcome is known: an entry reclaimed with it set was cut short mid-send ("maybe sent").
+    Column("attempted_at", UtcDateTime(), nullable=True),
     # The messenger that carries the entry out (bot.domain.messengers): each adapter's sender
     # picks only its own entries.
     Column("messenger", String(16), nullable=False, server_default="telegram"),

@@ -120,7 +120,7 @@ def test_cli_exits_2_with_one_line(tmp_path: Path, config: str, command: str) ->
         [sys.executable, "-m", "bot", command, "--config", str(path)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,  # a loaded machine running the suite in parallel starts Python slowly
         cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin"},
     )

@@ -245,6 +245,8 @@ class OutboxEntry:
     attempts: int
     # When the entry first became due; None for entries stored before this was kept.
     due_at: datetime | None = None
+    # A send of it was under way when its sender died: Telegram may or may not have it.
+    maybe_sent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

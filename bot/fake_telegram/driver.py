@@ -42,6 +42,10 @@ DEFAULT_TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
 class FakeTelegram(MembershipActions):
     """A Bot API server on 127.0.0.1 plus the users and chats around the bot."""
 
+    # Every wait's limit is multiplied by this. Waits end on the awaited event, so a test
+    # suite run in parallel on a loaded machine raises it without slowing a green run.
+    timeout_scale: float = 1.0
+
     def __init__(
         self,
         token: str = DEFAULT_TOKEN,
@@ -141,6 +145,30 @@ class FakeTelegram(MembershipActions):
         """Close the connection without answering; with ``after_processing`` the call takes
         effect first (the message is sent but the bot never learns it)."""
         rule = FailureRule(method, times=times, drop=True, after_processing=after_processing)
+        self.server.rules.append(rule)
+
+    def hang(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        times: int = 1,
+        drop: bool = False,
+        after_processing: bool = False,
+        chat_id: int | None = None,
+    ) -> None:
+        """The next ``times`` calls of ``method`` (``"*"``: all but getUpdates) are held for
+        ``seconds`` before they take effect and are answered, or with ``drop`` before the
+        connection is closed unanswered (a client with a shorter timeout gives up first).
+        With ``after_processing`` the call takes effect at once and its answer is held."""
+        rule = FailureRule(
+            method,
+            chat_id=chat_id,
+            times=times,
+            drop=drop,
+            after_processing=after_processing,
+            hang=seconds,
+        )
         self.server.rules.append(rule)
 
     def outage(
@@ -266,6 +294,7 @@ class FakeTelegram(MembershipActions):
         self, predicate: Callable[[], object], timeout: float = 10.0, message: str = ""
     ) -> None:
         loop = asyncio.get_running_loop()
+        timeout *= self.timeout_scale
         deadline = loop.time() + timeout
         while not predicate():
             remaining = deadline - loop.time()

@@ -6,6 +6,7 @@ checked against injected failures, run by its handler and recorded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -53,6 +54,9 @@ class FailureRule:
     raw_body: str | None = None
     raw_status: int = 502
     raw_content_type: str = "text/html"
+    # Hold the request this many seconds first (a hang), then answer as the rule says; a hang
+    # alone (no error code, no drop) then answers normally.
+    hang: float = 0.0
 
     def matches(self, method: str, params: dict[str, Any], now: float) -> bool:
         if self.times <= 0 or (self.until is not None and now >= self.until):
@@ -92,6 +96,9 @@ class ApiServer:
         self.token = token
         self.calls: list[RecordedCall] = []
         self.rules: list[FailureRule] = []
+        # Valid calls as they arrive, before any failure or hang: a test can act while a
+        # call is in flight (`calls` records it only when it is answered).
+        self.arrivals: list[str] = []
         self._on_call = on_call
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -164,16 +171,21 @@ class ApiServer:
         return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
     async def _run(self, name: str, params: dict[str, Any]) -> Any:
+        self.arrivals.append(name)
+        self._on_call()
         now = self.world.monotonic()
         rule = next((r for r in self.rules if r.matches(name, params, now)), None)
         if rule is not None:
             rule.times -= 1
+            if rule.hang > 0 and not rule.after_processing:
+                await asyncio.sleep(rule.hang)
             if rule.raw_body is not None:
                 raise _Raw(rule)
-            if not rule.drop:
+            if rule.drop:
+                if not rule.after_processing:
+                    raise _Dropped()
+            elif rule.error_code:
                 raise rule.error()
-            if not rule.after_processing:
-                raise _Dropped()
         if name == "getUpdates":
             result: Any = await self.world.updates.get_updates(
                 params.get("offset"),
@@ -184,7 +196,10 @@ class ApiServer:
         else:
             result = HANDLERS[name](self.world, params)
         if rule is not None and rule.after_processing:
-            raise _Dropped()
+            if rule.hang > 0:  # the call took effect; its answer is held back
+                await asyncio.sleep(rule.hang)
+            if rule.drop:
+                raise _Dropped()
         return result
 
     def _record(

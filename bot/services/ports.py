@@ -113,6 +113,7 @@ class OutboxRepository(Protocol):
     async def claim_many(
         self, entry_ids: Sequence[int], now: datetime, lease_until: datetime
     ) -> set[int]: ...
+    async def mark_attempted(self, entry_id: int, at: datetime) -> None: ...
     async def mark_sent(
         self,
         entry_id: int,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -77,6 +78,14 @@ FIRST_RETRY = timedelta(seconds=1)
 """The first retry after a transient failure; each next one waits twice as long, up to the cap."""
 
 
+NEW_MESSAGES = frozenset({OpKind.SEND, OpKind.SEND_PHOTO, OpKind.SEND_DOCUMENT, OpKind.SEND_POLL})
+"""Operations that a second request would repeat visibly. The others (edits, deletions, pins,
+actions on members, closing a poll) leave the same state when done twice."""
+
+MAYBE_SENT = "maybe sent before a restart; not sent again"
+"""The outcome of a new message whose send was cut short by a crash (see `_deliver_once`)."""
+
+
 @dataclass
 class _Outcome:
     entry: OutboxEntry
@@ -84,6 +93,7 @@ class _Outcome:
     error: str | None
     result: dict[str, Any] | None
     future: asyncio.Future[bool]
+    answered_at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +135,12 @@ class DeliveryStats:
 
     messages: int = 0
     busy: float = 0.0
+    # Per new message: seconds from Telegram's answer to the commit of the "sent" mark (the
+    # window in which a crash could have sent it twice, were it sent again), and from the
+    # commit of the attempt to Telegram's answer (in which a crash leaves it "maybe sent").
+    answer_to_commit: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
+    attempt_to_answer: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
+    maybe_sent: int = 0
     cpu: float = 0.0  # CPU time of this thread inside the sections
     keep_plan: bool = False
     planned: list[tuple[int, datetime]] = field(default_factory=list)
@@ -143,6 +159,22 @@ class DeliveryStats:
         if self._depth == 0:
             self.busy += time.perf_counter() - self._since
             self.cpu += time.thread_time() - self._cpu_since
+
+    def windows(self) -> str:
+        """The crash windows of the last new messages, for the log at a stop."""
+
+        def ms(values: deque[float]) -> str:
+            if not values:
+                return "none"
+            ordered = sorted(values)
+            median, top = ordered[len(ordered) // 2], ordered[-1]
+            return f"median {median * 1000:.1f} ms, max {top * 1000:.1f} ms"
+
+        return (
+            f"{len(self.answer_to_commit)} new messages; from the attempt's commit to "
+            f"Telegram's answer {ms(self.attempt_to_answer)}; from the answer to the sent "
+            f"mark's commit {ms(self.answer_to_commit)}; maybe sent: {self.maybe_sent}"
+        )
 
     @property
     def cpu_per_message(self) -> float:
@@ -298,6 +330,7 @@ class OutboxDispatcher:
         self._news.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=grace)
+        log.info("outbox: %s", self.stats.windows())
 
     async def _round(self) -> float:
         self.stats.enter()
@@ -401,12 +434,31 @@ class OutboxDispatcher:
             await asyncio.sleep(wait.total_seconds())
         self._departures.leave()
 
+    async def _mark_attempted(self, entry: OutboxEntry) -> float:
+        """Commit the attempt just before a new message's request leaves; its moment."""
+        async with self._db_turn, self._uow_factory() as uow:
+            await uow.outbox.mark_attempted(entry.id, self._clock())
+            await uow.commit()
+        return time.perf_counter()
+
     async def _deliver_once(self, entry: OutboxEntry) -> None:
         chat_id = entry.message.chat_id
+        new_message = entry.message.kind in NEW_MESSAGES
+        if new_message and entry.maybe_sent:
+            # A crash cut its send short: Telegram may have posted it. The Bot API has no
+            # idempotency key and no way to read a chat back, so the two cannot be told
+            # apart; a resident must not get the same message twice, so it is not sent again.
+            log.warning("outbox entry %d to chat %d: %s", entry.id, chat_id, MAYBE_SENT)
+            self.stats.maybe_sent += 1
+            await self._finish(entry, None, MAYBE_SENT)
+            return
         token = no_retry.set(True)
         result: dict[str, Any] = {}
         try:
+            attempted = await self._mark_attempted(entry) if new_message else None
             message_id = await self._counted_send(entry.message, result)
+            if attempted is not None:
+                self.stats.attempt_to_answer.append(time.perf_counter() - attempted)
         except TelegramRetryAfter as exc:
             log.warning("429 for chat %d: retry after %ds", chat_id, exc.retry_after)
             await self._retry_transient(entry, "429", timedelta(seconds=exc.retry_after))
@@ -684,7 +736,10 @@ class OutboxDispatcher:
         finally:
             self.stats.exit()
         self.stats.messages += len(group)
+        committed = time.perf_counter()
         for o in group:
+            if o.error is None and o.entry.message.kind in NEW_MESSAGES:
+                self.stats.answer_to_commit.append(committed - o.answered_at)
             o.future.set_result(id(o) in done)
 
     async def _retry_or_fail(self, entry: OutboxEntry, error: str) -> None:

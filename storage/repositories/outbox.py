@@ -202,8 +202,12 @@ _MARK_SENT = (
         sent_at=bindparam("at"),
         message_id=bindparam("mid"),
         lease_until=None,
+        attempted_at=None,
         result=bindparam("res"),
     )
+)
+_MARK_ATTEMPTED = (
+    update(outbox).where(outbox.c.id == bindparam("entry_id")).values(attempted_at=bindparam("at"))
 )
 _UNFINISHED = select(func.count()).where(
     outbox.c.batch == bindparam("batch"), outbox.c.status.in_(UNFINISHED)
@@ -300,14 +304,23 @@ class SqlOutboxRepository:
                 outbox.c.attempts,
                 outbox.c.batch,
                 outbox.c.due_at,
+                outbox.c.attempted_at,
             ).where(outbox.c.id.in_(list(entry_ids)))
         )
         return [
             OutboxEntry(
-                row.id, decode(row.chat_id, row.payload, row.batch), row.attempts, row.due_at
+                row.id,
+                decode(row.chat_id, row.payload, row.batch),
+                row.attempts,
+                row.due_at,
+                maybe_sent=row.attempted_at is not None,
             )
             for row in rows
         ]
+
+    async def mark_attempted(self, entry_id: int, at: datetime) -> None:
+        """The request is about to leave: from now on a crash leaves the entry "maybe sent"."""
+        await self._db.execute(_MARK_ATTEMPTED, {"entry_id": entry_id, "at": at})
 
     async def claim_many(
         self, entry_ids: Sequence[int], now: datetime, lease_until: datetime
@@ -394,14 +407,20 @@ class SqlOutboxRepository:
         await self._db.execute(
             update(outbox)
             .where(outbox.c.id == entry_id)
-            .values(status=PENDING, not_before=not_before, last_error=error, lease_until=None)
+            .values(
+                status=PENDING,
+                not_before=not_before,
+                last_error=error,
+                lease_until=None,
+                attempted_at=None,
+            )
         )
 
     async def mark_failed(self, entry_id: int, error: str) -> None:
         await self._db.execute(
             update(outbox)
             .where(outbox.c.id == entry_id)
-            .values(status=FAILED, last_error=error, lease_until=None)
+            .values(status=FAILED, last_error=error, lease_until=None, attempted_at=None)
         )
 
     async def next_due_at(self, messenger: str = "telegram") -> datetime | None:

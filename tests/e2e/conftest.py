@@ -8,13 +8,25 @@ from pathlib import Path
 import pytest
 
 from bot.fake_telegram import FakeTelegram
+from tests.e2e import harness
 from tests.e2e.harness import TOKEN, InProcessBot, Town, make_settings
+
+
+@pytest.fixture(autouse=True)
+async def _no_bot_outlives_its_test() -> AsyncIterator[None]:
+    """Whatever path a test leaves by (an assertion, a timeout, a cancellation), every bot
+    it started is ended before the next test, so none keeps polling a port or a database."""
+    yield
+    await harness.cleanup()
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(token=TOKEN) as server:
-        yield server
+        try:
+            yield server
+        finally:  # the bots first, while the double still answers them
+            await harness.cleanup()
 
 
 @pytest.fixture

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import os
+import random
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +21,27 @@ from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram,
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
+# Waits end on an event (a call reaching the double), so a generous limit costs nothing when
+# all is well and keeps a loaded 2-core machine running several test workers from failing.
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 30.0
+
+# Every bot started by a test, so the e2e conftest can end whatever a failing or timed-out
+# test left running (`cleanup`).
+_PROCESSES: set[BotProcess] = set()
+_IN_PROCESS: set[InProcessBot] = set()
+PR_SET_PDEATHSIG = 1
+try:  # looked up here, not in the forked child, where taking the loader's lock could hang
+    _prctl: Callable[..., int] | None = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it if the test worker that started it dies, so not
+    even a killed pytest worker leaves a bot polling behind (Linux; elsewhere a no-op)."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def make_settings(
@@ -49,6 +73,73 @@ def toml_for(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
+@contextlib.asynccontextmanager
+async def hold_write_lock(db_path: Path) -> AsyncIterator[None]:
+    """Hold SQLite's write lock on the bot's database, as a backup tool or a second process
+    would, through SQLAlchemy and the bot's own engine settings."""
+    from storage import db
+
+    engine = db.create_engine(f"sqlite+aiosqlite:///{db_path}", busy_timeout=30)
+    try:
+        async with engine.connect() as connection:
+            await connection.begin()  # BEGIN IMMEDIATE: the write lock, until the rollback
+            try:
+                yield
+            finally:
+                await connection.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def db_rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Read the bot's database through SQLAlchemy, in a read transaction that takes no
+    write lock (safe beside a running bot)."""
+    from storage import db
+
+    engine = db.create_engine(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        async with engine.connect() as connection:
+            reading = await connection.execution_options(**{db.BEGIN_OPTION: "DEFERRED"})
+            return [tuple(row) for row in (await reading.exec_driver_sql(sql)).all()]
+    finally:
+        await engine.dispose()
+
+
+def delivered(fake: FakeTelegram, update_id: int) -> bool:
+    """Has a getUpdates answer carried the update to the bot?"""
+    return any(
+        isinstance(item, dict) and item.get("update_id") == update_id
+        for call in fake.calls_of("getUpdates")
+        if call.ok and isinstance(call.result, list)
+        for item in call.result
+    )
+
+
+def seeded(what: str) -> random.Random:
+    """A random source for a drill, its seed printed and taken from CIVICBOT_DRILL_SEED when
+    set, so a failing run can be repeated."""
+    seed = int(os.environ.get("CIVICBOT_DRILL_SEED", random.randrange(2**32)))
+    print(f"{what} seed: {seed} (CIVICBOT_DRILL_SEED={seed} to repeat)")
+    return random.Random(seed)
+
+
+def process_bot(
+    fake: FakeTelegram, town: Town, tmp_path: Path, **extra: dict[str, Any]
+) -> BotProcess:
+    """`civicbot run` for the town, its database at tmp_path/data/civicbot.db and its log at
+    tmp_path/bot.log; `extra` adds config sections as `make_settings` does."""
+    settings = make_settings(
+        fake,
+        tmp_path / "data" / "civicbot.db",
+        admins=[town.admin.id],
+        specialists=[town.specialist.id],
+        **extra,
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(toml_for(settings), encoding="utf-8")
+    return BotProcess(config, tmp_path / "bot.log")
+
+
 class InProcessBot:
     """`bot.app.run` as a task in the test's event loop."""
 
@@ -62,18 +153,33 @@ class InProcessBot:
         polls = fake.world.updates.polls
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(run(self.settings, self.clock, stop=self._stop))
+        _IN_PROCESS.add(self)
+        # Ready is the bot's own signal: its first getUpdates reaching the double.
         await fake.wait_for(
             lambda: fake.world.updates.polls > polls or (self._task and self._task.done()),
-            timeout=20,
+            timeout=START_TIMEOUT,
             message="for the bot to start polling",
         )
         if self._task.done():
             self._task.result()
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
-            await asyncio.wait_for(self._task, timeout=30)
+            await asyncio.wait_for(self._task, timeout=STOP_TIMEOUT)
+
+    async def abandon(self) -> None:
+        """Stop it whatever state the test left it in; cancel it if it does not stop."""
+        task, self._task = self._task, None
+        if task is None or task.done():
+            return
+        self._stop.set()
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, timeout=STOP_TIMEOUT)
 
 
 class BotProcess:
@@ -88,26 +194,32 @@ class BotProcess:
         polls = fake.world.updates.polls
         env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
         env["PYTHONPATH"] = str(REPO_ROOT)  # this checkout's code, whatever is installed
-        log = self.log_path.open("ab")
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(self.config_path),
-            stdout=log,
-            stderr=log,
-            env=env,
-            cwd=self.config_path.parent,
-        )
-        log.close()
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--config",
+                str(self.config_path),
+                stdout=log,
+                stderr=log,
+                env=env,
+                cwd=self.config_path.parent,
+                preexec_fn=_die_with_parent,
+            )
+        _PROCESSES.add(self)
+        # Ready is the bot's own signal: its first getUpdates reaching the double.
         await fake.wait_for(
             lambda: fake.world.updates.polls > polls or self.process.returncode is not None,
-            timeout=30,
+            timeout=START_TIMEOUT,
             message=f"for the bot process to poll; log:\n{self.log()}",
         )
         assert self.process.returncode is None, self.log()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
@@ -115,12 +227,35 @@ class BotProcess:
     async def terminate(self) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), timeout=30)
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout=STOP_TIMEOUT)
+        except TimeoutError:
+            await self.kill()
+            raise
 
     async def kill(self) -> None:
         assert self.process is not None
-        self.process.kill()
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
         await self.process.wait()
+
+
+async def cleanup() -> list[str]:
+    """End every bot a test started and left running, on any path (a failed assertion, a
+    timeout, a cancelled test); the names of those that had to be ended."""
+    left: list[str] = []
+    for process in list(_PROCESSES):
+        if process.running:
+            left.append(f"process {process.config_path}")
+            await process.kill()
+        _PROCESSES.discard(process)
+    for bot in list(_IN_PROCESS):
+        if bot.running:
+            left.append("in-process bot")
+            await bot.abandon()
+        _IN_PROCESS.discard(bot)
+    return left
 
 
 @dataclass
