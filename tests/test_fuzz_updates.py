@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.methods import TelegramMethod
-from aiogram.types import Update
+from aiogram.methods import GetMe, TelegramMethod
+from aiogram.types import Update, User
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -36,11 +36,13 @@ from tests.test_update_unit import BUILDING, NOW, STAFF, TOKEN, LocalSession
 
 
 class FuzzSession(LocalSession):
-    """Answers each call with an empty value of the type the method returns."""
+    """Answers each call with an empty value of the type the method returns (getMe: the bot)."""
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
+        if isinstance(method, GetMe):  # a command's @mention is checked against the bot's name
+            return User(id=123456789, is_bot=True, first_name="civicbot", username="civicbot")
         returning = getattr(method, "__returning__", bool)
         if getattr(returning, "__origin__", None) is list:
             return []
@@ -76,6 +78,9 @@ texts = st.one_of(
             "/poll",
             "/export",
             "#проблема",
+            "/@0",
+            "/take@other_bot 1",
+            "/issue@civicbot 1",
         ]
     ).flatmap(lambda base: st.text(max_size=20).map(lambda tail: base + tail)),
 )
