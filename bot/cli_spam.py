@@ -42,7 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     label = add.add_mutually_exclusive_group(required=True)
     label.add_argument("--spam", dest="is_spam", action="store_true", help="the file is spam")
-    label.add_argument("--ham", dest="is_spam", action="store_false", help="legitimate messages")
+    # One of the two is required, so neither has a default of its own.
+    label.add_argument(
+        "--ham",
+        dest="is_spam",
+        action="store_false",
+        default=argparse.SUPPRESS,
+        help="legitimate messages",
+    )
     add.add_argument("file", type=Path, metavar="FILE")
 
 

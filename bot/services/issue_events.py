@@ -13,11 +13,17 @@ from bot.services.telemetry import NoTelemetry, Telemetry
 
 log = logging.getLogger(__name__)
 
+# Every action has its word: a missing one would fail the unit of work it is logged in.
 PAST = {
     IssueAction.TAKE: "taken",
     IssueAction.CONTROL: "controlled",
     IssueAction.CLOSE: "closed",
     IssueAction.REOPEN: "reopened",
+    IssueAction.ASK: "asked",
+    IssueAction.ANSWER: "answered",
+    IssueAction.CONTACT: "contacted",
+    IssueAction.MERGE: "merged",
+    IssueAction.CATEGORY: "recategorised",
 }
 
 
