@@ -16,6 +16,7 @@ from bot.domain.models import Caller, ChatKind, IssueAction, Person
 from bot.services.chats import ChatService
 from bot.services.issues import IssueService
 from bot.services.moderation_desk import ModerationDesk
+from bot.services.polls import PollService
 from bot.services.replies import ReplyService
 from bot.services.roles import RoleService
 from bot.services.scope import ScopeService
@@ -40,6 +41,7 @@ class DeskServices:
     verdicts: VerdictService
     desk: ModerationDesk
     roles: RoleService
+    polls: PollService
 
 
 def _number(text: str, usage: str) -> int:
@@ -200,6 +202,10 @@ class MaxRouter:
         action, _, number_text = rest.partition(":")
         notification: str | None = None
         try:
+            if prefix == "pv":
+                notification = await self._vote(press, action, number_text)
+                await self._answer(press.callback_id, notification)
+                return
             number = _number(number_text, t.USAGE_ISSUE)
             if prefix == "iss":
                 notification = await self._issue_button(press.caller, action, number)
@@ -213,6 +219,18 @@ class MaxRouter:
         except BotError as exc:
             notification = t.explain(exc)[:200]
         await self._answer(press.callback_id, notification)
+
+    async def _vote(self, press: MaxCallbackIn, poll_text: str, option_text: str) -> str | None:
+        if not (poll_text.isdigit() and option_text.isdigit()) or press.message_seq is None:
+            log.info("MAX: malformed vote %r", press.payload)
+            return None
+        return await self._s.polls.vote_by_button(
+            press.caller.person,
+            int(poll_text),
+            press.caller.chat_id,
+            press.message_seq,
+            int(option_text),
+        )
 
     async def _issue_button(self, caller: Caller, action: str, number: int) -> str | None:
         issues = self._s.issues
