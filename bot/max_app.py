@@ -117,6 +117,7 @@ def build_max_adapter(
         desk=services.desk,
         roles=services.roles,
         polls=services.announcements.polls,
+        links=services.links,
     )
     poller = MaxPoller(
         client,

@@ -15,6 +15,7 @@ from bot.domain.errors import BotError, UsageError
 from bot.domain.models import Caller, ChatKind, IssueAction, Person
 from bot.services.chats import ChatService
 from bot.services.issues import IssueService
+from bot.services.links import LinkService
 from bot.services.moderation_desk import ModerationDesk
 from bot.services.polls import PollService
 from bot.services.replies import ReplyService
@@ -42,6 +43,7 @@ class DeskServices:
     desk: ModerationDesk
     roles: RoleService
     polls: PollService
+    links: LinkService
 
 
 def _number(text: str, usage: str) -> int:
@@ -112,6 +114,8 @@ class MaxRouter:
             await self._specialist(caller, message.reply_to_author, args.lower())
         elif name == "help" or name == "start":
             await self._s.replies.help(caller)
+        elif name == "link":
+            await self._s.links.command(caller, args)
         elif not await self._private_or_registered(message):
             return  # work commands are for registered chats and private dialogs only
         elif name in ("take", "reopen"):

@@ -207,6 +207,8 @@ class MaxOutboxDispatcher:
         action = message.member.action
         if action not in (MemberAction.KICK, MemberAction.BAN):
             raise NotSupported(f"MAX has no {action} (only removing a member, with a block)")
+        if not is_max_user(message.member.user_id):
+            raise NotSupported("the person has no MAX account the bot knows")
         await self._client.remove_member(
             native_max_chat(message.chat_id),
             native_max_user(message.member.user_id),
