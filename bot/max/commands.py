@@ -25,6 +25,8 @@ from bot.services.verdicts import VerdictOutcome, VerdictService
 from bot.texts import errors as t
 from bot.texts import sla as sla_t
 
+from .moderation import COMMANDS as MODERATION_COMMANDS
+from .moderation import MaxModeration
 from .updates import MaxCallbackIn, MaxMessageIn
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class DeskServices:
     roles: RoleService
     polls: PollService
     links: LinkService
+    moderation: MaxModeration
 
 
 def _number(text: str, usage: str) -> int:
@@ -95,6 +98,8 @@ class MaxRouter:
         scope = await self._s.scopes.resolve(
             message.incoming.place, message.caller.person.user_id, private=False
         )
+        if await self._s.moderation.screen(message, scope):
+            return
         if scope.takes_issues and scope.registration is not None:
             await issues.intake(message.incoming, scope.registration)
 
@@ -116,6 +121,8 @@ class MaxRouter:
             await self._s.replies.help(caller)
         elif name == "link":
             await self._s.links.command(caller, args)
+        elif name in MODERATION_COMMANDS:
+            await self._s.moderation.command(name, message, args)
         elif not await self._private_or_registered(message):
             return  # work commands are for registered chats and private dialogs only
         elif name in ("take", "reopen"):
@@ -193,6 +200,10 @@ class MaxRouter:
         """A person started the bot in a dialog: greet them; the bot may now write to them."""
         await self._s.replies.help(Caller(who, who.user_id, is_private=True))
 
+    async def on_user_added(self, chat_id: int, who: Person) -> None:
+        """A person joined a MAX chat (`user_added`): the newcomer check, if the chat has it."""
+        await self._s.moderation.joined(chat_id, who)
+
     async def on_bot_removed(self, chat_id: int) -> None:
         """The bot was removed from a chat: the chat goes inactive and the admins are told."""
         await self._s.desk.bot_status(
@@ -211,7 +222,10 @@ class MaxRouter:
                 await self._answer(press.callback_id, notification)
                 return
             number = _number(number_text, t.USAGE_ISSUE)
-            if prefix == "iss":
+            if prefix == "mod":
+                moderation = self._s.moderation
+                notification = await moderation.button(action, number, press.caller.person)
+            elif prefix == "iss":
                 notification = await self._issue_button(press.caller, action, number)
             elif prefix == "vrd" and action in ("yes", "no"):
                 outcome = await self._s.verdicts.judge(
