@@ -17,6 +17,7 @@ from typing import Any
 from bot.domain.buttons import answer_button_data, mod_button_data
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.links import on_person, removes_instead_of_mute
+from bot.domain.messengers import Messenger, messenger_of
 from bot.domain.models import Person, RegisteredChat
 from bot.domain.moderation import ChatModeration, ModEntry, ModKind, NewcomerCheck
 from bot.domain.outgoing import (
@@ -50,7 +51,13 @@ class NewcomerService(ModerationBase):
         """People joined a chat (a chat_member update, or the service message that may
         list several). Accounts on the list of known spammers are banned at once."""
         chat_admins = await self._chat_admins(chat_id)
-        listed = {p.user_id for p in people if await self._lookup.is_listed(p.user_id)}
+        # The list of known spammers (CAS) holds Telegram accounts only.
+        listed = {
+            p.user_id
+            for p in people
+            if messenger_of(p.user_id) is Messenger.TELEGRAM
+            and await self._lookup.is_listed(p.user_id)
+        }
         async with self._unit() as uow:
             chat = await self._moderated_chat(uow, chat_id)
             if chat is None:
