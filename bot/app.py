@@ -34,6 +34,7 @@ from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.issue_events import IssueEvents
 from bot.services.issues import IssueService
+from bot.services.links import LinkService
 from bot.services.merging import MergeService
 from bot.services.moderation import ChatAdmins, NoChatAdmins
 from bot.services.moderation_commands import ModeratorService
@@ -113,6 +114,7 @@ class Services:
     spam: SpamMemory
     scopes: ScopeService
     announcements: AnnouncementServices
+    links: LinkService
 
 
 @dataclass
@@ -257,6 +259,7 @@ def build_services(
         spam=spam,
         scopes=ScopeService(uow_factory, roles),
         announcements=build_announcement_services(settings, uow_factory, clock, wake, roles),
+        links=LinkService(uow_factory, clock, wake),
     )
 
 
@@ -342,6 +345,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         guard=services.guard,
         moderators=services.moderators,
         desk=services.desk,
+        links=services.links,
     )
     dispatcher.update.outer_middleware(ScopeMiddleware(services.scopes))
     dispatcher.include_router(build_router())

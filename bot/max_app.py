@@ -17,6 +17,7 @@ from bot.config import ConfigError, MaxSettings, Settings
 from bot.max.client import MaxClient, MaxError
 from bot.max.commands import DeskServices, MaxRouter
 from bot.max.delivery import MaxOutboxDispatcher
+from bot.max.moderation import MaxModeration
 from bot.max.polling import UPDATE_TYPES, MaxPoller, wait_for
 from bot.max.webhook import MaxWebhook
 from bot.services.delivery_events import DeliveryEvents, Doorbell
@@ -116,6 +117,9 @@ def build_max_adapter(
         verdicts=services.verdicts,
         desk=services.desk,
         roles=services.roles,
+        polls=services.announcements.polls,
+        links=services.links,
+        moderation=MaxModeration(services.newcomers, services.guard, services.moderators),
     )
     poller = MaxPoller(
         client,

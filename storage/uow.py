@@ -33,6 +33,7 @@ from storage.repositories.announcements import SqlAnnouncementRepository, SqlPol
 from storage.repositories.chats import SqlChatRepository
 from storage.repositories.dialogs import SqlDialogStateRepository
 from storage.repositories.issues import SqlIssueRepository
+from storage.repositories.links import SqlLinkRepository
 from storage.repositories.messages import SqlMessageRefRepository
 from storage.repositories.moderation import SqlModerationRepository
 from storage.repositories.native import SqlNativeRepository
@@ -132,6 +133,7 @@ class SqlUnitOfWork:
         self.polls = SqlPollRepository(connection)
         self.spam = SqlSpamRepository(connection)
         self.native = SqlNativeRepository(connection)
+        self.links = SqlLinkRepository(connection)
 
     def _join(self, parent: SqlUnitOfWork) -> None:
         self._connection = parent.connection
@@ -151,6 +153,7 @@ class SqlUnitOfWork:
         self.polls = parent.polls
         self.spam = parent.spam
         self.native = parent.native
+        self.links = parent.links
 
     @property
     def connection(self) -> AsyncConnection:

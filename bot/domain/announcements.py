@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.messengers import Messenger, messenger_of
 from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
 from bot.domain.outgoing import AttachmentKind
 
@@ -217,6 +218,14 @@ class ChatTally:
     counts: tuple[int, ...]
     voters: int
     error: str | None = None
+    messenger: Messenger = Messenger.TELEGRAM
+
+
+@dataclass(frozen=True, slots=True)
+class MessengerTally:
+    messenger: Messenger
+    counts: tuple[int, ...]
+    voters: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +236,54 @@ class PollTally:
     totals: tuple[int, ...]
     voters: int
     chats: tuple[ChatTally, ...] = field(default_factory=tuple)
+
+    def by_messenger(self) -> tuple[MessengerTally, ...]:
+        """The totals per messenger, in the order the messengers first appear."""
+        found: dict[Messenger, tuple[list[int], int]] = {}
+        for chat in self.chats:
+            counts, voters = found.setdefault(chat.messenger, ([0] * len(self.options), 0))
+            for i, value in enumerate(chat.counts):
+                counts[i] += value
+            found[chat.messenger] = (counts, voters + chat.voters)
+        return tuple(
+            MessengerTally(messenger, tuple(counts), voters)
+            for messenger, (counts, voters) in found.items()
+        )
+
+
+def poll_copy_key(delivery: Delivery) -> str | None:
+    """The key of one sent copy of a poll, under which its counts and votes are kept: the
+    messenger's poll id for a native poll, else the chat and message of the buttons."""
+    if delivery.tg_poll_id:
+        return delivery.tg_poll_id
+    if delivery.message_id is None:
+        return None
+    return button_poll_key(delivery.place.chat_id, delivery.message_id)
+
+
+def button_poll_key(chat_id: int, message_id: int) -> str:
+    return f"msg:{chat_id}:{message_id}"
+
+
+def next_ballot(current: Sequence[int], option: int, multiple: bool) -> tuple[int, ...]:
+    """A press on `option`: one choice replaces the vote; with several, it toggles."""
+    if not multiple:
+        return (option,)
+    chosen = set(current) ^ {option}
+    return tuple(sorted(chosen))
+
+
+def ballot_counts(ballots: Iterable[Sequence[int]], options: int) -> PollCounts:
+    """Counts per option and the number of people with a vote, from everyone's ballot."""
+    counts = [0] * options
+    voters = 0
+    for ballot in ballots:
+        if ballot:
+            voters += 1
+        for i in ballot:
+            if 0 <= i < options:
+                counts[i] += 1
+    return PollCounts(tuple(counts), voters)
 
 
 def tally(
@@ -239,7 +296,7 @@ def tally(
     voters = 0
     chats: list[ChatTally] = []
     for delivery in deliveries:
-        found = counts.get(delivery.tg_poll_id or "")
+        found = counts.get(poll_copy_key(delivery) or "")
         per_chat = tuple(found.counts) if found else (0,) * len(options)
         per_chat = (per_chat + (0,) * len(options))[: len(options)]
         chat_voters = found.total if found else 0
@@ -253,6 +310,7 @@ def tally(
                 counts=per_chat,
                 voters=chat_voters,
                 error=delivery.error,
+                messenger=messenger_of(delivery.place.chat_id),
             )
         )
     return PollTally(tuple(options), tuple(totals), voters, tuple(chats))

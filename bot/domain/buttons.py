@@ -52,3 +52,9 @@ def announcement_button_data(action: str, announcement_id: int) -> str:
 def poll_button_data(action: str, poll_id: int) -> str:
     """`pl:close:<id>` (PollCallback)."""
     return f"pl:{action}:{poll_id}"
+
+
+def poll_vote_data(poll_id: int, option: int) -> str:
+    """`pv:<poll id>:<option index>`: a vote in a poll shown as buttons (messengers without
+    native polls)."""
+    return f"pv:{poll_id}:{option}"

@@ -24,6 +24,10 @@ class Messenger(StrEnum):
     MAX = "max"
 
 
+NATIVE_POLLS = frozenset({Messenger.TELEGRAM})
+"""Messengers with polls of their own; elsewhere a poll is a message with one button per
+option, its votes counted by the core."""
+
 MAX_USER_BASE = 1 << 53
 MAX_CHAT_BASE = 1 << 54
 _MAX_NATIVE_USER = MAX_CHAT_BASE - MAX_USER_BASE  # MAX users fit below the chats' range
@@ -48,6 +52,10 @@ def max_chat(native: int) -> int:
 def messenger_of(core_id: int) -> Messenger:
     """The messenger of a chat or user id as the core holds it."""
     return Messenger.MAX if abs(core_id) >= MAX_USER_BASE else Messenger.TELEGRAM
+
+
+def has_native_polls(chat_id: int) -> bool:
+    return messenger_of(chat_id) in NATIVE_POLLS
 
 
 def is_max_user(core_id: int) -> bool:

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.errors import UsageError
+from bot.domain.links import on_person
 from bot.domain.models import Person, Role
 from bot.domain.outgoing import BotRight as BotRight  # the texts name the rights
-from bot.domain.outgoing import MemberAction, Outgoing, member_op
+from bot.domain.outgoing import MemberAction, Outgoing
 
 # --- durations ----------------------------------------------------------------------------
 
@@ -252,9 +253,9 @@ def undo_ops(entry: ModEntry) -> list[Outgoing]:
     there; a deleted message comes back as a re-post, which is a message)."""
     user = entry.target.user_id
     if entry.kind in (ModKind.SPAM, ModKind.FLOOD, ModKind.MUTE, ModKind.NEWCOMER):
-        return [member_op(MemberAction.RELEASE, chat, user) for chat in entry.applies_to()]
+        return on_person(MemberAction.RELEASE, entry.applies_to(), user, None)
     if entry.kind is ModKind.BAN:
-        return [member_op(MemberAction.UNBAN, chat, user) for chat in entry.applies_to()]
+        return on_person(MemberAction.UNBAN, entry.applies_to(), user, None)
     return []
 
 

@@ -15,7 +15,9 @@ from bot.domain.errors import BotError, UsageError
 from bot.domain.models import Caller, ChatKind, IssueAction, Person
 from bot.services.chats import ChatService
 from bot.services.issues import IssueService
+from bot.services.links import LinkService
 from bot.services.moderation_desk import ModerationDesk
+from bot.services.polls import PollService
 from bot.services.replies import ReplyService
 from bot.services.roles import RoleService
 from bot.services.scope import ScopeService
@@ -23,6 +25,8 @@ from bot.services.verdicts import VerdictOutcome, VerdictService
 from bot.texts import errors as t
 from bot.texts import sla as sla_t
 
+from .moderation import COMMANDS as MODERATION_COMMANDS
+from .moderation import MaxModeration
 from .updates import MaxCallbackIn, MaxMessageIn
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,9 @@ class DeskServices:
     verdicts: VerdictService
     desk: ModerationDesk
     roles: RoleService
+    polls: PollService
+    links: LinkService
+    moderation: MaxModeration
 
 
 def _number(text: str, usage: str) -> int:
@@ -91,6 +98,8 @@ class MaxRouter:
         scope = await self._s.scopes.resolve(
             message.incoming.place, message.caller.person.user_id, private=False
         )
+        if await self._s.moderation.screen(message, scope):
+            return
         if scope.takes_issues and scope.registration is not None:
             await issues.intake(message.incoming, scope.registration)
 
@@ -110,6 +119,10 @@ class MaxRouter:
             await self._specialist(caller, message.reply_to_author, args.lower())
         elif name == "help" or name == "start":
             await self._s.replies.help(caller)
+        elif name == "link":
+            await self._s.links.command(caller, args)
+        elif name in MODERATION_COMMANDS:
+            await self._s.moderation.command(name, message, args)
         elif not await self._private_or_registered(message):
             return  # work commands are for registered chats and private dialogs only
         elif name in ("take", "reopen"):
@@ -187,6 +200,10 @@ class MaxRouter:
         """A person started the bot in a dialog: greet them; the bot may now write to them."""
         await self._s.replies.help(Caller(who, who.user_id, is_private=True))
 
+    async def on_user_added(self, chat_id: int, who: Person) -> None:
+        """A person joined a MAX chat (`user_added`): the newcomer check, if the chat has it."""
+        await self._s.moderation.joined(chat_id, who)
+
     async def on_bot_removed(self, chat_id: int) -> None:
         """The bot was removed from a chat: the chat goes inactive and the admins are told."""
         await self._s.desk.bot_status(
@@ -200,8 +217,15 @@ class MaxRouter:
         action, _, number_text = rest.partition(":")
         notification: str | None = None
         try:
+            if prefix == "pv":
+                notification = await self._vote(press, action, number_text)
+                await self._answer(press.callback_id, notification)
+                return
             number = _number(number_text, t.USAGE_ISSUE)
-            if prefix == "iss":
+            if prefix == "mod":
+                moderation = self._s.moderation
+                notification = await moderation.button(action, number, press.caller.person)
+            elif prefix == "iss":
                 notification = await self._issue_button(press.caller, action, number)
             elif prefix == "vrd" and action in ("yes", "no"):
                 outcome = await self._s.verdicts.judge(
@@ -213,6 +237,18 @@ class MaxRouter:
         except BotError as exc:
             notification = t.explain(exc)[:200]
         await self._answer(press.callback_id, notification)
+
+    async def _vote(self, press: MaxCallbackIn, poll_text: str, option_text: str) -> str | None:
+        if not (poll_text.isdigit() and option_text.isdigit()) or press.message_seq is None:
+            log.info("MAX: malformed vote %r", press.payload)
+            return None
+        return await self._s.polls.vote_by_button(
+            press.caller.person,
+            int(poll_text),
+            press.caller.chat_id,
+            press.message_seq,
+            int(option_text),
+        )
 
     async def _issue_button(self, caller: Caller, action: str, number: int) -> str | None:
         issues = self._s.issues

@@ -7,8 +7,9 @@ chat keeps its order), within MAX's 30 requests a second (the client's limit).
 - An edit or deletion: `PUT` / `DELETE /messages?message_id=<mid>`.
 - Members: remove (`DELETE /chats/{id}/members`), with `block=true` for a ban.
 - A pin after the send (`PUT /chats/{id}/pin`); a failed pin is logged, the message stays.
-- What MAX lacks (restrict, release, unban, join requests, native polls) and what is not
-  built yet (files) fails the entry with the reason logged.
+- What MAX lacks (restrict, release, unban, join requests, native polls: the core sends a
+  poll there as a message with buttons) and what is not built yet (files) fails the entry
+  with the reason logged; a file with a caption (a poll's chart) goes as its caption alone.
 
 Transient failures (429, 5xx, the network) are retried with capped back-off until the entry
 is older than `give_up_after`; refusals fail it; a 403 is reported to the core.
@@ -167,7 +168,7 @@ class MaxOutboxDispatcher:
             return None
         if message.poll is not None:
             raise NotSupported("MAX has no native polls")
-        if message.attachment is not None:
+        if message.attachment is not None and not message.text:
             raise NotSupported("files are not sent to MAX yet")
         reply_mid = None
         if message.reply_to is not None:
@@ -206,6 +207,8 @@ class MaxOutboxDispatcher:
         action = message.member.action
         if action not in (MemberAction.KICK, MemberAction.BAN):
             raise NotSupported(f"MAX has no {action} (only removing a member, with a block)")
+        if not is_max_user(message.member.user_id):
+            raise NotSupported("the person has no MAX account the bot knows")
         await self._client.remove_member(
             native_max_chat(message.chat_id),
             native_max_user(message.member.user_id),

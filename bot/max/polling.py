@@ -188,6 +188,10 @@ class MaxPoller:
                 await self._router.on_callback(press)
         elif kind == "bot_started" and isinstance(update.get("user"), dict):
             await self._router.on_bot_started(person(update["user"]))
+        elif kind == "user_added" and isinstance(update.get("user"), dict):
+            if update.get("chat_id") is not None and not update["user"].get("is_bot"):
+                chat_id = max_chat(int(update["chat_id"]))
+                await self._router.on_user_added(chat_id, person(update["user"]))
         elif kind == "bot_removed" and update.get("chat_id") is not None:
             await self._router.on_bot_removed(max_chat(int(update["chat_id"])))
         else:

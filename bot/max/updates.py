@@ -53,6 +53,8 @@ class MaxCallbackIn:
     callback_id: str
     payload: str
     caller: Caller
+    message_seq: int | None = None
+    """The core id of the message whose button was pressed."""
 
 
 def message_in(message: dict[str, Any]) -> MaxMessageIn | None:
@@ -109,4 +111,9 @@ def callback_in(update: dict[str, Any]) -> MaxCallbackIn | None:
     who = person(callback["user"])
     chat_id = who.user_id if pressed.private else pressed.caller.chat_id
     caller = Caller(who, chat_id, 0, None, pressed.private)
-    return MaxCallbackIn(str(callback["callback_id"]), str(callback.get("payload") or ""), caller)
+    return MaxCallbackIn(
+        str(callback["callback_id"]),
+        str(callback.get("payload") or ""),
+        caller,
+        pressed.incoming.message_id,
+    )

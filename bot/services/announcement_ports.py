@@ -57,6 +57,9 @@ class PollRepository(Protocol):
     async def record_vote(
         self, tg_poll_id: str, person: Person, option_ids: Sequence[int], at: datetime
     ) -> None: ...
+    async def ballots(self, copy_key: str) -> dict[int, tuple[int, ...]]:
+        """Everyone's current choice in one copy of a poll shown as buttons, by user id."""
+
     async def voters(self, tg_poll_ids: Sequence[str]) -> Sequence[tuple[str, Sequence[int]]]:
         """(voter name, chosen option indexes) for polls that are not anonymous."""
 

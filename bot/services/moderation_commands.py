@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain.errors import NotFound, UsageError
+from bot.domain.links import on_person, removes_instead_of_mute
 from bot.domain.models import Caller, Person, RegisteredChat
 from bot.domain.moderation import MUTES, SUSPECTED, ModEntry, ModKind, undo_ops
 from bot.domain.outgoing import (
@@ -98,10 +99,14 @@ class ModeratorService(ModerationBase):
         await self._record(
             uow, self._entry(ModKind.MUTE, caller, target, reason=mute_reason, until=until)
         )
-        text = t.warned_and_muted(name, settings.max_warnings, settings.warn_mute, reason)
-        return text, [
-            member_op(MemberAction.RESTRICT, caller.chat_id, target.person.user_id, until)
-        ]
+        if removes_instead_of_mute(caller.chat_id):
+            text = t.warned_and_removed(name, settings.max_warnings, reason)
+        else:
+            text = t.warned_and_muted(name, settings.max_warnings, settings.warn_mute, reason)
+        ops = on_person(
+            MemberAction.RESTRICT, (caller.chat_id,), target.person.user_id, None, until
+        )
+        return text, ops
 
     async def unwarn(self, caller: Caller, target: Target) -> None:
         ops = self._cleanup(caller)
@@ -132,12 +137,14 @@ class ModeratorService(ModerationBase):
             await self._record(
                 uow, self._entry(ModKind.MUTE, caller, target, reason=reason, until=until)
             )
-            await self._send(
-                uow,
-                *ops,
-                member_op(MemberAction.RESTRICT, caller.chat_id, target.person.user_id, until),
-                self._notice(caller, t.muted(target.person.name, length, reason)),
+            if removes_instead_of_mute(caller.chat_id):
+                text = t.removed_instead_of_mute(target.person.name, reason)
+            else:
+                text = t.muted(target.person.name, length, reason)
+            ops += on_person(
+                MemberAction.RESTRICT, (caller.chat_id,), target.person.user_id, None, until
             )
+            await self._send(uow, *ops, self._notice(caller, text))
 
     async def unmute(self, caller: Caller, target: Target) -> None:
         ops = self._cleanup(caller)
@@ -173,7 +180,8 @@ class ModeratorService(ModerationBase):
         await self._record(
             uow, self._entry(ModKind.BAN, caller, target, reason=reason, chats=chats)
         )
-        return [member_op(MemberAction.BAN, chat, target.person.user_id) for chat in chats]
+        linked = await uow.links.linked(target.person.user_id)
+        return on_person(MemberAction.BAN, chats, target.person.user_id, linked)
 
     async def unban(self, caller: Caller, target: Target) -> None:
         ops = self._cleanup(caller)

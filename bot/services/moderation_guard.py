@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.buttons import mod_button_data
 from bot.domain.flood import DuplicateDetector, FloodTracker
+from bot.domain.links import on_person
 from bot.domain.models import ChatPlace, Person, RegisteredChat, Role
 from bot.domain.moderation import ChatModeration, ModEntry, ModKind, on_probation
 from bot.domain.outgoing import (
@@ -22,7 +23,6 @@ from bot.domain.outgoing import (
     Outgoing,
     RefKind,
     delete_message,
-    member_op,
 )
 from bot.domain.spam import MessageFacts, should_check
 from bot.domain.spam_judge import Judgement, Thresholds
@@ -153,7 +153,8 @@ class GuardService(ModerationBase):
             actions: list[Outgoing] = []
             if not watch:
                 actions.append(delete_message(message.place.chat_id, message.message_id))
-                actions += (member_op(MemberAction.RESTRICT, c, user_id) for c in chats)
+                linked = await uow.links.linked(user_id)
+                actions += on_person(MemberAction.RESTRICT, chats, user_id, linked)
             await self._send(
                 uow,
                 *actions,
@@ -190,7 +191,7 @@ class GuardService(ModerationBase):
             )
             await self._send(
                 uow,
-                member_op(MemberAction.RESTRICT, chat_id, message.author.user_id, until),
+                *on_person(MemberAction.RESTRICT, (chat_id,), message.author.user_id, None, until),
                 Outgoing(
                     chat_id=chat_id,
                     thread_id=message.place.thread_id,

@@ -16,6 +16,8 @@ from typing import Any
 
 from bot.domain.buttons import answer_button_data, mod_button_data
 from bot.domain.errors import NotFound, PermissionDenied
+from bot.domain.links import on_person, removes_instead_of_mute
+from bot.domain.messengers import Messenger, messenger_of
 from bot.domain.models import Person, RegisteredChat
 from bot.domain.moderation import ChatModeration, ModEntry, ModKind, NewcomerCheck
 from bot.domain.outgoing import (
@@ -49,7 +51,13 @@ class NewcomerService(ModerationBase):
         """People joined a chat (a chat_member update, or the service message that may
         list several). Accounts on the list of known spammers are banned at once."""
         chat_admins = await self._chat_admins(chat_id)
-        listed = {p.user_id for p in people if await self._lookup.is_listed(p.user_id)}
+        # The list of known spammers (CAS) holds Telegram accounts only.
+        listed = {
+            p.user_id
+            for p in people
+            if messenger_of(p.user_id) is Messenger.TELEGRAM
+            and await self._lookup.is_listed(p.user_id)
+        }
         async with self._unit() as uow:
             chat = await self._moderated_chat(uow, chat_id)
             if chat is None:
@@ -80,7 +88,9 @@ class NewcomerService(ModerationBase):
         )
         await self._send(
             uow,
-            *(member_op(MemberAction.BAN, c, person.user_id) for c in chats),
+            *on_person(
+                MemberAction.BAN, chats, person.user_id, await uow.links.linked(person.user_id)
+            ),
             *await to_staff(uow, card),
         )
 
@@ -112,9 +122,16 @@ class NewcomerService(ModerationBase):
             text = t.welcome_question(person.name, chat.name, rules, self._tags, timeout)
         else:
             text = t.welcome(person.name, chat.name, rules, self._tags, timeout)
+        # Where members cannot be restricted (MAX), the newcomer's messages are deleted until
+        # they pass instead (`held`).
+        hold = (
+            []
+            if removes_instead_of_mute(chat_id)
+            else [member_op(MemberAction.RESTRICT, chat_id, person.user_id)]
+        )
         await self._send(
             uow,
-            member_op(MemberAction.RESTRICT, chat_id, person.user_id),
+            *hold,
             replace(
                 self._in_chat(chat, text),
                 buttons=_check_buttons(check_id, choices),
@@ -177,6 +194,19 @@ class NewcomerService(ModerationBase):
                     remember_as=MessageRef(RefKind.WELCOME, check_id),
                 ),
             )
+
+    async def held(self, chat_id: int, user_id: int, message_id: int) -> bool:
+        """A message from a newcomer who has not passed the check, in a chat whose members
+        cannot be restricted (MAX): deleted; True if so (nothing else should handle it)."""
+        if not removes_instead_of_mute(chat_id):
+            return False
+        async with self._uow_factory.reader() as uow:
+            check = await uow.moderation.pending_check(chat_id, user_id)
+        if check is None:
+            return False
+        async with self._quiet() as uow:
+            await self._send(uow, delete_message(chat_id, message_id))
+        return True
 
     async def pressed(self, check_id: int, presser: Person) -> None:
         """ "Я житель, не бот": only the newcomer's own press counts."""
@@ -247,13 +277,13 @@ class NewcomerService(ModerationBase):
         _, _, rules = await uow.moderation.chat_settings(check.chat_id)
         if check.via_request:
             text = t.join_request_passed(name)
-            op = member_op(MemberAction.APPROVE_JOIN, check.chat_id, presser.user_id)
+            action = MemberAction.APPROVE_JOIN
         else:
             text = t.welcome_passed(presser.name, name, rules, self._tags)
-            op = member_op(MemberAction.RELEASE, check.chat_id, presser.user_id)
+            action = MemberAction.RELEASE
         await self._send(
             uow,
-            op,
+            *on_person(action, (check.chat_id,), presser.user_id, None),
             Outgoing(
                 chat_id=check.chat_id, text=text, edit_of=MessageRef(RefKind.WELCOME, check.id)
             ),

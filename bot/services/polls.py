@@ -15,10 +15,15 @@ from bot.domain.announcements import (
     PollStatus,
     PollTally,
     Targets,
+    ballot_counts,
+    button_poll_key,
+    next_ballot,
+    poll_copy_key,
     tally,
 )
-from bot.domain.buttons import poll_button_data
+from bot.domain.buttons import poll_button_data, poll_vote_data
 from bot.domain.errors import NotFound, UsageError
+from bot.domain.messengers import has_native_polls
 from bot.domain.models import Caller, Person
 from bot.domain.outgoing import (
     Attachment,
@@ -103,7 +108,9 @@ class PollService(Service):
                     poll=spec,
                     batch=f"poll:{poll_id}",
                 )
-                for chat, delivery_id in zip(chats, delivery_ids, strict=True)
+                if has_native_polls(chat.place.chat_id)
+                else _button_poll(replace(record, id=poll_id), chat.place.chat_id)
+                for chat in chats
             ]
             ids = await uow.outbox.enqueue_batch(messages, not_before=now, created_at=now)
             await uow.polls.link_outbox(delivery_ids, ids)
@@ -126,6 +133,31 @@ class PollService(Service):
         """A `poll_answer` update of a poll that is not anonymous (empty = vote retracted)."""
         async with self._unit() as uow:
             await uow.polls.record_vote(tg_poll_id, voter, option_ids, self._clock())
+
+    async def vote_by_button(
+        self, voter: Person, poll_id: int, chat_id: int, message_id: int, option: int
+    ) -> str:
+        """A press on an option of a poll shown as buttons: the person's one ballot replaced
+        (or, with several answers allowed, the option toggled) and the totals shown live by
+        editing the message. Returns the one-line notice for the voter."""
+        async with self._unit() as uow:
+            poll = await uow.polls.get(poll_id)
+            if poll is None or poll.status is not PollStatus.OPEN:
+                return t.VOTE_CLOSED
+            if not 0 <= option < len(poll.options):
+                raise UsageError(t.VOTE_CLOSED)
+            key = button_poll_key(chat_id, message_id)
+            ballots = await uow.polls.ballots(key)
+            chosen = next_ballot(ballots.get(voter.user_id, ()), option, poll.multiple)
+            ballots[voter.user_id] = chosen
+            now = self._clock()
+            await uow.polls.record_vote(key, voter, chosen, now)
+            counts = ballot_counts(ballots.values(), len(poll.options))
+            await uow.polls.record_counts(key, counts.counts, counts.total, False, now)
+            await self._send(
+                uow, _button_poll(poll, chat_id, counts, target_message_id=message_id)
+            )
+            return t.vote_taken(poll.options, chosen)
 
     # --- closing ----------------------------------------------------------------------
 
@@ -158,6 +190,9 @@ class PollService(Service):
             sent = [
                 d for d in await uow.polls.deliveries(poll_id) if d.status is DeliveryStatus.SENT
             ]
+            poll = await uow.polls.get(poll_id)
+            assert poll is not None
+            counts = await uow.polls.counts([k for d in sent if (k := poll_copy_key(d))])
             messages = [
                 Outgoing(
                     chat_id=d.place.chat_id,
@@ -165,6 +200,14 @@ class PollService(Service):
                     target_message_id=d.message_id,
                     target_action=TargetAction.STOP_POLL,
                     batch=f"pollstop:{poll_id}",
+                )
+                if d.tg_poll_id or has_native_polls(d.place.chat_id)
+                else _button_poll(
+                    poll,
+                    d.place.chat_id,
+                    counts.get(poll_copy_key(d) or ""),
+                    target_message_id=d.message_id,
+                    closed=True,
                 )
                 for d in sent
             ]
@@ -206,7 +249,7 @@ class PollService(Service):
         self, uow: UnitOfWork, poll: PollRecord
     ) -> tuple[PollTally, Sequence[tuple[str, Sequence[int]]]]:
         deliveries = await uow.polls.deliveries(poll.id)
-        ids = [d.tg_poll_id for d in deliveries if d.tg_poll_id]
+        ids = [key for d in deliveries if (key := poll_copy_key(d))]
         counts: dict[str, PollCounts] = await uow.polls.counts(ids)
         voters = await uow.polls.voters(ids) if not poll.anonymous else []
         return tally(poll.options, deliveries, counts), voters
@@ -255,3 +298,31 @@ class PollService(Service):
                     label = t.BUTTON_CLOSE_POLL.format(id=poll.id)
                     buttons.append((Button(label, poll_button_data("close", poll.id)),))
             await self._send(uow, reply_to(caller, t.polls_list(lines), buttons=tuple(buttons)))
+
+
+def _button_poll(
+    poll: PollRecord,
+    chat_id: int,
+    counts: PollCounts | None = None,
+    *,
+    target_message_id: int | None = None,
+    closed: bool = False,
+) -> Outgoing:
+    """A poll as a message with one button per option, for a messenger without polls: sent
+    (in the poll's batch), or its live totals edited in, or (closed) its buttons taken away."""
+    shown = counts or PollCounts((0,) * len(poll.options), 0)
+    text = t.button_poll(poll.question, poll.options, shown.counts, shown.total, closed=closed)
+    buttons = (
+        ()
+        if closed
+        else tuple(
+            (Button(option[:128], poll_vote_data(poll.id, i)),)
+            for i, option in enumerate(poll.options)
+        )
+    )
+    if target_message_id is not None:
+        batch = f"pollstop:{poll.id}" if closed else None
+        return Outgoing(
+            chat_id, text, buttons=buttons, target_message_id=target_message_id, batch=batch
+        )
+    return Outgoing(chat_id, text, buttons=buttons, batch=f"poll:{poll.id}")

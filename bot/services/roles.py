@@ -27,6 +27,17 @@ class RoleService(Service):
         self._specialists = specialists
 
     async def role_in(self, uow: UnitOfWork, user_id: int) -> Role:
+        """The person's role; accounts linked with `/link` are one person, with one role."""
+        role = await self._own_role(uow, user_id)
+        if role is Role.ADMIN:
+            return role
+        linked = await uow.links.linked(user_id)
+        if linked is None:
+            return role
+        other = await self._own_role(uow, linked)
+        return other if other is not Role.RESIDENT else role
+
+    async def _own_role(self, uow: UnitOfWork, user_id: int) -> Role:
         if user_id in self.admins:
             return Role.ADMIN
         if user_id in self._specialists or await uow.roles.is_specialist(user_id):

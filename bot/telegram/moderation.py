@@ -14,6 +14,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ChatPermissions
 
+from bot.domain.messengers import Messenger, messenger_of
 from bot.domain.outgoing import BotRight, MemberAction, MemberOp
 from bot.services.ports import Clock
 
@@ -81,6 +82,8 @@ class TelegramChatAdmins:
         self._admins: dict[int, tuple[datetime, frozenset[int]]] = {}
 
     async def chat_admins(self, chat_id: int) -> frozenset[int]:
+        if messenger_of(chat_id) is not Messenger.TELEGRAM:
+            return frozenset()  # another messenger's chat: Telegram does not know it
         now = self._clock()
         cached = self._admins.get(chat_id)
         if cached is not None and now - cached[0] < self._admin_cache:

@@ -353,6 +353,30 @@ def poll_result_caption(poll: PollRecord, tally: PollTally) -> str:
     return text if len(text) <= 1000 else text[:999] + "…"
 
 
+def button_poll(
+    question: str, options: Sequence[str], counts: Sequence[int], voters: int, *, closed: bool
+) -> str:
+    """A poll shown as a message with one button per option (MAX), with its live totals."""
+    lines = [f"📊 <b>{'Опрос завершён' if closed else 'Опрос'}</b>", esc(question), ""]
+    lines += [f"• {esc(option)} — {count}" for option, count in zip(options, counts, strict=True)]
+    lines.append(f"\nПроголосовали: {voters}.")
+    if not closed:
+        lines.append("Нажмите кнопку с вашим вариантом; голос можно изменить.")
+    return "\n".join(lines)
+
+
+def vote_taken(options: Sequence[str], chosen: Sequence[int]) -> str:
+    if not chosen:
+        return "Ваш голос снят."
+    picked = "; ".join(options[i] for i in chosen if 0 <= i < len(options))
+    return f"Голос учтён: {picked}"[:200]
+
+
+VOTE_CLOSED = "Этот опрос уже завершён."
+
+MESSENGER_NAMES = {"telegram": "Telegram", "max": "MAX"}
+
+
 def poll_breakdown(
     poll: PollRecord, tally: PollTally, voters: Sequence[tuple[str, Sequence[int]]]
 ) -> str:
@@ -363,6 +387,13 @@ def poll_breakdown(
             continue
         counts = ", ".join(str(c) for c in chat.counts)
         lines.append(f"• {esc(chat.chat_name)}: {counts} (голосов: {chat.voters})")
+    per_messenger = tally.by_messenger()
+    if len(per_messenger) > 1:
+        lines.append("\nПо мессенджерам:")
+        for part in per_messenger:
+            counts = ", ".join(str(c) for c in part.counts)
+            name = MESSENGER_NAMES.get(part.messenger, part.messenger)
+            lines.append(f"• {name}: {counts} (голосов: {part.voters})")
     if voters:
         lines.append("\nКто как голосовал:")
         for name, chosen in voters:

@@ -204,6 +204,20 @@ def warned_and_muted(name: str, limit: int, mute: timedelta, reason: str) -> str
     )
 
 
+def warned_and_removed(name: str, limit: int, reason: str) -> str:
+    return (
+        f"🚪 {esc(name)}: {limit}-е предупреждение — удалён из чата: в MAX нельзя запретить "
+        f"писать, поэтому вместо ограничения участник удаляется.{_reason(reason)}"
+    )
+
+
+def removed_instead_of_mute(name: str, reason: str) -> str:
+    return (
+        f"🚪 {esc(name)} удалён из чата: в MAX нельзя запретить писать, поэтому вместо "
+        f"ограничения участник удаляется; вернуться можно по ссылке.{_reason(reason)}"
+    )
+
+
 def unwarned(name: str, left: int) -> str:
     return f"Снято последнее предупреждение {esc(name)}; осталось: {left}."
 

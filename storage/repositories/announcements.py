@@ -347,6 +347,14 @@ class SqlPollRepository:
                 insert(poll_votes).values(tg_poll_id=tg_poll_id, user_id=person.user_id, **values)
             )
 
+    async def ballots(self, copy_key: str) -> dict[int, tuple[int, ...]]:
+        rows = await self._db.execute(
+            select(poll_votes.c.user_id, poll_votes.c.option_ids).where(
+                poll_votes.c.tg_poll_id == copy_key
+            )
+        )
+        return {int(row.user_id): tuple(row.option_ids or ()) for row in rows}
+
     async def voters(self, tg_poll_ids: Sequence[str]) -> Sequence[tuple[str, Sequence[int]]]:
         rows = await self._db.execute(
             select(poll_votes.c.user_name, poll_votes.c.option_ids)

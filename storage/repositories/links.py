@@ -1,0 +1,57 @@
+"""Links between a person's accounts on the two messengers, and `/link`'s one-time codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.messengers import is_max_user
+from storage.tables_links import link_codes, person_links
+
+
+class SqlLinkRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def add_code(self, code: str, user_id: int, expires_at: datetime) -> None:
+        """A new code for `user_id`; their earlier codes (and a live one it repeats) go."""
+        await self._db.execute(
+            delete(link_codes).where(
+                or_(link_codes.c.user_id == user_id, link_codes.c.code == code)
+            )
+        )
+        await self._db.execute(
+            insert(link_codes).values(code=code, user_id=user_id, expires_at=expires_at)
+        )
+
+    async def take_code(self, code: str, now: datetime) -> int | None:
+        """The user a live code was given to; the code is used up (expired ones go too)."""
+        await self._db.execute(delete(link_codes).where(link_codes.c.expires_at <= now))
+        row = (
+            await self._db.execute(select(link_codes.c.user_id).where(link_codes.c.code == code))
+        ).first()
+        if row is None:
+            return None
+        await self._db.execute(delete(link_codes).where(link_codes.c.code == code))
+        return int(row.user_id)
+
+    async def link(self, telegram_id: int, max_id: int, at: datetime) -> None:
+        """Link the two accounts, replacing any earlier link of either."""
+        await self._db.execute(
+            delete(person_links).where(
+                or_(person_links.c.telegram_id == telegram_id, person_links.c.max_id == max_id)
+            )
+        )
+        await self._db.execute(
+            insert(person_links).values(telegram_id=telegram_id, max_id=max_id, linked_at=at)
+        )
+
+    async def linked(self, user_id: int) -> int | None:
+        """The same person's id on the other messenger, if they linked their accounts."""
+        if is_max_user(user_id):
+            query = select(person_links.c.telegram_id).where(person_links.c.max_id == user_id)
+        else:
+            query = select(person_links.c.max_id).where(person_links.c.telegram_id == user_id)
+        return await self._db.scalar(query)
