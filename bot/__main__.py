@@ -181,9 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         return _main(_parser().parse_args(argv))
     except KeyboardInterrupt:
-        # One Ctrl+C is the answer; a late second delivery must not cut the line short.
+        # One Ctrl+C is the answer; a late second delivery must not cut the line short. The
+        # bot is not up yet, so nothing is in flight: exit at once rather than wait for the
+        # interpreter's shutdown (joining a worker thread there, a KeyboardInterrupt could
+        # still end the process by the signal instead of exit 2).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        return _fail("interrupted", EXIT_INTERRUPTED)
+        _fail("interrupted", EXIT_INTERRUPTED)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     except Exception as exc:
         message = _one_line(exc)
         if message is None:
