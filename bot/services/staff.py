@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from bot.domain.models import ChatKind
+from bot.domain.departments import same_department
+from bot.domain.models import ChatKind, RegisteredChat
 from bot.domain.outgoing import Outgoing
 from bot.services.ports import UnitOfWork
 
@@ -26,3 +27,22 @@ async def to_admins(uow: UnitOfWork, admins: Iterable[int], text: str) -> list[O
         if await uow.users.has_started(admin_id):
             messages.append(Outgoing(chat_id=admin_id, text=text))
     return messages
+
+
+async def departments(uow: UnitOfWork) -> list[str]:
+    """The departments that have a staff chat, in registration order."""
+    found: dict[str, str] = {}
+    for staff in await uow.chats.by_kind(ChatKind.STAFF):
+        if staff.department:
+            found.setdefault(staff.department.casefold(), staff.department)
+    return list(found.values())
+
+
+async def staff_chat_for(uow: UnitOfWork, department: str | None) -> RegisteredChat | None:
+    """The staff chat that gets `department`'s cards: its own, else the general one, else the
+    first staff chat (None without any)."""
+    every = await uow.chats.by_kind(ChatKind.STAFF)
+    own = [chat for chat in every if department and same_department(chat.department, department)]
+    general = [chat for chat in every if chat.department is None]
+    found = own or general or list(every)
+    return found[0] if found else None
