@@ -128,7 +128,7 @@ issues = Table(
     Index("ix_issues_first_response", "first_response_at"),
     Index("ix_issues_status_awaiting", "status", "awaiting_since"),
     Index("ix_issues_merged_into", "merged_into"),
-    Index("ix_issues_department_status", "department", "status"),
+    Index("ix_issues_status_department", "status", "department"),
     sqlite_autoincrement=True,
 )
 

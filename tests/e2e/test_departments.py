@@ -4,6 +4,7 @@ card, and a resident or a specialist of another department is refused."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,9 @@ async def desk(fake: FakeTelegram, town: Town, tmp_path: Path) -> AsyncIterator[
 
 
 async def test_departments_see_their_own_issues_and_a_transfer_moves_the_card(
-    town: Town, desk: InProcessBot
+    town: Town, desk: InProcessBot, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.services.issue_events")
     fake = town.fake
     await town.register()
     zhkh = await _department(town, "ЖКХ", "Иван")
@@ -142,6 +144,16 @@ async def test_departments_see_their_own_issues_and_a_transfer_moves_the_card(
     history = await town.reply_in(town.staff, "передано", after=after)
     assert history.content.count("передано") >= 2
     assert "ЖКХ → КУМИ" in history.content and "КУМИ → ЖКХ" in history.content
+    # One INFO line per transfer, ids only.
+    transferred = [r.getMessage() for r in caplog.records if " transferred: " in r.getMessage()]
+    assert len(transferred) == 2 and all(line.startswith("issue 1 ") for line in transferred)
+    assert not any("КУМИ" in line or "ЖКХ" in line for line in transferred)
+
+    # /stats breaks the figures down by department.
+    after = town.last_bot_id(town.staff)
+    town.says(town.admin, town.staff, "/stats")
+    stats = await town.reply_in(town.staff, "По отделам", after=after)
+    assert "ЖКХ: 1 / 0 / 1" in stats.content and "КУМИ: 1 / 0 / 1" in stats.content
 
 
 async def test_one_staff_chat_without_departments_works_as_before(

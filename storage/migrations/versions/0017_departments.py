@@ -25,11 +25,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("department", sa.String(100), nullable=True))
     with op.batch_alter_table("issues") as batch:
         batch.add_column(sa.Column("department", sa.String(100), nullable=True))
-    op.create_index("ix_issues_department_status", "issues", ["department", "status"])
+    op.create_index("ix_issues_status_department", "issues", ["status", "department"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_issues_department_status", table_name="issues")
+    op.drop_index("ix_issues_status_department", table_name="issues")
     with op.batch_alter_table("issues") as batch:
         batch.drop_column("department")
     with op.batch_alter_table("specialist_grants") as batch:
