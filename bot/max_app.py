@@ -116,6 +116,7 @@ def build_max_adapter(
         verdicts=services.verdicts,
         desk=services.desk,
         roles=services.roles,
+        transfers=services.transfers,
     )
     poller = MaxPoller(
         client,

@@ -3,7 +3,7 @@ started the bot (Telegram lets a bot write only to people who wrote to it first)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from bot.domain.departments import same_department
@@ -41,8 +41,14 @@ async def departments(uow: UnitOfWork) -> list[str]:
 async def staff_chat_for(uow: UnitOfWork, department: str | None) -> RegisteredChat | None:
     """The staff chat that gets `department`'s cards: its own, else the general one, else the
     first staff chat (None without any)."""
-    every = await uow.chats.by_kind(ChatKind.STAFF)
-    own = [chat for chat in every if department and same_department(chat.department, department)]
-    general = [chat for chat in every if chat.department is None]
-    found = own or general or list(every)
+    return pick_staff_chat(await uow.chats.by_kind(ChatKind.STAFF), department)
+
+
+def pick_staff_chat(
+    staff: Sequence[RegisteredChat], department: str | None
+) -> RegisteredChat | None:
+    """`department`'s staff chat among `staff`: its own, else the general one, else the first."""
+    own = [chat for chat in staff if department and same_department(chat.department, department)]
+    general = [chat for chat in staff if chat.department is None]
+    found = own or general or list(staff)
     return found[0] if found else None

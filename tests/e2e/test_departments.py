@@ -167,3 +167,42 @@ async def test_one_staff_chat_without_departments_works_as_before(
     assert "Отдел:" not in card.content
     town.says(town.specialist, town.staff, "/transfer 1 КУМИ")
     await town.reply_in(town.staff, "Отдела «КУМИ» нет")
+
+
+@pytest.fixture
+async def categorised(
+    fake: FakeTelegram, town: Town, tmp_path: Path
+) -> AsyncIterator[InProcessBot]:
+    emergency = {
+        "code": "emergency",
+        "name": "Аварийная",
+        "first_response": "PT1H",
+        "resolution": "PT8H",
+        "department": "ЖКХ",
+    }
+    settings = make_settings(
+        fake,
+        tmp_path / "civicbot.db",
+        admins=[town.admin.id],
+        specialists=[town.specialist.id],
+        categories={"items": [emergency]},
+    )
+    bot = InProcessBot(settings)
+    await bot.start(fake)
+    yield bot
+    await bot.stop()
+
+
+async def test_a_chat_default_category_routes_to_the_category_department(
+    town: Town, categorised: InProcessBot
+) -> None:
+    """/setcategory gives the chat's issues a category; the category names the department."""
+    await town.register()
+    zhkh = await _department(town, "ЖКХ", "Иван")
+    town.says(town.admin, town.building, "/setcategory nope")
+    await town.reply_in(town.building, "Категории «nope» нет")
+    town.says(town.admin, town.building, "/setcategory emergency")
+    await town.reply_in(town.building, "по умолчанию получают категорию «Аварийная»")
+    town.says(town.resident, town.building, "#проблема Прорвало трубу в подвале")
+    card = await town.reply_in(zhkh.chat, "№1", timeout=15)
+    assert "Аварийная" in card.content and "Отдел: ЖКХ" in card.content
