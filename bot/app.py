@@ -52,6 +52,7 @@ from bot.services.scope import ScopeService
 from bot.services.spam_memory import NoSpammerLookup, SpamMemory, SpammerLookup
 from bot.services.summaries import SummaryService
 from bot.services.telemetry import Telemetry
+from bot.services.transfers import TransferService
 from bot.services.verdicts import VerdictService
 from bot.spam_corpus import shipped_corpus
 from bot.telegram.delivery import OutboxDispatcher
@@ -102,6 +103,7 @@ class Services:
     contacts: ContactService
     merges: MergeService
     categories: CategoryService
+    transfers: TransferService
     replies: ReplyService
     reminders: ReminderService
     summaries: SummaryService
@@ -148,8 +150,11 @@ def build_services(
     """Every service of the core; `wake` is rung after a unit of work queued operations."""
     events = IssueEvents(telemetry)
     categories = settings.categories.categories()
-    # A category's hashtags file issues too.
-    tags = tuple(dict.fromkeys((*settings.tags.issue, *categories.tags)))
+    # A category's hashtags file issues too, and so do the departments' hashtags.
+    tags = tuple(
+        dict.fromkeys((*settings.tags.issue, *categories.tags, *settings.departments.tags))
+    )
+    routing = settings.categories.routing(settings.departments)
     calendar = WorkCalendar(settings.work_time.schedule())
     roles = RoleService(
         uow_factory,
@@ -172,7 +177,7 @@ def build_services(
     )
     return Services(
         roles=roles,
-        chats=ChatService(uow_factory, clock, wake, roles=roles, tags=tags),
+        chats=ChatService(uow_factory, clock, wake, roles=roles, tags=tags, categories=categories),
         issues=IssueService(
             uow_factory,
             clock,
@@ -184,6 +189,10 @@ def build_services(
             resolution=settings.sla.resolution,
             categories=categories,
             events=events,
+            routing=routing,
+        ),
+        transfers=TransferService(
+            uow_factory, clock, wake, roles=roles, zone=settings.work_time.zone, events=events
         ),
         questions=QuestionService(uow_factory, clock, wake, calendar=calendar),
         merges=MergeService(uow_factory, clock, wake, roles=roles, zone=settings.work_time.zone),
@@ -337,6 +346,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         contacts=services.contacts,
         merges=services.merges,
         categories=services.categories,
+        transfers=services.transfers,
         replies=services.replies,
         summaries=services.summaries,
         verdicts=services.verdicts,

@@ -28,8 +28,9 @@ async def run_chats(settings: Settings) -> str:
 
 
 def table(chats: Sequence[RegisteredChat]) -> str:
-    """One row per chat, tab-separated columns padded for reading; departments stay empty
-    until chats are assigned to departments."""
+    """One row per chat, tab-separated columns padded for reading. `departments` is the
+    department a staff chat serves, or a residents' chat's default department (empty: the
+    general staff chat)."""
     if not chats:
         return "no chats are registered yet: send /register in a chat (see civicbot --help)"
     rows = [HEADER] + [
@@ -40,7 +41,7 @@ def table(chats: Sequence[RegisteredChat]) -> str:
             "yes" if chat.active else "no",
             chat.name,
             chat.org or "",
-            "",
+            chat.department or "",
         )
         for chat in sorted(chats, key=lambda c: (c.kind.value, c.place.chat_id, c.place.thread_id))
     ]

@@ -41,6 +41,7 @@ from pydantic_settings import (
 from bot.domain import spam
 from bot.domain.calendar import WorkSchedule
 from bot.domain.categories import Categories, Category
+from bot.domain.departments import Routing, department_name
 from bot.domain.messengers import describe_person, parse_person
 from bot.domain.moderation import ChatModeration, parse_duration
 from bot.domain.spam_judge import Thresholds
@@ -342,6 +343,9 @@ class CategorySettings(_Section):
     pos_topic: str = ""
     # Hashtags that file an issue in this category (they also make a message an issue).
     tags: tuple[str, ...] = ()
+    # The department whose staff chat gets this category's issues (its name as registered
+    # with /register staff Отдел); empty: the chat's default department, else the general.
+    department: str = Field(default="", max_length=100)
 
     @field_validator("tags")
     @classmethod
@@ -380,6 +384,33 @@ class CategoriesSettings(_Section):
 
     def categories(self) -> Categories:
         return Categories(tuple(item.category() for item in self.items), self.default)
+
+    def routing(self, departments: DepartmentsSettings) -> Routing:
+        """Where new issues go: the [departments] tags, then each category's department."""
+        by_category = {
+            item.code: department_name(item.department) for item in self.items if item.department
+        }
+        return Routing(dict(departments.tags), by_category)
+
+
+class DepartmentsSettings(_Section):
+    # Hashtag -> department: an issue filed with the tag goes to that department's staff chat
+    # (the tag also makes a message an issue). A category's `department` and a chat's
+    # /setdept come after it.
+    tags: dict[str, str] = {}
+
+    @field_validator("tags")
+    @classmethod
+    def _hashtags(cls, value: dict[str, str]) -> dict[str, str]:
+        routes = {}
+        for tag, department in value.items():
+            if not re.fullmatch(r"#\w+", tag):
+                raise ValueError(f"{tag!r} is not a hashtag like #жкх")
+            name = department_name(department)
+            if not name:
+                raise ValueError(f"{tag!r}: the department's name is empty")
+            routes[tag.lower()] = name
+        return routes
 
 
 class PosSettings(_Section):
@@ -577,6 +608,7 @@ class Settings(BaseSettings):
     contacts: ContactsSettings = ContactsSettings()
     pos: PosSettings = PosSettings()
     categories: CategoriesSettings = CategoriesSettings()
+    departments: DepartmentsSettings = DepartmentsSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     digest: DigestSettings = DigestSettings()
     summaries: SummariesSettings = SummariesSettings()

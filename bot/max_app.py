@@ -120,6 +120,7 @@ def build_max_adapter(
         polls=services.announcements.polls,
         links=services.links,
         moderation=MaxModeration(services.newcomers, services.guard, services.moderators),
+        transfers=services.transfers,
     )
     poller = MaxPoller(
         client,

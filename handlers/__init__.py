@@ -21,6 +21,7 @@ from handlers import (
     reports,
     service_messages,
     sla,
+    transfers,
     work,
 )
 from handlers.filters import CommandOrReply, IsCommand
@@ -35,7 +36,7 @@ from handlers.filters import CommandOrReply, IsCommand
 # that only take commands (and replies) are grouped, so an ordinary group message passes each
 # group with one check.
 COMMANDS_BEFORE_GUARD = (admin.router, help.router, moderation.router)
-COMMANDS_AFTER_GUARD = (work.router, sla.router, reports.router)
+COMMANDS_AFTER_GUARD = (work.router, transfers.router, sla.router, reports.router)
 MODULE_ROUTERS = (
     errors.router,
     service_messages.router,

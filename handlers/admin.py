@@ -48,6 +48,20 @@ async def cmd_setorg(message: Message, command: CommandObject, chats: ChatServic
     await chats.set_org(caller, (command.args or "").strip())
 
 
+@router.message(Command("setdept"))
+async def cmd_setdept(message: Message, command: CommandObject, chats: ChatService) -> None:
+    caller = caller_from(message)
+    assert caller is not None
+    await chats.set_department(caller, (command.args or "").strip())
+
+
+@router.message(Command("setcategory"))
+async def cmd_setcategory(message: Message, command: CommandObject, chats: ChatService) -> None:
+    caller = caller_from(message)
+    assert caller is not None
+    await chats.set_category(caller, (command.args or "").strip())
+
+
 @router.message(Command("unregister"))
 async def cmd_unregister(message: Message, chats: ChatService) -> None:
     caller = caller_from(message)
@@ -60,10 +74,10 @@ async def cmd_specialist(message: Message, command: CommandObject, roles: RoleSe
     caller = caller_from(message)
     assert caller is not None
     target = message.reply_to_message.from_user if message.reply_to_message else None
-    argument = (command.args or "").strip().lower()
-    if target is None or target.is_bot or argument not in ("", "remove"):
+    argument = (command.args or "").strip()
+    if target is None or target.is_bot:
         raise UsageError(t.USAGE_SPECIALIST)
-    if argument == "remove":
+    if argument.lower() == "remove":
         await roles.revoke_specialist(caller, person_from(target))
     else:
-        await roles.grant_specialist(caller, person_from(target))
+        await roles.grant_specialist(caller, person_from(target), argument or None)

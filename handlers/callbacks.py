@@ -19,7 +19,7 @@ matches no handler and stays unanswered, as for any unknown button."""
 
 class IssueCallback(CallbackData, prefix="iss"):
     """`iss:<action>:<number>`: a staff card's buttons (take, close, control, ask, contact,
-    merge, category, reopen)."""
+    merge, category, transfer, reopen)."""
 
     action: str
     number: Ref
@@ -37,6 +37,14 @@ class CategoryCallback(CallbackData, prefix="cat"):
 
     code: str
     number: Ref
+
+
+class TransferCallback(CallbackData, prefix="trf"):
+    """`trf:<number>:<staff chat id>:<thread id>`: the department an issue is handed to."""
+
+    number: Ref
+    chat_id: Ref
+    thread_id: Ref
 
 
 class ModCallback(CallbackData, prefix="mod"):

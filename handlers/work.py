@@ -14,6 +14,7 @@ from bot.services.contacts import ContactService
 from bot.services.issues import IssueService
 from bot.services.merging import MergeService
 from bot.services.questions import QuestionService
+from bot.services.transfers import TransferService
 from bot.texts import errors as t
 from handlers import args
 from handlers.adapters import caller_from, incoming_from
@@ -174,6 +175,7 @@ async def on_issue_button(
     contacts: ContactService,
     merges: MergeService,
     categories: CategoryService,
+    transfers: TransferService,
 ) -> None:
     if query.message is None or not isinstance(query.message, Message):
         await query.answer()
@@ -190,6 +192,10 @@ async def on_issue_button(
         return
     if callback_data.action == "category":
         await categories.offer(caller, callback_data.number)
+        await query.answer()
+        return
+    if callback_data.action == "transfer":
+        await transfers.offer(caller, callback_data.number)
         await query.answer()
         return
     prompted = PROMPTED.get(callback_data.action)

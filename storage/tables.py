@@ -34,6 +34,10 @@ chats = Table(
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("registered_by", BigInteger, nullable=False),
     Column("registered_at", UtcDateTime(), nullable=False),
+    # A staff chat: the department it serves (empty: the general staff chat). A residents'
+    # chat: the department and the category its issues get unless a tag says otherwise.
+    Column("department", String(100), nullable=True),
+    Column("category", String(16), nullable=True),
     UniqueConstraint("chat_id", "thread_id", name="uq_chats_place"),
     Index("ix_chats_kind", "kind"),
 )
@@ -58,6 +62,8 @@ specialist_grants = Table(
     Column("user_id", BigInteger, primary_key=True, autoincrement=False),
     Column("granted_by", BigInteger, nullable=False),
     Column("granted_at", UtcDateTime(), nullable=False),
+    # The department the specialist works for; empty: the whole administration.
+    Column("department", String(100), nullable=True),
 )
 
 issues = Table(
@@ -107,6 +113,8 @@ issues = Table(
     Column("private", Boolean, nullable=False, server_default="0"),
     Column("about_chat_id", BigInteger, nullable=True),
     Column("about_thread_id", BigInteger, nullable=True),
+    # The department handling the issue (its staff chat holds the card); empty: the general.
+    Column("department", String(100), nullable=True),
     UniqueConstraint("chat_id", "message_id", name="uq_issues_message"),
     Index("ix_issues_status", "status"),
     Index("ix_issues_chat_status", "chat_id", "thread_id", "status"),
@@ -120,6 +128,7 @@ issues = Table(
     Index("ix_issues_first_response", "first_response_at"),
     Index("ix_issues_status_awaiting", "status", "awaiting_since"),
     Index("ix_issues_merged_into", "merged_into"),
+    Index("ix_issues_status_department", "status", "department"),
     sqlite_autoincrement=True,
 )
 

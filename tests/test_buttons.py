@@ -17,6 +17,7 @@ from handlers.callbacks import (
     ModCallback,
     ModSettingsCallback,
     PollCallback,
+    TransferCallback,
     VerdictCallback,
     WizardCallback,
 )
@@ -40,6 +41,16 @@ CASES: list[tuple[str, type[CallbackData], dict[str, Any]]] = [
         buttons.category_button_data("emergency", BIG),
         CategoryCallback,
         {"code": "emergency", "number": BIG},
+    ),
+    (
+        buttons.issue_button_data("transfer", BIG),
+        IssueCallback,
+        {"action": "transfer", "number": BIG},
+    ),
+    (
+        buttons.transfer_button_data(BIG, -1002147483647000, BIG),
+        TransferCallback,
+        {"number": BIG, "chat_id": -1002147483647000, "thread_id": BIG},
     ),
     (buttons.mod_button_data("rwarn", BIG), ModCallback, {"action": "rwarn", "ref": BIG}),
     (buttons.answer_button_data(BIG, 3), ModCallback, {"action": "q3", "ref": BIG}),

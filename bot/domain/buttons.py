@@ -10,7 +10,8 @@ from __future__ import annotations
 
 
 def issue_button_data(action: str, number: int) -> str:
-    """`iss:<take|close|control|ask|contact|merge|category|reopen>:<number>` (IssueCallback)."""
+    """`iss:<take|close|control|ask|contact|merge|category|transfer|reopen>:<number>`
+    (IssueCallback)."""
     return f"iss:{action}:{number}"
 
 
@@ -22,6 +23,12 @@ def appeal_button_data(chat_id: int, thread_id: int) -> str:
 def category_button_data(code: str, number: int) -> str:
     """`cat:<category code>:<number>`: a category chosen for an issue (CategoryCallback)."""
     return f"cat:{code}:{number}"
+
+
+def transfer_button_data(number: int, chat_id: int, thread_id: int) -> str:
+    """`trf:<number>:<staff chat id>:<thread id>`: the department (by its staff chat) an issue
+    is handed to (TransferCallback)."""
+    return f"trf:{number}:{chat_id}:{thread_id}"
 
 
 def mod_button_data(action: str, ref_id: int) -> str:

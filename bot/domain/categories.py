@@ -27,10 +27,11 @@ class Categories:
     def get(self, code: str | None) -> Category | None:
         return next((item for item in self.items if item.code == code), None)
 
-    def for_tag(self, tag: str) -> Category | None:
-        """The category a tag sets, else the default one (None if there is none)."""
+    def for_tag(self, tag: str, chat_default: str | None = None) -> Category | None:
+        """The category a tag sets, else the chat's default, else the installation's default
+        (None if there is none)."""
         found = next((item for item in self.items if tag.lower() in item.tags), None)
-        return found or self.get(self.default)
+        return found or self.get(chat_default) or self.get(self.default)
 
     @property
     def tags(self) -> tuple[str, ...]:

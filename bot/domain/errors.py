@@ -44,6 +44,15 @@ class NotPermitted(PermissionDenied):
         self.permission = permission
 
 
+class OtherDepartment(PermissionDenied):
+    """The issue belongs to another department than the caller's."""
+
+    def __init__(self, number: int, department: str | None) -> None:
+        super().__init__()
+        self.number = number
+        self.department = department
+
+
 class Refusal(StrEnum):
     NOT_FROM_THIS_STATUS = "not_from_this_status"
     ALREADY_YOURS = "already_yours"
@@ -53,6 +62,7 @@ class Refusal(StrEnum):
     QUESTION_MISSING = "question_missing"
     MERGE_SELF = "merge_self"
     MERGE_CHAIN = "merge_chain"
+    SAME_DEPARTMENT = "same_department"
 
 
 class TransitionRefused(InvalidTransition):

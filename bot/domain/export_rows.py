@@ -55,8 +55,8 @@ class IssueFacts:
     verdict: str | None
     answers: tuple[Answer, ...] = ()
     reopened: int = 0
-    # The workflow's facts. No departments exist yet, so `department` stays empty; the
-    # ПОС topic comes from the configured category (`category_code`).
+    # The workflow's facts: the department handling the issue (None: the general staff
+    # chat); the ПОС topic comes from the configured category (`category_code`).
     department: str | None = None
     category: str | None = None
     category_code: str | None = None

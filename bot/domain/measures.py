@@ -155,6 +155,16 @@ class ChatLine:
 
 
 @dataclass(frozen=True, slots=True)
+class DepartmentLine:
+    """A department's figures (name None: the general staff chat's issues)."""
+
+    name: str | None
+    received: int = 0
+    closed: int = 0
+    open: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class SpecialistLine:
     user_id: int
     name: str
@@ -193,6 +203,8 @@ class Report:
     open_by_status: dict[IssueStatus, int]
     chats: tuple[ChatLine, ...]
     specialists: tuple[SpecialistLine, ...]
+    # Empty when no issue belongs to a department (a single-desk installation).
+    departments: tuple[DepartmentLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

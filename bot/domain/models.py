@@ -38,6 +38,7 @@ class IssueAction(StrEnum):
     CONTACT = "contact"  # a specialist contacted the resident personally (status unchanged)
     MERGE = "merge"  # a duplicate joined to the main issue (on both issues' histories)
     CATEGORY = "category"  # a specialist changed the category (status unchanged)
+    TRANSFER = "transfer"  # handed over to another department (its staff chat gets the card)
 
 
 class ChatKind(StrEnum):
@@ -58,6 +59,8 @@ class Permission(StrEnum):
     FILE_FOR_OTHERS = "file_for_others"
     VIEW_REPORTS = "view_reports"
     SEND_DIGEST = "send_digest"
+    # Work every department's issues, whatever one's own department is.
+    ALL_DEPARTMENTS = "all_departments"
 
 
 class Role(StrEnum):
@@ -90,6 +93,10 @@ class RegisteredChat:
     registered_at: datetime
     active: bool = True
     org: str | None = None
+    # A staff chat: the department it serves (None: the general staff chat). A residents'
+    # chat: the department and category (a code) its issues get unless a tag says otherwise.
+    department: str | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +152,8 @@ class Issue:
     # chat); every answer goes back in private and nothing is shown in the group.
     private: bool = False
     about: ChatPlace | None = None
+    # The department handling it (its staff chat holds the card); None: the general staff.
+    department: str | None = None
 
     @property
     def filed_for(self) -> ChatPlace:

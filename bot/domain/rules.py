@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.domain.errors import NotPermitted, Refusal, TransitionRefused
+from bot.domain.departments import same_department
+from bot.domain.errors import NotPermitted, OtherDepartment, Refusal, TransitionRefused
 from bot.domain.models import Issue, IssueAction, IssueStatus, Permission, Person, Role
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -24,6 +25,23 @@ def can(role: Role, permission: Permission) -> bool:
 def require(role: Role, permission: Permission) -> None:
     if not can(role, permission):
         raise NotPermitted(permission)
+
+
+def may_work_on(role: Role, own_department: str | None, issue: Issue) -> bool:
+    """Admins (ALL_DEPARTMENTS) and specialists of the whole administration (no department of
+    their own) work every issue; a department's specialist only that department's."""
+    if not can(role, Permission.WORK_ISSUES):
+        return False
+    if can(role, Permission.ALL_DEPARTMENTS) or own_department is None:
+        return True
+    return same_department(own_department, issue.department)
+
+
+def require_issue(role: Role, own_department: str | None, issue: Issue) -> None:
+    """Refuse a resident (the role table), then a specialist of another department."""
+    require(role, Permission.WORK_ISSUES)
+    if not may_work_on(role, own_department, issue):
+        raise OtherDepartment(issue.number, issue.department)
 
 
 _WORKABLE = frozenset(
@@ -63,6 +81,32 @@ def check_merge(main: Issue, duplicate: Issue, *, today: date) -> None:
             raise refuse(Refusal.MERGE_CHAIN, issue)
         if not issue.status.is_open:
             raise refuse(Refusal.NOT_FROM_THIS_STATUS, issue)
+
+
+def check_transfer(issue: Issue, to_department: str | None, *, today: date) -> None:
+    """An open issue may go to another department (not to the one it is in)."""
+
+    def refuse(refusal: Refusal) -> TransitionRefused:
+        return TransitionRefused(
+            refusal,
+            number=issue.number,
+            status=issue.status,
+            action=IssueAction.TRANSFER,
+            today=today,
+        )
+
+    if not issue.status.is_open or issue.merged_into is not None:
+        raise refuse(Refusal.NOT_FROM_THIS_STATUS)
+    if same_department(issue.department, to_department):
+        raise refuse(Refusal.SAME_DEPARTMENT)
+
+
+def transferred_status(issue: Issue) -> IssueStatus:
+    """A transfer clears the assignee: work in progress goes back to «новое» for the new
+    department to take; control and a question to the resident keep their status."""
+    if issue.status is IssueStatus.IN_PROGRESS:
+        return IssueStatus.NEW
+    return issue.status
 
 
 def may_answer(issue: Issue, person: Person) -> bool:

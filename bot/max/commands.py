@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.errors import BotError, UsageError
-from bot.domain.models import Caller, ChatKind, IssueAction, Person
+from bot.domain.models import Caller, ChatKind, ChatPlace, IssueAction, Person
 from bot.services.chats import ChatService
 from bot.services.issues import IssueService
 from bot.services.links import LinkService
@@ -21,6 +21,7 @@ from bot.services.polls import PollService
 from bot.services.replies import ReplyService
 from bot.services.roles import RoleService
 from bot.services.scope import ScopeService
+from bot.services.transfers import TransferService
 from bot.services.verdicts import VerdictOutcome, VerdictService
 from bot.texts import errors as t
 from bot.texts import sla as sla_t
@@ -47,6 +48,7 @@ class DeskServices:
     polls: PollService
     links: LinkService
     moderation: MaxModeration
+    transfers: TransferService | None = None
 
 
 def _number(text: str, usage: str) -> int:
@@ -116,7 +118,11 @@ class MaxRouter:
         elif name == "setorg":
             await self._s.chats.set_org(caller, args)
         elif name == "specialist":
-            await self._specialist(caller, message.reply_to_author, args.lower())
+            await self._specialist(caller, message.reply_to_author, args)
+        elif name == "setdept":
+            await self._s.chats.set_department(caller, args)
+        elif name == "setcategory":
+            await self._s.chats.set_category(caller, args)
         elif name == "help" or name == "start":
             await self._s.replies.help(caller)
         elif name == "link":
@@ -148,6 +154,11 @@ class MaxRouter:
             await issues.list_open(caller)
         elif name == "my":
             await issues.list_mine(caller)
+        elif name == "transfer" and self._s.transfers is not None:
+            number, department = _split(args, t.USAGE_TRANSFER)
+            if not department:
+                raise UsageError(t.USAGE_TRANSFER)
+            await self._s.transfers.transfer(caller, number, department)
         else:
             log.debug("MAX: command /%s is not served on MAX", name)
 
@@ -167,12 +178,12 @@ class MaxRouter:
         await self._s.chats.register(caller, kind, name, org=org if marker else None)
 
     async def _specialist(self, caller: Caller, target: Person | None, argument: str) -> None:
-        if target is None or argument not in ("", "remove"):
+        if target is None:
             raise UsageError(t.USAGE_SPECIALIST)
-        if argument == "remove":
+        if argument.lower() == "remove":
             await self._s.roles.revoke_specialist(caller, target)
         else:
-            await self._s.roles.grant_specialist(caller, target)
+            await self._s.roles.grant_specialist(caller, target, argument or None)
 
     async def _number_or_reply(self, message: MaxMessageIn, args: str, usage: str) -> int:
         if args:
@@ -221,6 +232,16 @@ class MaxRouter:
                 notification = await self._vote(press, action, number_text)
                 await self._answer(press.callback_id, notification)
                 return
+            if prefix == "trf" and self._s.transfers is not None:
+                # trf:<number>:<staff chat id>:<thread id>
+                chat_text, _, thread_text = number_text.partition(":")
+                try:
+                    staff = ChatPlace(int(chat_text), int(thread_text or 0))
+                except ValueError:
+                    raise UsageError(t.USAGE_TRANSFER) from None
+                await self._s.transfers.choose(press.caller, _number(action, t.USAGE_ISSUE), staff)
+                await self._answer(press.callback_id, None)
+                return
             number = _number(number_text, t.USAGE_ISSUE)
             if prefix == "mod":
                 moderation = self._s.moderation
@@ -254,6 +275,9 @@ class MaxRouter:
         issues = self._s.issues
         if action == "close":
             await issues.request_close(caller, number)
+            return None
+        if action == "transfer" and self._s.transfers is not None:
+            await self._s.transfers.offer(caller, number)
             return None
         act = IssueAction.REOPEN if action == "reopen" else IssueAction.TAKE
         await issues.act(caller, act, number)

@@ -20,7 +20,7 @@ class Metrics:
         r = self.registry
         self.issue_events = Counter(
             "civicbot_issue_events",
-            "Issue events (filed, taken, controlled, closed, reopened) by chat kind",
+            "Issue events (filed, taken, controlled, closed, reopened, transferred) by chat kind",
             ["event", "chat_kind"],
             registry=r,
         )

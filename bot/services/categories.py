@@ -41,6 +41,7 @@ class CategoryService(Service):
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             issue = await _open_issue(uow, number)
+            await self._roles.require_issue(uow, caller, issue)
             if not self._categories.items:
                 raise UsageError(t.NO_CATEGORIES)
             buttons = tuple(
@@ -54,6 +55,7 @@ class CategoryService(Service):
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             issue = await _open_issue(uow, number)
+            await self._roles.require_issue(uow, caller, issue)
             category = self._categories.get(code)
             if category is None:
                 raise NotFound(t.NO_CATEGORIES)

@@ -73,6 +73,7 @@ class ContactService(Service):
             issue = await uow.issues.get(number)
             if issue is None:
                 raise NotFound(errors_t.issue_not_found(number))
+            await self._roles.require_issue(uow, caller, issue)
             author = issue.author
             if await uow.users.has_started(caller.person.user_id):
                 phone = await uow.users.phone(author.user_id)
@@ -92,6 +93,7 @@ class ContactService(Service):
             issue = await uow.issues.get(number)
             if issue is None:
                 raise NotFound(errors_t.issue_not_found(number))
+            await self._roles.require_issue(uow, caller, issue)
             now = self._clock()
             updated = replace(issue, contacts=issue.contacts + 1, updated_at=now)
             await uow.issues.save(updated)

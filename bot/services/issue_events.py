@@ -24,6 +24,7 @@ PAST = {
     IssueAction.CONTACT: "contacted",
     IssueAction.MERGE: "merged",
     IssueAction.CATEGORY: "recategorised",
+    IssueAction.TRANSFER: "transferred",
 }
 
 
@@ -38,6 +39,10 @@ class IssueEvents:
         self, uow: UnitOfWork, action: IssueAction, issue: Issue, kind: ChatKind | None, by: int
     ) -> None:
         self._after(uow, PAST[action], issue, kind, by)
+
+    def transferred(self, uow: UnitOfWork, issue: Issue, kind: ChatKind | None, by: int) -> None:
+        """Handed over to another department (the line names no department: ids only)."""
+        self._after(uow, PAST[IssueAction.TRANSFER], issue, kind, by)
 
     def late_first_response(self, uow: UnitOfWork, issue: Issue) -> None:
         uow.on_commit(self._telemetry.sla_breach)

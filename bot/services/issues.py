@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from bot.domain.buttons import appeal_button_data
 from bot.domain.calendar import WorkCalendar
 from bot.domain.categories import Categories
+from bot.domain.departments import Routing
 from bot.domain.errors import NotFound, PermissionDenied, UsageError
 from bot.domain.models import (
     Caller,
-    ChatKind,
     ChatPlace,
     IncomingMessage,
     Issue,
@@ -24,7 +24,7 @@ from bot.domain.models import (
     Transition,
 )
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
-from bot.domain.rules import can, plan_transition
+from bot.domain.rules import can, may_work_on, plan_transition
 from bot.domain.sla import ack_timing, with_clock
 from bot.domain.tags import find_issue_tag
 from bot.services.base import Service
@@ -36,6 +36,7 @@ from bot.services.merging import merged_answers
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import reply_to
 from bot.services.roles import RoleService
+from bot.services.staff import departments, staff_chat_for
 from bot.texts import errors as errors_t
 from bot.texts import issues as t
 from bot.texts import sla as sla_t
@@ -59,6 +60,7 @@ class IssueService(Service):
         resolution: timedelta = timedelta(hours=80),
         categories: Categories | None = None,
         events: IssueEvents | None = None,
+        routing: Routing | None = None,
     ) -> None:
         super().__init__(uow_factory, clock, wake)
         self._events = events or IssueEvents()
@@ -69,6 +71,7 @@ class IssueService(Service):
         self._first_response = first_response
         self._resolution = resolution
         self._categories = categories or Categories()
+        self._routing = routing or Routing()
 
     def today(self) -> date:
         return self._clock().astimezone(self._zone).date()
@@ -90,7 +93,7 @@ class IssueService(Service):
                 chat = await uow.chats.get(message.place)
             if chat is None or not chat.kind.takes_issues or not chat.active:
                 return None
-            issue = await self._add(uow, message, tag)
+            issue = await self._add(uow, message, tag, chat)
             if issue is not None:
                 self._events.filed(uow, issue, chat.kind)
                 await self._send(uow, *await self._new_issue_messages(uow, issue, chat))
@@ -105,7 +108,7 @@ class IssueService(Service):
             if target.author.user_id != caller.person.user_id:
                 await self._roles.require(uow, caller, Permission.FILE_FOR_OTHERS)
             tag = find_issue_tag(target.text, self._tags) or ""
-            issue = await self._add(uow, target, tag)
+            issue = await self._add(uow, target, tag, chat)
             if issue is None:
                 existing = await uow.issues.find_by_message(
                     target.place.chat_id, target.message_id
@@ -138,7 +141,7 @@ class IssueService(Service):
             chat = await uow.chats.get(about)
             if chat is None or not chat.kind.takes_issues or not chat.active:
                 raise UsageError(errors_t.NOT_REGISTERED_HERE)
-            issue = await self._add(uow, message, "", about=about)
+            issue = await self._add(uow, message, "", chat, about=about)
             if issue is None:
                 return None
             self._events.filed(uow, issue, chat.kind)
@@ -151,12 +154,22 @@ class IssueService(Service):
             return issue
 
     async def _add(
-        self, uow: UnitOfWork, message: IncomingMessage, tag: str, about: ChatPlace | None = None
+        self,
+        uow: UnitOfWork,
+        message: IncomingMessage,
+        tag: str,
+        chat: RegisteredChat,
+        about: ChatPlace | None = None,
     ) -> Issue | None:
+        """The issue, its category (the tag's, else the chat's, else the default) and its
+        department (the tag's, else the category's, else the chat's)."""
         now = self._clock()
         await uow.users.remember(message.author, now)
         created = message.sent_at or now
-        category = self._categories.for_tag(tag)
+        category = self._categories.for_tag(tag, chat.category)
+        department = self._routing.department_for(
+            tag, category.code if category else None, chat.department
+        )
         first_response = category.first_response if category else self._first_response
         resolution = category.resolution if category else self._resolution
         return await uow.issues.add(
@@ -172,6 +185,7 @@ class IssueService(Service):
             category=category.code if category else None,
             category_name=category.name if category else None,
             about=about,
+            department=department,
         )
 
     async def _new_issue_messages(
@@ -186,13 +200,15 @@ class IssueService(Service):
                 remember_as=MessageRef(RefKind.ACK, issue.number),
             )
         ]
-        for staff in await uow.chats.by_kind(ChatKind.STAFF):
+        staff = await staff_chat_for(uow, issue.department)
+        if staff is not None:
+            transfer = bool(await departments(uow))
             messages.append(
                 Outgoing(
                     chat_id=staff.place.chat_id,
                     thread_id=staff.place.thread_id,
                     text=t.staff_card(issue, chat.name, self._zone),
-                    buttons=card_buttons(issue),
+                    buttons=card_buttons(issue, transfer=transfer),
                     remember_as=MessageRef(RefKind.CARD, issue.number),
                 )
             )
@@ -227,6 +243,7 @@ class IssueService(Service):
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             issue = await self._get(uow, number)
+            await self._roles.require_issue(uow, caller, issue)
             plan = plan_transition(
                 issue,
                 action,
@@ -299,6 +316,7 @@ class IssueService(Service):
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             issue = await self._get(uow, number)
+            await self._roles.require_issue(uow, caller, issue)
             today = self.today()
             plan_transition(issue, action, caller.person, today=today, due_date=today, answer="-")
             kind, text = {
@@ -350,6 +368,8 @@ class IssueService(Service):
             own = issue.author.user_id == caller.person.user_id
             if not (can(role, Permission.VIEW_ALL_ISSUES) or own or issue.place == caller.place):
                 raise PermissionDenied(errors_t.not_your_chat_issue(number))
+            if not own and issue.place != caller.place and can(role, Permission.WORK_ISSUES):
+                await self._roles.require_issue(uow, caller, issue)
             name = await chat_name(uow, issue.filed_for)
             await self._send(uow, reply_to(caller, t.history(entry, name, self._zone)))
 
@@ -361,7 +381,13 @@ class IssueService(Service):
                 text = t.open_issues_in_chat(await uow.issues.list_open(caller.place))
             elif can(role, Permission.VIEW_ALL_ISSUES):
                 names = {item.place: item.name for item in await uow.chats.all()}
-                text = t.open_issues_grouped(await uow.issues.list_open(), names)
+                own_department = await self._roles.department_of(uow, caller.person.user_id)
+                visible = [
+                    issue
+                    for issue in await uow.issues.list_open()
+                    if may_work_on(role, own_department, issue)
+                ]
+                text = t.open_issues_grouped(visible, names)
             elif caller.is_private:
                 own = await uow.issues.list_by_author(caller.person.user_id)
                 text = t.own_filed_issues([issue for issue in own if issue.status.is_open])

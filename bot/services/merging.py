@@ -40,6 +40,9 @@ class MergeService(Service):
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
             main = await _get(uow, main_number)
             duplicate = await _get(uow, duplicate_number)
+            # Merging closes the duplicate: the caller works on both departments' issues.
+            await self._roles.require_issue(uow, caller, main)
+            await self._roles.require_issue(uow, caller, duplicate)
             now = self._clock()
             check_merge(main, duplicate, today=now.astimezone(self._zone).date())
             joined = replace(
@@ -94,7 +97,7 @@ class MergeService(Service):
         """«Объединить» on a card: ask for the main issue's number as a reply to a prompt."""
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
-            await _get(uow, duplicate_number)
+            await self._roles.require_issue(uow, caller, await _get(uow, duplicate_number))
             prompt = reply_to(
                 caller,
                 t.merge_prompt(duplicate_number, caller.person),

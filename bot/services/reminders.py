@@ -29,7 +29,7 @@ from bot.domain.sla import (
 from bot.services.base import Service
 from bot.services.chat_names import REMOVED_CHAT, chat_names
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.services.staff import to_staff
+from bot.services.staff import pick_staff_chat, to_staff
 from bot.services.telemetry import NoTelemetry, Telemetry
 from bot.texts import issues as issues_t
 from bot.texts import sla as t
@@ -161,7 +161,7 @@ class ReminderService(Service):
         if not (reminded or escalated or controlled):
             return []
         names = await chat_names(uow)
-        staff = [chat.place for chat in await uow.chats.by_kind(ChatKind.STAFF) if chat.active]
+        staff = [chat for chat in await uow.chats.by_kind(ChatKind.STAFF) if chat.active]
         assignees = {i.assignee.user_id for i in (*reminded, *controlled) if i.assignee}
         started = await uow.sla.started((*assignees, *self._admins))
         bag = _Mailbag()
@@ -170,15 +170,20 @@ class ReminderService(Service):
             waiting = working_age(self._calendar, since, now) if since else now - now
             return t.ReminderLine(issue, names.get(issue.filed_for, REMOVED_CHAT), waiting)
 
+        def staff_of(issue: Issue) -> list[ChatPlace]:
+            """The issue's department's staff chat (the general one without a department)."""
+            chat = pick_staff_chat(staff, issue.department)
+            return [chat.place] if chat is not None else []
+
         for issue in reminded:
             text = t.reminder_line(line(issue, issue.created_at), self._zone)
-            for place in staff:
+            for place in staff_of(issue):
                 bag.add(place, t.REMINDER_HEADER, text)
             if issue.assignee and issue.assignee.user_id in started:
                 bag.add(ChatPlace(issue.assignee.user_id), t.REMINDER_HEADER, text)
         for issue in controlled:
             text = t.control_line(line(issue, None))
-            for place in staff:
+            for place in staff_of(issue):
                 bag.add(place, t.CONTROL_HEADER, text)
             if issue.assignee and issue.assignee.user_id in started:
                 bag.add(ChatPlace(issue.assignee.user_id), t.CONTROL_HEADER, text)

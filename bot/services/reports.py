@@ -13,6 +13,7 @@ from bot.domain.errors import PermissionDenied, UsageError
 from bot.domain.measures import (
     MAX_LISTED,
     ChatLine,
+    DepartmentLine,
     Digest,
     LateIssue,
     PeriodCounts,
@@ -108,6 +109,7 @@ class ReportService(Service):
             open_by_status=open_now.by_status,
             chats=chats,
             specialists=tuple(await reports.specialists(start, end, open_now)),
+            departments=department_lines(await reports.per_department(start, end)),
         )
 
     async def digest(self) -> Digest:
@@ -296,6 +298,16 @@ class ReportService(Service):
         chat = await uow.chats.get(caller.place) or await uow.chats.get(ChatPlace(caller.chat_id))
         if chat is None or chat.kind is not ChatKind.STAFF:
             raise PermissionDenied(t.PUBLIC_CHAT_REFUSED)
+
+
+def department_lines(
+    figures: Mapping[str | None, tuple[int, int, int]],
+) -> tuple[DepartmentLine, ...]:
+    """One line per department, the general desk's last; none when no department exists."""
+    if not any(name for name in figures):
+        return ()
+    ordered = sorted(figures, key=lambda name: (name is None, (name or "").casefold()))
+    return tuple(DepartmentLine(name, *figures[name]) for name in ordered)
 
 
 def export_basename(first: date, last: date) -> str:

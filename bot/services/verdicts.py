@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import NotFound
 from bot.domain.models import (
-    ChatKind,
     Issue,
     IssueAction,
     IssueStatus,
@@ -23,7 +22,7 @@ from bot.services.cards import card_buttons
 from bot.services.chat_names import chat_name
 from bot.services.issue_events import IssueEvents
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.services.staff import to_staff
+from bot.services.staff import departments, staff_chat_for
 from bot.texts import errors as errors_t
 from bot.texts import issues as issues_t
 from bot.texts import sla as t
@@ -107,7 +106,11 @@ class VerdictService(Service):
             self._events.acted(uow, IssueAction.REOPEN, reopened, kind, person.user_id)
             news = await self._staff_news(uow, reopened)
             if way_out:
-                news += await to_staff(uow, Outgoing(0, t.way_out_alert(number, times)))
+                staff = await staff_chat_for(uow, issue.department)
+                if staff is not None:
+                    place = staff.place
+                    alert = Outgoing(place.chat_id, t.way_out_alert(number, times))
+                    news.append(replace(alert, thread_id=place.thread_id))
             edit = Outgoing(issue.place.chat_id, text, edit_of=_notice(number))
             await self._send(uow, edit, *news)
             return VerdictOutcome.REOPENED
@@ -115,10 +118,12 @@ class VerdictService(Service):
     async def _staff_news(self, uow: UnitOfWork, issue: Issue) -> list[Outgoing]:
         name = await chat_name(uow, issue.filed_for)
         alert = t.not_resolved_alert(issue, name)
-        messages = [
-            Outgoing(staff.place.chat_id, alert, thread_id=staff.place.thread_id)
-            for staff in await uow.chats.by_kind(ChatKind.STAFF)
-        ]
+        staff = await staff_chat_for(uow, issue.department)
+        messages = (
+            [Outgoing(staff.place.chat_id, alert, thread_id=staff.place.thread_id)]
+            if staff is not None
+            else []
+        )
         assignee = issue.assignee
         if assignee is not None and await uow.users.has_started(assignee.user_id):
             messages.append(Outgoing(chat_id=assignee.user_id, text=alert))
@@ -126,7 +131,8 @@ class VerdictService(Service):
         located = await uow.refs.locate(card)
         if located is not None:
             text = issues_t.staff_card(issue, name, self._zone)
-            messages.append(Outgoing(located[0], text, buttons=card_buttons(issue), edit_of=card))
+            buttons = card_buttons(issue, transfer=bool(await departments(uow)))
+            messages.append(Outgoing(located[0], text, buttons=buttons, edit_of=card))
         return messages
 
 

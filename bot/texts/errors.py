@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.errors import BotError, NotPermitted, Refusal, TransitionRefused
+from bot.domain.errors import BotError, NotPermitted, OtherDepartment, Refusal, TransitionRefused
 from bot.domain.models import IssueAction, IssueStatus, Permission
-from bot.texts.format import full_date
+from bot.texts.format import esc, full_date
 
 PERMISSION_DENIED: dict[Permission, str] = {
     Permission.MANAGE_CHATS: "Регистрировать чаты могут только администраторы бота.",
@@ -19,6 +19,7 @@ PERMISSION_DENIED: dict[Permission, str] = {
     Permission.FILE_FOR_OTHERS: (
         "Сделать обращение из чужого сообщения может только его автор или специалист."
     ),
+    Permission.ALL_DEPARTMENTS: "Обращения всех отделов доступны только администраторам.",
 }
 
 
@@ -55,11 +56,25 @@ USAGE_ISSUE = (
 )
 USAGE_REGISTER = (
     "Использование: /register building Название, /register topic Название "
-    "или /register staff — в группе, которую нужно подключить."
+    "или /register staff [Отдел] — в группе, которую нужно подключить."
 )
 USAGE_SPECIALIST = (
     "Использование: ответьте на сообщение человека командой /specialist, "
-    "чтобы назначить его специалистом, или /specialist remove — чтобы снять роль."
+    "чтобы назначить его специалистом (в рабочем чате отдела — специалистом этого отдела; "
+    "/specialist Отдел — специалистом названного отдела), или /specialist remove — "
+    "чтобы снять роль."
+)
+USAGE_TRANSFER = (
+    "Использование: /transfer N Отдел — передать обращение №N другому отделу, "
+    "например /transfer 17 КУМИ."
+)
+USAGE_SETDEPT = (
+    "Использование: /setdept Отдел — обращения этого чата пойдут в отдел по умолчанию; "
+    "/setdept - — снять."
+)
+USAGE_SETCATEGORY = (
+    "Использование: /setcategory код — категория обращений этого чата по умолчанию; "
+    "/setcategory - — снять."
 )
 GROUP_ONLY = "Эта команда работает только в группе."
 NOT_REGISTERED_HERE = "Этот чат не подключён к боту."
@@ -118,9 +133,16 @@ def explain(error: BotError) -> str:
     """The one line a user is told: the service's own wording, or the domain's refusal worded."""
     if isinstance(error, NotPermitted):
         return PERMISSION_DENIED[error.permission]
+    if isinstance(error, OtherDepartment):
+        return other_department(error.number, error.department)
     if isinstance(error, TransitionRefused):
         return _refusal(error)
     return error.message
+
+
+def other_department(number: int, department: str | None) -> str:
+    whose = f"отдела «{esc(department)}»" if department else "общего рабочего чата"
+    return f"Обращение №{number} — {whose}: с ним работают его специалисты."
 
 
 def _refusal(error: TransitionRefused) -> str:
@@ -142,3 +164,5 @@ def _refusal(error: TransitionRefused) -> str:
             return f"Обращение №{error.number} нельзя объединить с самим собой."
         case Refusal.MERGE_CHAIN:
             return f"Обращение №{error.number} уже объединено с другим."
+        case Refusal.SAME_DEPARTMENT:
+            return f"Обращение №{error.number} уже в этом отделе."

@@ -33,6 +33,7 @@ ACTION_NAMES = {
     IssueAction.CONTACT: "связь с жителем",
     IssueAction.MERGE: "объединение",
     IssueAction.CATEGORY: "категория",
+    IssueAction.TRANSFER: "передано",
 }
 
 BUTTON_TAKE = "Взять"
@@ -43,6 +44,7 @@ BUTTON_ASK = "Уточнить"
 BUTTON_CONTACT = "Связаться"
 BUTTON_MERGE = "Объединить"
 BUTTON_CATEGORY = "Категория"
+BUTTON_TRANSFER = "Передать"
 NO_CATEGORIES = "Категории обращений не настроены (раздел [categories] в настройках)."
 
 
@@ -58,6 +60,8 @@ def staff_card(issue: Issue, chat_name: str, zone: ZoneInfo, merged: Sequence[in
         "",
         quote(issue.text, limit=2500),
     ]
+    if issue.department:
+        lines.insert(1, f"Отдел: <b>{esc(issue.department)}</b>")
     if issue.private:
         lines.insert(1, "🔒 Личное обращение: ответ уходит жителю в личный чат, в группе не виден")
     if issue.attachments:

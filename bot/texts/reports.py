@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.measures import (
     ChatLine,
+    DepartmentLine,
     Digest,
     LateIssue,
     PeriodCounts,
@@ -155,6 +156,17 @@ def _chats(lines: Sequence[ChatLine], *, received_label: str) -> list[str]:
     return out
 
 
+def _departments(lines: Sequence[DepartmentLine], *, received_label: str) -> list[str]:
+    if not lines:
+        return []
+    out = [f"<b>По отделам</b> ({received_label} / закрыто / открыто сейчас)"]
+    out += [
+        f"{esc(d.name) if d.name else 'Общий чат'}: {d.received} / {d.closed} / {d.open}"
+        for d in lines
+    ]
+    return out
+
+
 def _specialists(lines: Sequence[SpecialistLine]) -> list[str]:
     if not lines:
         return []
@@ -198,6 +210,7 @@ def digest(report: Digest, zone: ZoneInfo) -> str:
         _response("30 дней", report.response_30d),
     ]
     for block in (
+        _departments(report.period.departments, received_label="поступило с прошлой сводки"),
         _chats(report.period.chats, received_label="поступило с прошлой сводки"),
         _specialists(report.period.specialists),
     ):
@@ -215,6 +228,7 @@ def stats(report: Report, first: date, last: date) -> str:
         _open(report.open_by_status),
     ]
     for block in (
+        _departments(report.departments, received_label="поступило за период"),
         _chats(report.chats, received_label="поступило за период"),
         _specialists(report.specialists),
     ):

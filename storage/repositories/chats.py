@@ -22,6 +22,8 @@ def _chat_from_row(row: Row[Any]) -> RegisteredChat:
         registered_at=row.registered_at,
         active=bool(row.active),
         org=row.org,
+        department=row.department,
+        category=row.category,
     )
 
 
@@ -69,6 +71,8 @@ class SqlChatRepository(Cached):
             "kind": chat.kind.value,
             "name": chat.name,
             "org": chat.org,
+            "department": chat.department,
+            "category": chat.category,
             "active": chat.active,
             "registered_by": chat.registered_by,
             "registered_at": chat.registered_at,

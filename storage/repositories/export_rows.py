@@ -47,6 +47,7 @@ def _columns() -> list[Any]:
         c.private,
         c.about_chat_id,
         c.about_thread_id,
+        c.department,
     ]
 
 
@@ -98,6 +99,7 @@ async def export_page(
             category_code=row.category,
             personal_contact=row.contacts > 0,
             private=bool(row.private),
+            department=row.department,
         )
         for row in rows
     ]

@@ -65,6 +65,7 @@ def issue_from_row(row: Row[Any]) -> Issue:
             if row.about_chat_id is not None
             else None
         ),
+        department=row.department,
     )
 
 
@@ -88,6 +89,7 @@ _ADDED = (
     "private",
     "about_chat_id",
     "about_thread_id",
+    "department",
 )
 # A new issue unless its message already is one: one statement, built once, and no number used
 # up by a duplicate (ON CONFLICT DO NOTHING would spend one).
@@ -125,6 +127,7 @@ class SqlIssueRepository:
         category: str | None = None,
         category_name: str | None = None,
         about: ChatPlace | None = None,
+        department: str | None = None,
     ) -> Issue | None:
         values = {
             "chat_id": place.chat_id,
@@ -146,6 +149,7 @@ class SqlIssueRepository:
             "private": about is not None,
             "about_chat_id": about.chat_id if about else None,
             "about_thread_id": about.thread_id if about else None,
+            "department": department,
         }
         values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
         row = (await self._db.execute(_ADD, values)).first()
@@ -190,6 +194,7 @@ class SqlIssueRepository:
                 merged_into=issue.merged_into,
                 category=issue.category,
                 category_name=issue.category_name,
+                department=issue.department,
             )
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.outgoing import MessageRef, RefKind
@@ -36,6 +36,15 @@ class SqlMessageRefRepository:
             )
         ).first()
         return (row.chat_id, row.message_id) if row else None
+
+    async def forget(self, ref: MessageRef) -> int:
+        """Drop every message recorded as `ref` (a card handed over to another chat)."""
+        result = await self._db.execute(
+            delete(sent_messages).where(
+                sent_messages.c.kind == ref.kind.value, sent_messages.c.ref_id == ref.ref_id
+            )
+        )
+        return result.rowcount
 
     async def record(self, chat_id: int, message_id: int, ref: MessageRef) -> None:
         values = {

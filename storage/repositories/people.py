@@ -96,12 +96,39 @@ class SqlRoleRepository(Cached):
         query = select(specialist_grants.c.user_id).where(specialist_grants.c.user_id == user_id)
         return (await self._db.execute(query)).first() is not None
 
-    async def grant_specialist(self, person: Person, by: int, at: datetime) -> bool:
+    async def grant_specialist(
+        self, person: Person, by: int, at: datetime, department: str | None = None
+    ) -> bool:
+        """Grant (or move to `department`); False if the person already had exactly this."""
         self._changed()
+        current = (
+            await self._db.execute(
+                select(specialist_grants.c.department).where(
+                    specialist_grants.c.user_id == person.user_id
+                )
+            )
+        ).first()
+        if current is not None:
+            if current.department == department:
+                return False
+            await self._db.execute(
+                update(specialist_grants)
+                .where(specialist_grants.c.user_id == person.user_id)
+                .values(department=department, granted_by=by, granted_at=at)
+            )
+            return True
         statement = insert(specialist_grants).values(
-            user_id=person.user_id, granted_by=by, granted_at=at
+            user_id=person.user_id, granted_by=by, granted_at=at, department=department
         )
         return await insert_unless_duplicate(self._db, statement) is not None
+
+    async def department_of(self, user_id: int) -> str | None:
+        """The department a granted specialist works for (None: the whole administration)."""
+        query = select(specialist_grants.c.department).where(
+            specialist_grants.c.user_id == user_id
+        )
+        value = (await self._db.execute(query)).scalar()
+        return str(value) if value else None
 
     async def revoke_specialist(self, user_id: int) -> bool:
         self._changed()

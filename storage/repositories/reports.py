@@ -174,6 +174,28 @@ class SqlReportRepository:
         )
         return {ChatPlace(c, t): int(n) for c, t, n in await self._db.execute(query)}
 
+    async def per_department(
+        self, start: datetime, end: datetime
+    ) -> dict[str | None, tuple[int, int, int]]:
+        """Per department: (received in the period, closed in it, open now)."""
+        department = issues.c.department
+        figures: dict[str | None, list[int]] = {}
+        queries = (
+            select(department, func.count())
+            .where(_within(issues.c.created_at, start, end))
+            .group_by(department),
+            select(department, func.count())
+            .where(_within(issues.c.closed_at, start, end), issues.c.merged_into.is_(None))
+            .group_by(department),
+            select(department, func.count())
+            .where(issues.c.status.in_([s.value for s in OPEN_STATUSES]))
+            .group_by(department),
+        )
+        for column, query in enumerate(queries):
+            for name, count in await self._db.execute(query):
+                figures.setdefault(name, [0, 0, 0])[column] = int(count)
+        return {name: (a, b, c) for name, (a, b, c) in figures.items()}
+
     async def specialists(
         self, start: datetime, end: datetime, open_now: OpenNow
     ) -> list[SpecialistLine]:

@@ -4,7 +4,7 @@ claimed, what the outbox holds, and that two sweepers never send the same remind
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -292,3 +292,32 @@ async def test_only_the_author_judges_and_not_resolved_reopens(desk: Desk) -> No
         final = await uow.issues.get(number)
     assert final is not None and final.status is IssueStatus.CLOSED
     assert final.verdict == "resolved"
+
+
+async def test_reminders_go_to_the_issue_department_staff_chat(desk: Desk) -> None:
+    housing = ChatPlace(-400)
+    async with desk.factory() as uow:
+        moment = desk.clock()
+        await uow.chats.save(
+            RegisteredChat(housing, ChatKind.STAFF, "ЖКХ", ADMIN.user_id, moment, department="ЖКХ")
+        )
+        building = await uow.chats.get(BUILDING)
+        assert building is not None
+        await uow.chats.save(replace(building, department="ЖКХ"))
+        await uow.commit()
+    first = await desk.file("течёт крыша", 1)  # the building's department: ЖКХ
+    async with desk.factory() as uow:
+        building = await uow.chats.get(BUILDING)
+        assert building is not None
+        await uow.chats.save(replace(building, department=None))
+        await uow.commit()
+    second = await desk.file("шумят соседи", 2)  # no department: the general staff chat
+    cards = {chat_id for chat_id, payload in await desk.new_messages() if payload.get("buttons")}
+    assert cards == {housing.chat_id, STAFF.chat_id}
+
+    desk.clock.now = at(2026, 3, 11, 12, 0)
+    sent = await desk.sweep_texts()
+    (housing_text,) = sent[housing.chat_id]
+    (general_text,) = sent[STAFF.chat_id]
+    assert f"№{first}" in housing_text and f"№{second}" not in housing_text
+    assert f"№{second}" in general_text and f"№{first}" not in general_text
