@@ -27,9 +27,12 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     The same definition as numpy's default and Excel's PERCENTILE.INC, so a report checked
     in a spreadsheet gives the same figure.
     """
-    if not values:
+    return _sorted_percentile(sorted(values), q)
+
+
+def _sorted_percentile(ordered: Sequence[float], q: float) -> float | None:
+    if not ordered:
         return None
-    ordered = sorted(values)
     position = (len(ordered) - 1) * q
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
@@ -100,24 +103,45 @@ def response_stats(
     Working hours come from one timeline over the window (bot/domain/work_timeline.py), the
     same figures as `calendar.between` per answer."""
     times = rows if isinstance(rows, AnswerTimes) else AnswerTimes.of(rows)
+    (stats,) = response_stats_since(times, calendar, (None,))
+    return stats
+
+
+def response_stats_since(
+    times: AnswerTimes, calendar: WorkCalendar, since: Sequence[datetime | None]
+) -> tuple[ResponseStats, ...]:
+    """`response_stats` of the answers given at or after each moment of `since` (None: all),
+    with every answer's working time measured once for all of them (the digest's 7 and 30
+    days)."""
     if not times.answered:
-        return ResponseStats(answered=0, within_sla=0, median_hours=None, p90_hours=None)
+        return tuple(_stats([], []) for _ in since)
     timeline = WorkTimeline.covering(calendar, min(times.created), max(times.answered))
     # Rounded to a few milliseconds: moments computed by the database carry float noise.
     worked = [
-        round(timeline.between(created, answered) / 3600, 6)
-        for created, answered in zip(times.created, times.answered, strict=True)
+        round(seconds / 3600, 6) for seconds in timeline.spans(times.created, times.answered)
     ]
-    within = sum(
-        1
+    in_time = [
+        due is None or answered <= due
         for answered, due in zip(times.answered, times.due, strict=True)
-        if due is None or answered <= due
-    )
+    ]
+    result = []
+    for moment in since:
+        if moment is None:
+            result.append(_stats(worked, in_time))
+            continue
+        bound = moment.timestamp()
+        kept = [i for i, answered in enumerate(times.answered) if answered >= bound]
+        result.append(_stats([worked[i] for i in kept], [in_time[i] for i in kept]))
+    return tuple(result)
+
+
+def _stats(worked: list[float], in_time: Sequence[bool]) -> ResponseStats:
+    ordered = sorted(worked)
     return ResponseStats(
-        answered=len(worked),
-        within_sla=within,
-        median_hours=percentile(worked, 0.5),
-        p90_hours=percentile(worked, 0.9),
+        answered=len(ordered),
+        within_sla=sum(in_time),
+        median_hours=_sorted_percentile(ordered, 0.5),
+        p90_hours=_sorted_percentile(ordered, 0.9),
     )
 
 

@@ -21,6 +21,7 @@ from bot.domain.measures import (
     day_bounds,
     hours,
     response_stats,
+    response_stats_since,
 )
 from bot.domain.models import Caller, ChatKind, ChatPlace, Issue, IssueStatus, Permission
 from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing
@@ -127,7 +128,9 @@ class ReportService(Service):
             bounds = day_bounds(self._calendar, first_day, today)[:-1] + [now]
             received = await uow.reports.per_day("created", bounds)
             closed = await uow.reports.per_day("closed", bounds)
-        week_ago = now - timedelta(days=7)
+        response_7d, response_30d = response_stats_since(
+            answered_30, self._calendar, (now - timedelta(days=7), None)
+        )
         days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
         return Digest(
             now=now,
@@ -137,8 +140,8 @@ class ReportService(Service):
             overdue_total=overdue_total,
             due_today=tuple(self._late(issue, names, now) for issue in due_today),
             due_today_total=due_total,
-            response_7d=response_stats(answered_30.since(week_ago), self._calendar),
-            response_30d=response_stats(answered_30, self._calendar),
+            response_7d=response_7d,
+            response_30d=response_30d,
             days=backlog_series(days, received, closed, sum(period.open_by_status.values())),
         )
 
