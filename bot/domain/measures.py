@@ -27,12 +27,9 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     The same definition as numpy's default and Excel's PERCENTILE.INC, so a report checked
     in a spreadsheet gives the same figure.
     """
-    return _sorted_percentile(sorted(values), q)
-
-
-def _sorted_percentile(ordered: Sequence[float], q: float) -> float | None:
-    if not ordered:
+    if not values:
         return None
+    ordered = sorted(values)
     position = (len(ordered) - 1) * q
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
@@ -136,13 +133,26 @@ def response_stats_since(
 
 
 def _stats(worked: list[float], in_time: Sequence[bool]) -> ResponseStats:
+    """Percentiles of working hours rounded to a few milliseconds (moments computed by the
+    database carry float noise). Rounding keeps the order, so only the ranks a percentile
+    reads are rounded: the same figures as rounding every value first."""
     ordered = sorted(worked)
     return ResponseStats(
         answered=len(ordered),
         within_sla=sum(in_time),
-        median_hours=_sorted_percentile(ordered, 0.5),
-        p90_hours=_sorted_percentile(ordered, 0.9),
+        median_hours=_rounded_percentile(ordered, 0.5),
+        p90_hours=_rounded_percentile(ordered, 0.9),
     )
+
+
+def _rounded_percentile(ordered: Sequence[float], q: float) -> float | None:
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    low_value, high_value = round(ordered[low], 6), round(ordered[high], 6)
+    return low_value + (high_value - low_value) * (position - low)
 
 
 @dataclass(frozen=True, slots=True)

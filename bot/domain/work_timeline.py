@@ -54,7 +54,8 @@ class WorkTimeline:
         return self._before[index] + (min(moment, end) - start)
 
     def spans(self, starts: Sequence[float], ends: Sequence[float]) -> list[float]:
-        """`between(a, b)` for each pair, as one loop: a report measures tens of thousands."""
+        """`between(a, b)` for each pair, as one loop: a report measures tens of thousands.
+        The same arithmetic as `worked`, inlined."""
         bounds, period_ends, before = self._starts, self._ends, self._before
         result = []
         for a, b in zip(starts, ends, strict=True):
@@ -62,13 +63,17 @@ class WorkTimeline:
                 result.append(0.0)
                 continue
             index = bisect_right(bounds, b) - 1
-            upto_b = (
-                0.0 if index < 0 else before[index] + (min(b, period_ends[index]) - bounds[index])
-            )
+            if index < 0:
+                upto_b = 0.0
+            else:
+                end = period_ends[index]
+                upto_b = before[index] + ((b if b < end else end) - bounds[index])
             index = bisect_right(bounds, a) - 1
-            upto_a = (
-                0.0 if index < 0 else before[index] + (min(a, period_ends[index]) - bounds[index])
-            )
+            if index < 0:
+                upto_a = 0.0
+            else:
+                end = period_ends[index]
+                upto_a = before[index] + ((a if a < end else end) - bounds[index])
             result.append(upto_b - upto_a)
         return result
 
