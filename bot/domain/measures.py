@@ -113,10 +113,7 @@ def response_stats_since(
     if not times.answered:
         return tuple(_stats([], []) for _ in since)
     timeline = WorkTimeline.covering(calendar, min(times.created), max(times.answered))
-    # Rounded to a few milliseconds: moments computed by the database carry float noise.
-    worked = [
-        round(seconds / 3600, 6) for seconds in timeline.spans(times.created, times.answered)
-    ]
+    worked = timeline.spans(times.created, times.answered)  # working seconds
     in_time = [
         due is None or answered <= due
         for answered, due in zip(times.answered, times.due, strict=True)
@@ -133,25 +130,26 @@ def response_stats_since(
 
 
 def _stats(worked: list[float], in_time: Sequence[bool]) -> ResponseStats:
-    """Percentiles of working hours rounded to a few milliseconds (moments computed by the
-    database carry float noise). Rounding keeps the order, so only the ranks a percentile
-    reads are rounded: the same figures as rounding every value first."""
+    """Percentiles of working seconds as hours rounded to a few milliseconds (moments
+    computed by the database carry float noise). Converting and rounding keep the order, so
+    only the ranks a percentile reads are converted: the same figures as converting every
+    value first."""
     ordered = sorted(worked)
     return ResponseStats(
         answered=len(ordered),
         within_sla=sum(in_time),
-        median_hours=_rounded_percentile(ordered, 0.5),
-        p90_hours=_rounded_percentile(ordered, 0.9),
+        median_hours=_hours_percentile(ordered, 0.5),
+        p90_hours=_hours_percentile(ordered, 0.9),
     )
 
 
-def _rounded_percentile(ordered: Sequence[float], q: float) -> float | None:
+def _hours_percentile(ordered: Sequence[float], q: float) -> float | None:
     if not ordered:
         return None
     position = (len(ordered) - 1) * q
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
-    low_value, high_value = round(ordered[low], 6), round(ordered[high], 6)
+    low_value, high_value = round(ordered[low] / 3600, 6), round(ordered[high] / 3600, 6)
     return low_value + (high_value - low_value) * (position - low)
 
 
