@@ -65,12 +65,14 @@ class ResponseStats:
 
 @dataclass(frozen=True, slots=True)
 class AnswerTimes:
-    """First answers of a window as seconds since the epoch, one position per issue: the
-    compact form storage reads tens of thousands of them in."""
+    """First answers of a window as seconds since the epoch, one position per issue, and
+    whether each came in time (first answer at or before the due moment, or no due moment):
+    the compact form storage reads tens of thousands of them in, the comparison made by the
+    database."""
 
     created: Sequence[float]
     answered: Sequence[float]
-    due: Sequence[float | None]
+    in_time: Sequence[bool]
 
     @classmethod
     def of(cls, rows: Iterable[Answered]) -> AnswerTimes:
@@ -78,7 +80,7 @@ class AnswerTimes:
         return cls(
             [row.created_at.timestamp() for row in listed],
             [row.first_response_at.timestamp() for row in listed],
-            [row.response_due_at.timestamp() if row.response_due_at else None for row in listed],
+            [in_time(row.first_response_at, row.response_due_at) for row in listed],
         )
 
     def since(self, moment: datetime) -> AnswerTimes:
@@ -88,8 +90,13 @@ class AnswerTimes:
         return AnswerTimes(
             [self.created[i] for i in kept],
             [self.answered[i] for i in kept],
-            [self.due[i] for i in kept],
+            [self.in_time[i] for i in kept],
         )
+
+
+def in_time(answered: datetime, due: datetime | None) -> bool:
+    """Answered within SLA: at or before the due moment; no due moment counts as in time."""
+    return due is None or answered <= due
 
 
 def response_stats(
@@ -114,18 +121,14 @@ def response_stats_since(
         return tuple(_stats([], []) for _ in since)
     timeline = WorkTimeline.covering(calendar, min(times.created), max(times.answered))
     worked = timeline.spans(times.created, times.answered)  # working seconds
-    in_time = [
-        due is None or answered <= due
-        for answered, due in zip(times.answered, times.due, strict=True)
-    ]
     result = []
     for moment in since:
         if moment is None:
-            result.append(_stats(worked, in_time))
+            result.append(_stats(worked, times.in_time))
             continue
         bound = moment.timestamp()
         kept = [i for i, answered in enumerate(times.answered) if answered >= bound]
-        result.append(_stats([worked[i] for i in kept], [in_time[i] for i in kept]))
+        result.append(_stats([worked[i] for i in kept], [times.in_time[i] for i in kept]))
     return tuple(result)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.export_rows import IssueFacts
@@ -88,18 +88,21 @@ class SqlReportRepository:
         return await self._scalar(query)
 
     async def answered_between(self, start: datetime, end: datetime) -> AnswerTimes:
-        """The period's first answers as seconds since the epoch (storage/moments.py): read
-        from the covering index in one fetch, no datetime object per value."""
+        """The period's first answers as seconds since the epoch (storage/moments.py), and
+        whether each came in time, compared by the database: read from the covering index in
+        one fetch, no datetime object per value."""
         c, dialect = issues.c, self._db.dialect.name
-        moments = (c.created_at, c.first_response_at, c.response_due_at)
-        query = select(*(seconds(moment, dialect) for moment in moments)).where(
-            _within(c.first_response_at, start, end)
-        )
+        in_time = or_(c.response_due_at.is_(None), c.first_response_at <= c.response_due_at)
+        query = select(
+            seconds(c.created_at, dialect),
+            seconds(c.first_response_at, dialect),
+            case((in_time, 1), else_=0),
+        ).where(_within(c.first_response_at, start, end))
         rows = (await self._db.execute(query)).tuples().all()
         return AnswerTimes(
             epochs([row[0] for row in rows], dialect),
             epochs([row[1] for row in rows], dialect),
-            epochs([row[2] for row in rows], dialect),
+            [row[2] == 1 for row in rows],
         )
 
     async def per_day(self, what: str, bounds: Sequence[datetime]) -> list[int]:
