@@ -263,7 +263,7 @@ async def measure(path: Path, calendar: WorkCalendar) -> None:
         await service.digest()
 
     async def whole_digest() -> None:
-        digest = await service.digest()
+        digest = await service.digest(chart=True)  # as the bot sends it: the chart drawn aside
         messages = service.digest_messages(digest, chat_id=1)
         assert messages[-1].attachment is not None
         assert messages[-1].attachment.content is not None

@@ -242,6 +242,7 @@ class Digest:
     response_7d: ResponseStats
     response_30d: ResponseStats
     days: tuple[DayPoint, ...] = field(default_factory=tuple)
+    chart: bytes | None = None  # the days as a PNG, when drawn beside the queries
 
 
 def day_bounds(calendar: WorkCalendar, first: date, last: date) -> list[datetime]:

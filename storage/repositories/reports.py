@@ -98,7 +98,7 @@ class SqlReportRepository:
             seconds(c.first_response_at, dialect),
             case((in_time, 1), else_=0),
         ).where(_within(c.first_response_at, start, end))
-        rows = (await self._db.execute(query)).tuples().all()
+        rows = (await self._db.execute(query)).all()
         return AnswerTimes(
             epochs([row[0] for row in rows], dialect),
             epochs([row[1] for row in rows], dialect),
