@@ -18,6 +18,10 @@ _UNIX_JULIAN_DAY = 2440587.5
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC).replace(tzinfo=None)  # naive UTC, as SQLite keeps it
 
 
+_COMPUTED = ("sqlite", "postgresql")
+"""The dialects where `seconds` has the database compute the number."""
+
+
 def raw(column: Any) -> Any:
     return type_coerce(column, String)
 
@@ -29,6 +33,15 @@ def seconds(column: Any, dialect: str) -> Any:
     if dialect == "postgresql":
         return type_coerce(extract("epoch", column), Float)
     return raw(column)
+
+
+def epochs(values: list[Any], dialect: str) -> list[Any]:
+    """Values of one `seconds(column, dialect)` column as seconds since the epoch: kept as
+    they are where the database computed them (None stays None), converted one by one
+    elsewhere."""
+    if dialect in _COMPUTED:
+        return values
+    return [epoch(value) for value in values]
 
 
 def epoch(value: float | str | datetime | None) -> float | None:

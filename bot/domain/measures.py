@@ -65,12 +65,14 @@ class ResponseStats:
 
 @dataclass(frozen=True, slots=True)
 class AnswerTimes:
-    """First answers of a window as seconds since the epoch, one position per issue: the
-    compact form storage reads tens of thousands of them in."""
+    """First answers of a window as seconds since the epoch, one position per issue, and
+    whether each came in time (first answer at or before the due moment, or no due moment):
+    the compact form storage reads tens of thousands of them in, the comparison made by the
+    database."""
 
     created: Sequence[float]
     answered: Sequence[float]
-    due: Sequence[float | None]
+    in_time: Sequence[bool]
 
     @classmethod
     def of(cls, rows: Iterable[Answered]) -> AnswerTimes:
@@ -78,7 +80,7 @@ class AnswerTimes:
         return cls(
             [row.created_at.timestamp() for row in listed],
             [row.first_response_at.timestamp() for row in listed],
-            [row.response_due_at.timestamp() if row.response_due_at else None for row in listed],
+            [in_time(row.first_response_at, row.response_due_at) for row in listed],
         )
 
     def since(self, moment: datetime) -> AnswerTimes:
@@ -88,8 +90,13 @@ class AnswerTimes:
         return AnswerTimes(
             [self.created[i] for i in kept],
             [self.answered[i] for i in kept],
-            [self.due[i] for i in kept],
+            [self.in_time[i] for i in kept],
         )
+
+
+def in_time(answered: datetime, due: datetime | None) -> bool:
+    """Answered within SLA: at or before the due moment; no due moment counts as in time."""
+    return due is None or answered <= due
 
 
 def response_stats(
@@ -100,25 +107,53 @@ def response_stats(
     Working hours come from one timeline over the window (bot/domain/work_timeline.py), the
     same figures as `calendar.between` per answer."""
     times = rows if isinstance(rows, AnswerTimes) else AnswerTimes.of(rows)
+    (stats,) = response_stats_since(times, calendar, (None,))
+    return stats
+
+
+def response_stats_since(
+    times: AnswerTimes, calendar: WorkCalendar, since: Sequence[datetime | None]
+) -> tuple[ResponseStats, ...]:
+    """`response_stats` of the answers given at or after each moment of `since` (None: all),
+    with every answer's working time measured once for all of them (the digest's 7 and 30
+    days)."""
     if not times.answered:
-        return ResponseStats(answered=0, within_sla=0, median_hours=None, p90_hours=None)
+        return tuple(_stats([], []) for _ in since)
     timeline = WorkTimeline.covering(calendar, min(times.created), max(times.answered))
-    # Rounded to a few milliseconds: moments computed by the database carry float noise.
-    worked = [
-        round(timeline.between(created, answered) / 3600, 6)
-        for created, answered in zip(times.created, times.answered, strict=True)
-    ]
-    within = sum(
-        1
-        for answered, due in zip(times.answered, times.due, strict=True)
-        if due is None or answered <= due
-    )
+    worked = timeline.spans(times.created, times.answered)  # working seconds
+    result = []
+    for moment in since:
+        if moment is None:
+            result.append(_stats(worked, times.in_time))
+            continue
+        bound = moment.timestamp()
+        kept = [i for i, answered in enumerate(times.answered) if answered >= bound]
+        result.append(_stats([worked[i] for i in kept], [times.in_time[i] for i in kept]))
+    return tuple(result)
+
+
+def _stats(worked: list[float], in_time: Sequence[bool]) -> ResponseStats:
+    """Percentiles of working seconds as hours rounded to a few milliseconds (moments
+    computed by the database carry float noise). Converting and rounding keep the order, so
+    only the ranks a percentile reads are converted: the same figures as converting every
+    value first."""
+    ordered = sorted(worked)
     return ResponseStats(
-        answered=len(worked),
-        within_sla=within,
-        median_hours=percentile(worked, 0.5),
-        p90_hours=percentile(worked, 0.9),
+        answered=len(ordered),
+        within_sla=sum(in_time),
+        median_hours=_hours_percentile(ordered, 0.5),
+        p90_hours=_hours_percentile(ordered, 0.9),
     )
+
+
+def _hours_percentile(ordered: Sequence[float], q: float) -> float | None:
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    low_value, high_value = round(ordered[low] / 3600, 6), round(ordered[high] / 3600, 6)
+    return low_value + (high_value - low_value) * (position - low)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +254,7 @@ class Digest:
     response_7d: ResponseStats
     response_30d: ResponseStats
     days: tuple[DayPoint, ...] = field(default_factory=tuple)
+    chart: bytes | None = None  # the days as a PNG, when drawn beside the queries
 
 
 def day_bounds(calendar: WorkCalendar, first: date, last: date) -> list[datetime]:

@@ -11,6 +11,7 @@ exactly `WorkCalendar.between` (to float precision, well under a millisecond).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.calendar import WorkCalendar
@@ -51,6 +52,30 @@ class WorkTimeline:
             return 0.0
         start, end = self._starts[index], self._ends[index]
         return self._before[index] + (min(moment, end) - start)
+
+    def spans(self, starts: Sequence[float], ends: Sequence[float]) -> list[float]:
+        """`between(a, b)` for each pair, as one loop: a report measures tens of thousands.
+        The same arithmetic as `worked`, inlined."""
+        bounds, period_ends, before = self._starts, self._ends, self._before
+        result = []
+        for a, b in zip(starts, ends, strict=True):
+            if b <= a:
+                result.append(0.0)
+                continue
+            index = bisect_right(bounds, b) - 1
+            if index < 0:
+                upto_b = 0.0
+            else:
+                end = period_ends[index]
+                upto_b = before[index] + ((b if b < end else end) - bounds[index])
+            index = bisect_right(bounds, a) - 1
+            if index < 0:
+                upto_a = 0.0
+            else:
+                end = period_ends[index]
+                upto_a = before[index] + ((a if a < end else end) - bounds[index])
+            result.append(upto_b - upto_a)
+        return result
 
     def between(self, a: float, b: float) -> float:
         """Working seconds in [a, b); zero if b <= a."""

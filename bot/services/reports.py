@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -13,15 +14,18 @@ from bot.domain.errors import PermissionDenied, UsageError
 from bot.domain.measures import (
     MAX_LISTED,
     ChatLine,
+    DayPoint,
     DepartmentLine,
     Digest,
     LateIssue,
+    OpenNow,
     PeriodCounts,
     Report,
     backlog_series,
     day_bounds,
     hours,
     response_stats,
+    response_stats_since,
 )
 from bot.domain.models import Caller, ChatKind, ChatPlace, Issue, IssueStatus, Permission
 from bot.domain.outgoing import Attachment, AttachmentKind, Outgoing
@@ -78,7 +82,9 @@ class ReportService(Service):
 
     # --- numbers -------------------------------------------------------------------------
 
-    async def report(self, uow: UnitOfWork, start: datetime, end: datetime) -> Report:
+    async def report(
+        self, uow: UnitOfWork, start: datetime, end: datetime, open_now: OpenNow | None = None
+    ) -> Report:
         reports = uow.reports
         closed, confirmed = await reports.count_closed(start, end)
         counts = PeriodCounts(
@@ -90,7 +96,8 @@ class ReportService(Service):
         )
         names = await chat_names(uow)
         received = await reports.received_per_chat(start, end)
-        open_now = await reports.open_now()
+        if open_now is None:
+            open_now = await reports.open_now()
         still_open = open_now.per_chat
         chats = tuple(
             ChatLine(
@@ -112,25 +119,41 @@ class ReportService(Service):
             departments=department_lines(await reports.per_department(start, end)),
         )
 
-    async def digest(self) -> Digest:
+    async def digest(self, *, chart: bool = False) -> Digest:
+        """The digest's numbers; with `chart`, its chart too, drawn in a worker thread while
+        the rest of the numbers are read (the chart needs only the days' counts)."""
         now = self._clock()
         today = self._calendar.local(now).date()
-        async with self._uow_factory.reader() as uow:
-            since = await uow.reports.last_digest_at(today + timedelta(days=1))
-            since = since if since is not None and since < now else now - FIRST_DIGEST_WINDOW
-            period = await self.report(uow, since, now)
-            names = await chat_names(uow)
-            overdue, overdue_total = await self._overdue(uow, now, today, names)
-            due_today, due_total = await uow.reports.on_control_due(
-                today, MAX_LISTED, before=False
+        first_day = today - timedelta(days=CHART_DAYS - 1)
+        drawing: asyncio.Future[bytes] | None = None
+        try:
+            async with self._uow_factory.reader() as uow:
+                open_now = await uow.reports.open_now()
+                bounds = day_bounds(self._calendar, first_day, today)[:-1] + [now]
+                days = backlog_series(
+                    [first_day + timedelta(days=i) for i in range(CHART_DAYS)],
+                    await uow.reports.per_day("created", bounds),
+                    await uow.reports.per_day("closed", bounds),
+                    sum(open_now.by_status.values()),
+                )
+                if chart:
+                    drawing = asyncio.ensure_future(asyncio.to_thread(draw_chart, days))
+                since = await uow.reports.last_digest_at(today + timedelta(days=1))
+                since = since if since is not None and since < now else now - FIRST_DIGEST_WINDOW
+                period = await self.report(uow, since, now, open_now)
+                names = await chat_names(uow)
+                overdue, overdue_total = await self._overdue(uow, now, today, names)
+                due_today, due_total = await uow.reports.on_control_due(
+                    today, MAX_LISTED, before=False
+                )
+                answered_30 = await uow.reports.answered_between(now - timedelta(days=30), now)
+            response_7d, response_30d = response_stats_since(
+                answered_30, self._calendar, (now - timedelta(days=7), None)
             )
-            answered_30 = await uow.reports.answered_between(now - timedelta(days=30), now)
-            first_day = today - timedelta(days=CHART_DAYS - 1)
-            bounds = day_bounds(self._calendar, first_day, today)[:-1] + [now]
-            received = await uow.reports.per_day("created", bounds)
-            closed = await uow.reports.per_day("closed", bounds)
-        week_ago = now - timedelta(days=7)
-        days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
+            png = await drawing if drawing is not None else None
+        finally:
+            if drawing is not None and not drawing.done():
+                drawing.cancel()  # a failed query: the picture is not wanted
         return Digest(
             now=now,
             since=since,
@@ -139,9 +162,10 @@ class ReportService(Service):
             overdue_total=overdue_total,
             due_today=tuple(self._late(issue, names, now) for issue in due_today),
             due_today_total=due_total,
-            response_7d=response_stats(answered_30.since(week_ago), self._calendar),
-            response_30d=response_stats(answered_30, self._calendar),
-            days=backlog_series(days, received, closed, sum(period.open_by_status.values())),
+            response_7d=response_7d,
+            response_30d=response_30d,
+            days=days,
+            chart=png,
         )
 
     async def _overdue(
@@ -173,9 +197,7 @@ class ReportService(Service):
             Outgoing(chat_id=chat_id, thread_id=thread_id, text=part)
             for part in t.split_message(t.digest(digest, self._zone))
         ]
-        from bot.services.reporting import chart  # matplotlib loads only where a chart is drawn
-
-        png = chart.digest_chart(digest.days)
+        png = digest.chart or draw_chart(digest.days)
         photo = Attachment(AttachmentKind.PHOTO, filename="digest.png", content=png)
         messages.append(
             Outgoing(chat_id=chat_id, thread_id=thread_id, text=t.CHART_CAPTION, attachment=photo)
@@ -188,7 +210,7 @@ class ReportService(Service):
         """/digest: the digest into the caller's chat now (admins only)."""
         async with self._uow_factory.reader() as uow:
             await self._allow(uow, caller, Permission.SEND_DIGEST, t.DIGEST_DENIED)
-        digest = await self.digest()
+        digest = await self.digest(chart=True)
         messages = self.digest_messages(digest, caller.chat_id, caller.thread_id)
         async with self._unit() as uow:
             await self._send(uow, *messages)
@@ -208,7 +230,7 @@ class ReportService(Service):
         async with self._uow_factory.reader() as uow:
             if await uow.reports.digest_at(today) is not None:
                 return False
-        digest = await self.digest()
+        digest = await self.digest(chart=True)
         async with self._unit() as uow:
             if not await uow.reports.claim_digest(today, digest.now):
                 return False
@@ -308,6 +330,13 @@ def department_lines(
         return ()
     ordered = sorted(figures, key=lambda name: (name is None, (name or "").casefold()))
     return tuple(DepartmentLine(name, *figures[name]) for name in ordered)
+
+
+def draw_chart(days: Sequence[DayPoint]) -> bytes:
+    """The digest's chart as PNG; matplotlib loads only where a chart is drawn."""
+    from bot.services.reporting import chart
+
+    return chart.digest_chart(days)
 
 
 def export_basename(first: date, last: date) -> str:
