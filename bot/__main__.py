@@ -178,7 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Everything, imports included, runs inside this try: Ctrl+C at any moment of the start
     # ends as one line.
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Run as a command, Ctrl+C until the bot's own handlers take over (the first thing its
+        # loop does) is the loading handler above: one line, exit 2, wherever it lands, even
+        # inside a library that would turn a KeyboardInterrupt into an error of its own.
         return _main(_parser().parse_args(argv))
     except KeyboardInterrupt:
         # One Ctrl+C is the answer; a late second delivery must not cut the line short. The

@@ -9,7 +9,8 @@ from bot.domain.errors import UsageError
 
 def issue_number(text: str | None, usage: str) -> int:
     value = (text or "").strip().lstrip("№#")
-    if not value.isdigit() or int(value) <= 0:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not value.isdecimal() or int(value) <= 0:
         raise UsageError(usage)
     return int(value)
 

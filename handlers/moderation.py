@@ -79,7 +79,7 @@ async def cmd_unban(
 ) -> None:
     argument = (command.args or "").strip()
     if argument:
-        if not argument.isdigit():
+        if not argument.isdecimal():
             raise UsageError(t.USAGE_UNBAN)
         target = Target(Person(int(argument), argument))
     else:
@@ -130,7 +130,7 @@ async def cmd_settings(message: Message, desk: ModerationDesk) -> None:
 @router.message(Command("modlog"))
 async def cmd_modlog(message: Message, command: CommandObject, desk: ModerationDesk) -> None:
     argument = (command.args or "").strip()
-    if argument and not argument.isdigit():
+    if argument and not argument.isdecimal():
         raise UsageError(t.USAGE_MODLOG)
     await desk.modlog(_caller(message), int(argument) if argument else None)
 

@@ -29,7 +29,7 @@ async def cmd_transfer(
     assert caller is not None  # the router only admits messages with a sender
     text = (command.args or "").strip()
     head, _, rest = text.partition(" ")
-    if head.lstrip("№#").isdigit():
+    if head.lstrip("№#").isdecimal():
         number, department = args.issue_number(head, t.USAGE_TRANSFER), rest
     elif message.reply_to_message is not None:
         replied = message.reply_to_message.message_id

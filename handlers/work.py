@@ -66,7 +66,7 @@ async def cmd_control(message: Message, command: CommandObject, issues: IssueSer
 async def cmd_close(message: Message, command: CommandObject, issues: IssueService) -> None:
     text = (command.args or "").strip()
     head = text.partition(" ")[0].lstrip("№#")
-    if head.isdigit() or message.reply_to_message is None:
+    if head.isdecimal() or message.reply_to_message is None:
         number, answer = args.split_number(text, t.USAGE_CLOSE)
     else:
         number = await _number(message, None, t.USAGE_CLOSE, issues)
