@@ -37,6 +37,10 @@ class DemoClock:
     def advance(self, delta: timedelta) -> None:
         self._shift += delta
 
+    def monotonic(self) -> float:
+        """Seconds on the demo's clock: the double's flood limits count on the bot's time."""
+        return self().timestamp()
+
 
 def demo_morning(calendar: WorkCalendar) -> datetime:
     """09:00 of a working day of the current month (so `civicbot stats` finds the day)."""
@@ -114,6 +118,7 @@ class Day:
         calendar = WorkCalendar(self.settings.work_time.schedule())
         self.clock = DemoClock(demo_morning(calendar))
         fake.world.now = self.clock
+        fake.world.monotonic = self.clock.monotonic
         self.t = Transcript(fake, out, self.clock, self.settings.work_time.zone)
         for chat in (self.house, self.house2, self.staff):
             self.t.place(chat)

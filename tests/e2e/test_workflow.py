@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -160,8 +160,10 @@ async def test_question_reaches_the_resident_and_the_answer_restarts_the_clock(
     await asyncio.sleep(TICKS)
     assert "ждёт уточнения" in fake.message(town.staff.id, card.message_id).content
 
-    # Paused from Wednesday 11:00 to Thursday 11:00: 7 h + 2 h of working time.
-    clock.now = at(2026, 3, 12, 11)
+    # Paused from Wednesday 11:00 to Thursday 11:00: 7 h + 2 h of working time. The clock runs
+    # at real speed, so it moves on by exactly one day: a pause shorter than the seconds the
+    # question took to go out would bring the due date back to 16:59.
+    clock.now = clock.now + timedelta(days=1)
     answer = town.says(
         town.resident, town.building, "Третий подъезд", reply_to=question.message_id
     )
