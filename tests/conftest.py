@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated SQLite database in a temporary folder."""
+"""Shared fixtures: a migrated database of the test's own (SQLite in a temporary folder, or
+PostgreSQL when CIVICBOT_TEST_DATABASE_URL names a server: see tests/database.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from hypothesis import settings
 
 from bot.fake_telegram import FakeTelegram
-from storage import db
 from storage.uow import SqlUnitOfWorkFactory
+from tests.database import TestDatabase, fresh_database, migrated_engine
 
 # The suite runs in parallel workers on machines as small as two shared cores: a bot that
 # needs longer to answer is slow, not wrong. Waits end on the event, so this costs nothing
@@ -24,8 +25,15 @@ settings.load_profile("civicbot")
 
 
 @pytest.fixture
-async def uow_factory(tmp_path: Path) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'civicbot.db'}")
-    await db.upgrade(engine)
+async def test_database(tmp_path: Path) -> AsyncIterator[TestDatabase]:
+    """This test's own migrated database."""
+    database = await fresh_database(tmp_path, migrated=True)
+    yield database
+    await database.drop()
+
+
+@pytest.fixture
+async def uow_factory(test_database: TestDatabase) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    engine = await migrated_engine(test_database)
     yield SqlUnitOfWorkFactory(engine)
     await engine.dispose()

@@ -1,0 +1,108 @@
+"""The database a test runs on, chosen by one environment variable.
+
+Unset, every test gets a fresh SQLite file in its temporary folder (the embedded default).
+Set ``CIVICBOT_TEST_DATABASE_URL`` to a PostgreSQL server's URL, for example
+``postgresql+asyncpg://civicbot:civicbot@127.0.0.1:5432/postgres``, and every test gets its
+own database on that server instead: created empty, or copied (``CREATE DATABASE … TEMPLATE``)
+from a template that was migrated once per test worker, which is much faster than migrating.
+The role in the URL needs CREATEDB. `.ci/run` runs the suites both ways.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import db
+
+ENV = "CIVICBOT_TEST_DATABASE_URL"
+_migrated_templates: set[str] = set()
+
+
+def server_url() -> str | None:
+    """The PostgreSQL server under test, or None for SQLite."""
+    return os.environ.get(ENV) or None
+
+
+def on_postgres() -> bool:
+    return server_url() is not None
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _admin(sql: str) -> None:
+    server = server_url()
+    assert server is not None
+    engine = db.create_engine(server)
+    try:
+        async with engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def _template() -> str:
+    """This worker's migrated template database (made on first use)."""
+    server = server_url()
+    assert server is not None
+    name = f"civicbot_template_{_worker()}"
+    if name not in _migrated_templates:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _admin(f'CREATE DATABASE "{name}"')
+        engine = db.create_engine(_with_database(server, name))
+        try:
+            await db.upgrade(engine)
+        finally:
+            await engine.dispose()
+        _migrated_templates.add(name)
+    return name
+
+
+class TestDatabase:
+    """One test's database: `url` for settings and engines, `drop()` when done."""
+
+    def __init__(self, url: str, name: str | None) -> None:
+        self.url = url
+        self._name = name
+
+    @property
+    def is_postgres(self) -> bool:
+        return self._name is not None
+
+    async def drop(self) -> None:
+        if self._name is not None:
+            await _admin(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
+
+
+async def fresh_database(folder: Path, *, migrated: bool) -> TestDatabase:
+    """A database nobody else uses: migrated to head, or empty (for tests of migrations and
+    of the bot's own first start)."""
+    server = server_url()
+    if server is None:
+        return TestDatabase(f"sqlite+aiosqlite:///{folder / 'data' / 'civicbot.db'}", None)
+    name = f"civicbot_test_{_worker()}_{uuid.uuid4().hex[:12]}"
+    if migrated:
+        template = await _template()
+        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    else:
+        await _admin(f'CREATE DATABASE "{name}"')
+    return TestDatabase(_with_database(server, name), name)
+
+
+async def migrated_engine(database: TestDatabase) -> AsyncEngine:
+    """An engine on the test's database, migrated to head (already so on PostgreSQL)."""
+    engine = db.create_engine(database.url)
+    if not database.is_postgres:
+        await db.upgrade(engine)
+    return engine
