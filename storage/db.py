@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import contextlib
+import functools
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,30 +143,36 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
 def head_revisions() -> set[str]:
     """The revisions no other migration revises, read from the migration files.
 
-    The files are parsed, not imported, so this costs neither alembic nor SQLAlchemy DDL;
+    The files are read, not imported, so this costs neither alembic nor SQLAlchemy DDL;
     a test checks the answer against alembic's own script directory.
     """
-    revisions: set[str] = set()
-    revised: set[str] = set()
+    declared = _declared_revisions()
+    revised = {down for _, downs in declared for down in downs}
+    return {revision for revision, _ in declared} - revised
+
+
+# `revision = "0001_core"`, `down_revision = None`, or a tuple of revisions for a merge.
+_CONSTANT = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+)$", re.MULTILINE)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+@functools.cache
+def _declared_revisions() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(revision, the revisions it revises) of each migration file.
+
+    Matched as text rather than parsed: CPython 3.11's parser is not safe while another
+    thread compiles (gh-106905: "AST constructor recursion depth mismatch"), and the bot
+    parses this at start while its warm-up threads import modules. The files don't change
+    while the process runs, so once is enough.
+    """
+    found = []
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        declared = _module_constants(path, ("revision", "down_revision"))
-        if "revision" not in declared:
-            continue
-        revisions.add(declared["revision"])
-        down = declared.get("down_revision")
-        revised.update((down,) if isinstance(down, str) else down or ())
-    return revisions - revised
-
-
-def _module_constants(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name) and target.id in names and node.value:
-                    found[target.id] = ast.literal_eval(node.value)
-    return found
+        constants = dict(_CONSTANT.findall(path.read_text(encoding="utf-8")))
+        revision = _QUOTED.findall(constants.get("revision", ""))
+        if revision:
+            downs = tuple(_QUOTED.findall(constants.get("down_revision", "")))
+            found.append((revision[0], downs))
+    return tuple(found)
 
 
 async def current_revisions(engine: AsyncEngine) -> set[str]:
@@ -244,12 +251,7 @@ def _ensure_folder(folder: Path) -> None:
 
 def known_revisions() -> set[str]:
     """Every revision in the migration files: a database at any of them is civicbot's."""
-    revisions = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        revision = _module_constants(path, ("revision",)).get("revision")
-        if revision:
-            revisions.add(revision)
-    return revisions
+    return {revision for revision, _ in _declared_revisions()}
 
 
 def integrity(path: Path) -> tuple[list[str], set[str]]:

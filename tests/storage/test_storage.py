@@ -50,6 +50,7 @@ def test_head_revisions_read_from_the_files_match_alembic() -> None:
 
     script = ScriptDirectory.from_config(db.alembic_config())
     assert db.head_revisions() == set(script.get_heads())
+    assert db.known_revisions() == {rev.revision for rev in script.walk_revisions()}
 
 
 async def test_a_database_at_an_older_revision_is_upgraded_to_head(tmp_path: Path) -> None:
