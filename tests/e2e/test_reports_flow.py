@@ -188,7 +188,9 @@ async def civicbot(cwd: Path, *argv: str) -> tuple[int, str, str]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    # A month's export is real work: on a loaded machine it is slow, not wrong.
+    timeout = 60 * FakeTelegram.timeout_scale
+    out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
