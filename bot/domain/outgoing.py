@@ -236,6 +236,15 @@ class Refusal:
     detail: str = ""
 
 
+NEW_MESSAGES = frozenset({OpKind.SEND, OpKind.SEND_PHOTO, OpKind.SEND_DOCUMENT, OpKind.SEND_POLL})
+"""Operations that a second request would repeat visibly. The others (edits, deletions, pins,
+actions on members, closing a poll) leave the same state when done twice."""
+
+MAYBE_SENT = "maybe sent before a restart; not sent again"
+"""The outcome of a new message whose send was cut short by a crash: the messenger may have
+posted it, and neither Bot API can tell, so it is not sent a second time."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     """An operation as the outbox holds it, for the adapter that carries it out."""

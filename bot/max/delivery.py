@@ -25,6 +25,8 @@ from typing import Any
 
 from bot.domain.messengers import Messenger, is_max_user, native_max_chat, native_max_user
 from bot.domain.outgoing import (
+    MAYBE_SENT,
+    NEW_MESSAGES,
     MemberAction,
     OutboxEntry,
     Outgoing,
@@ -128,6 +130,16 @@ class MaxOutboxDispatcher:
     async def _deliver(self, entry: OutboxEntry) -> None:
         message = entry.message
         result: dict[str, Any] = {}
+        if message.kind in NEW_MESSAGES:
+            if entry.maybe_sent:
+                # As on Telegram: MAX has no idempotency key, so a send a crash cut short
+                # is not repeated; a resident must not get the same message twice.
+                log.warning("MAX outbox entry %d: %s", entry.id, MAYBE_SENT)
+                await self._fail(entry, MAYBE_SENT)
+                return
+            async with self._uow_factory() as uow:
+                await uow.outbox.mark_attempted(entry.id, self._clock())
+                await uow.commit()
         try:
             sent = await self._carry_out(message, result)
         except MaxError as exc:

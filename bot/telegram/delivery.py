@@ -44,6 +44,8 @@ from aiogram.types import (
 )
 
 from bot.domain.outgoing import (
+    MAYBE_SENT,
+    NEW_MESSAGES,
     Attachment,
     AttachmentKind,
     OpKind,
@@ -76,14 +78,6 @@ much sending claimed ahead."""
 
 FIRST_RETRY = timedelta(seconds=1)
 """The first retry after a transient failure; each next one waits twice as long, up to the cap."""
-
-
-NEW_MESSAGES = frozenset({OpKind.SEND, OpKind.SEND_PHOTO, OpKind.SEND_DOCUMENT, OpKind.SEND_POLL})
-"""Operations that a second request would repeat visibly. The others (edits, deletions, pins,
-actions on members, closing a poll) leave the same state when done twice."""
-
-MAYBE_SENT = "maybe sent before a restart; not sent again"
-"""The outcome of a new message whose send was cut short by a crash (see `_deliver_once`)."""
 
 
 @dataclass

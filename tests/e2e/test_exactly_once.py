@@ -14,8 +14,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from bot.domain.outgoing import MAYBE_SENT
 from bot.fake_telegram import FakeTelegram
-from bot.telegram.delivery import MAYBE_SENT
 from tests.e2e.harness import BotProcess, Town, db_rows, process_bot, seeded
 
 OPEN = "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.domain.messengers import max_chat, max_user
-from bot.domain.outgoing import MemberAction, Outgoing, member_op
+from bot.domain.outgoing import MAYBE_SENT, MemberAction, Outgoing, member_op
 from bot.fake_max import FakeMax
 from bot.max.client import MaxClient
 from bot.max.delivery import MaxOutboxDispatcher
@@ -125,3 +126,53 @@ async def test_a_pinned_announcement_is_pinned_and_its_batch_reported(
         await client.close()
     assert chat.pinned == fake.bot_messages(chat)[-1].mid
     assert reported == ["an:1"]
+
+
+async def test_a_send_cut_short_by_a_crash_is_not_repeated(
+    uow_factory: SqlUnitOfWorkFactory, fake: FakeMax
+) -> None:
+    chat = fake.create_chat("Дом", members=[])
+    core_chat = max_chat(chat.chat_id)
+    earlier = NOW - timedelta(minutes=5)
+    async with uow_factory() as uow:
+        cut_short = await uow.outbox.enqueue(
+            Outgoing(chat_id=core_chat, text="Заявка №1 принята"), not_before=earlier
+        )
+        # What a sender killed during the request leaves: claimed, its lease run out, and
+        # the attempt marked just before the request left.
+        assert await uow.outbox.claim(cut_short, earlier, earlier + timedelta(minutes=2))
+        await uow.outbox.mark_attempted(cut_short, earlier)
+        await uow.commit()
+    results = await _deliver(uow_factory, fake, Outgoing(chat_id=core_chat, text="Заявка №2"))
+    assert results == [("sent", None)]
+    assert await _status(uow_factory, cut_short) == ("failed", MAYBE_SENT)
+    assert [m.text for m in fake.bot_messages(chat)] == ["Заявка №2"]
+
+
+async def test_the_attempt_is_committed_before_the_request_leaves(
+    uow_factory: SqlUnitOfWorkFactory, fake: FakeMax
+) -> None:
+    chat = fake.create_chat("Дом", members=[])
+    seen_marked: list[bool] = []
+
+    class Watching(MaxClient):
+        async def send_message(self, **kwargs: Any) -> dict[str, Any]:
+            async with uow_factory.reader() as uow:
+                marked = await uow.connection.execute(
+                    select(outbox.c.attempted_at).where(outbox.c.attempted_at.is_not(None))
+                )
+                seen_marked.append(marked.first() is not None)
+            return await super().send_message(**kwargs)
+
+    async with uow_factory() as uow:
+        await uow.outbox.enqueue(
+            Outgoing(chat_id=max_chat(chat.chat_id), text="Ок"), not_before=NOW
+        )
+        await uow.commit()
+    client = Watching(fake.token, fake.api_base)
+    try:
+        assert await MaxOutboxDispatcher(client, uow_factory, lambda: NOW)._one_round()
+    finally:
+        await client.close()
+    assert seen_marked == [True]
+    assert [m.text for m in fake.bot_messages(chat)] == ["Ок"]
