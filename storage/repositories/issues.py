@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, insert, select, update
+from sqlalchemy import Row, Select, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import (
@@ -108,6 +108,14 @@ _ADD = (
 )
 
 
+def _locked(query: Select[Any], for_update: bool) -> Select[Any]:
+    """An issue read to be changed is locked until the transaction ends (SELECT … FOR UPDATE):
+    a second writer waits, then reads what the first one wrote, instead of both changing the
+    same old state and the last `save` silently undoing the first. SQLite renders no FOR
+    UPDATE; there every writer's BEGIN IMMEDIATE has serialised the transactions already."""
+    return query.with_for_update() if for_update else query
+
+
 class SqlIssueRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -155,15 +163,19 @@ class SqlIssueRepository:
         row = (await self._db.execute(_ADD, values)).first()
         return issue_from_row(row) if row is not None else None
 
-    async def get(self, number: int) -> Issue | None:
-        row = (await self._db.execute(select(issues).where(issues.c.number == number))).first()
+    async def get(self, number: int, *, for_update: bool = False) -> Issue | None:
+        """The issue; `for_update` when the caller will change it (see `_locked`)."""
+        query = select(issues).where(issues.c.number == number)
+        row = (await self._db.execute(_locked(query, for_update))).first()
         return issue_from_row(row) if row else None
 
-    async def find_by_message(self, chat_id: int, message_id: int) -> Issue | None:
+    async def find_by_message(
+        self, chat_id: int, message_id: int, *, for_update: bool = False
+    ) -> Issue | None:
         query = select(issues).where(
             issues.c.chat_id == chat_id, issues.c.message_id == message_id
         )
-        row = (await self._db.execute(query)).first()
+        row = (await self._db.execute(_locked(query, for_update))).first()
         return issue_from_row(row) if row else None
 
     async def save(self, issue: Issue) -> None:
@@ -272,11 +284,10 @@ class SqlIssueRepository:
         )
         return [issue_from_row(row) for row in rows]
 
-    async def merged_with(self, number: int) -> Sequence[Issue]:
-        """The duplicates merged into issue `number`."""
-        rows = await self._db.execute(
-            select(issues).where(issues.c.merged_into == number).order_by(issues.c.number)
-        )
+    async def merged_with(self, number: int, *, for_update: bool = False) -> Sequence[Issue]:
+        """The duplicates merged into issue `number` (locked when they are to be changed)."""
+        query = select(issues).where(issues.c.merged_into == number).order_by(issues.c.number)
+        rows = await self._db.execute(_locked(query, for_update))
         return [issue_from_row(row) for row in rows]
 
     async def list_by_author(self, user_id: int) -> Sequence[Issue]:
