@@ -25,7 +25,7 @@ from bot.domain.announcements import (
 )
 from bot.domain.models import ChatPlace, Person, RegisteredChat
 from bot.domain.outgoing import AttachmentKind
-from storage.repositories._util import inserted_id
+from storage.repositories._util import inserted_id, upsert
 from storage.repositories.outbox import CANCELLED, FAILED, SENT
 from storage.tables import outbox
 from storage.tables_announcements import (
@@ -324,11 +324,7 @@ class SqlPollRepository:
         self, tg_poll_id: str, counts: Sequence[int], total: int, closed: bool, at: datetime
     ) -> None:
         values = {"counts": list(counts), "total": total, "closed": closed, "updated_at": at}
-        result = await self._db.execute(
-            update(poll_counts).where(poll_counts.c.tg_poll_id == tg_poll_id).values(values)
-        )
-        if result.rowcount == 0:
-            await self._db.execute(insert(poll_counts).values(tg_poll_id=tg_poll_id, **values))
+        await upsert(self._db, poll_counts, {"tg_poll_id": tg_poll_id}, values)
 
     async def counts(self, tg_poll_ids: Sequence[str]) -> dict[str, PollCounts]:
         rows = await self._db.execute(
@@ -339,13 +335,9 @@ class SqlPollRepository:
     async def record_vote(
         self, tg_poll_id: str, person: Person, option_ids: Sequence[int], at: datetime
     ) -> None:
-        key = (poll_votes.c.tg_poll_id == tg_poll_id) & (poll_votes.c.user_id == person.user_id)
+        key = {"tg_poll_id": tg_poll_id, "user_id": person.user_id}
         values = {"user_name": person.name, "option_ids": list(option_ids), "at": at}
-        result = await self._db.execute(update(poll_votes).where(key).values(values))
-        if result.rowcount == 0:
-            await self._db.execute(
-                insert(poll_votes).values(tg_poll_id=tg_poll_id, user_id=person.user_id, **values)
-            )
+        await upsert(self._db, poll_votes, key, values)
 
     async def ballots(self, copy_key: str) -> dict[int, tuple[int, ...]]:
         rows = await self._db.execute(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
 from storage.cache import Cached, ReadCache, UnitState
+from storage.repositories._util import upsert
 from storage.tables import chats
 
 
@@ -78,13 +79,8 @@ class SqlChatRepository(Cached):
             "registered_at": chat.registered_at,
         }
         self._changed()
-        result = await self._db.execute(update(chats).where(_at(chat.place)).values(values))
-        if result.rowcount == 0:
-            await self._db.execute(
-                insert(chats).values(
-                    chat_id=chat.place.chat_id, thread_id=chat.place.thread_id, **values
-                )
-            )
+        key = {"chat_id": chat.place.chat_id, "thread_id": chat.place.thread_id}
+        await upsert(self._db, chats, key, values)
 
     async def delete(self, place: ChatPlace) -> bool:
         self._changed()
