@@ -164,8 +164,10 @@ class SqlAnnouncementRepository:
         values = _announcement_values(announcement)
         return inserted_id(await self._db.execute(insert(announcements).values(values)))
 
-    async def get(self, announcement_id: int) -> Announcement | None:
+    async def get(self, announcement_id: int, *, for_update: bool = False) -> Announcement | None:
         query = select(announcements).where(announcements.c.id == announcement_id)
+        if for_update:
+            query = query.with_for_update()
         row = (await self._db.execute(query)).first()
         return _announcement(row) if row else None
 
@@ -175,6 +177,23 @@ class SqlAnnouncementRepository:
             .where(announcements.c.id == announcement.id)
             .values(_announcement_values(announcement))
         )
+
+    async def claim_occurrence(
+        self, announcement_id: int, due_at: datetime, next_at: datetime
+    ) -> bool:
+        """Move a recurring announcement from its occurrence due at `due_at` to `next_at`;
+        False if another sweep moved it first (one conditional UPDATE: on PostgreSQL the
+        second waits for the first's row and then finds the time changed)."""
+        result = await self._db.execute(
+            update(announcements)
+            .where(
+                announcements.c.id == announcement_id,
+                announcements.c.status == AnnouncementStatus.RECURRING.value,
+                announcements.c.scheduled_at == due_at,
+            )
+            .values(scheduled_at=next_at)
+        )
+        return result.rowcount == 1
 
     async def mark_reported(self, announcement_id: int, at: datetime) -> bool:
         result = await self._db.execute(
