@@ -20,7 +20,7 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
-from storage.tables import issue_text_versions, issue_transitions, issues
+from storage.tables import counters, issue_text_versions, issue_transitions, issues
 
 
 def issue_from_row(row: Row[Any]) -> Issue:
@@ -70,6 +70,7 @@ def issue_from_row(row: Row[Any]) -> Issue:
 
 
 _ADDED = (
+    "number",
     "chat_id",
     "thread_id",
     "message_id",
@@ -91,8 +92,21 @@ _ADDED = (
     "about_thread_id",
     "department",
 )
-# A new issue unless its message already is one: one statement, built once, and no number used
-# up by a duplicate (ON CONFLICT DO NOTHING would spend one).
+# The next issue number, taken from its counter row in the intake's transaction: a rollback
+# gives it back, and on PostgreSQL the row stays locked until the intake commits, so the next
+# intake waits and takes the following number (a sequence would have skipped one).
+_NEXT_NUMBER = (
+    update(counters)
+    .where(counters.c.name == "issues")
+    .values(value=counters.c.value + 1)
+    .returning(counters.c.value)
+)
+_GIVE_BACK = (
+    update(counters).where(counters.c.name == "issues").values(value=counters.c.value - 1)
+)
+# A new issue unless its message already is one: one statement, built once. The number it
+# took is given back when the message was one already (the row is still locked by this
+# transaction, so no later number was taken meanwhile).
 _ADD = (
     insert(issues)
     .from_select(
@@ -160,8 +174,12 @@ class SqlIssueRepository:
             "department": department,
         }
         values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
+        values["number"] = (await self._db.execute(_NEXT_NUMBER)).scalar_one()
         row = (await self._db.execute(_ADD, values)).first()
-        return issue_from_row(row) if row is not None else None
+        if row is None:
+            await self._db.execute(_GIVE_BACK)
+            return None
+        return issue_from_row(row)
 
     async def get(self, number: int, *, for_update: bool = False) -> Issue | None:
         """The issue; `for_update` when the caller will change it (see `_locked`)."""
