@@ -101,9 +101,7 @@ _NEXT_NUMBER = (
     .values(value=counters.c.value + 1)
     .returning(counters.c.value)
 )
-_GIVE_BACK = (
-    update(counters).where(counters.c.name == "issues").values(value=counters.c.value - 1)
-)
+_GIVE_BACK = update(counters).where(counters.c.name == "issues").values(value=counters.c.value - 1)
 # A new issue unless its message already is one: one statement, built once. The number it
 # took is given back when the message was one already (the row is still locked by this
 # transaction, so no later number was taken meanwhile).
