@@ -67,7 +67,7 @@ class ChatService(Service):
                     if old.place != caller.place and same_department(old.department, department):
                         await uow.chats.delete(old.place)
                         moved = True
-            previous = await uow.chats.get(caller.place)
+            previous = await uow.chats.get(caller.place, for_update=True)
             if kind is not ChatKind.STAFF and previous is not None and previous.kind.takes_issues:
                 department = previous.department
             await uow.chats.save(
@@ -103,7 +103,7 @@ class ChatService(Service):
         require_fits(org, Bounded.ORG)
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
-            chat = await uow.chats.get(caller.place)
+            chat = await uow.chats.get(caller.place, for_update=True)
             if chat is None:
                 raise UsageError(errors_t.NOT_REGISTERED_HERE)
             label = None if org == "-" else org
@@ -150,7 +150,7 @@ class ChatService(Service):
         if caller.is_private:
             raise UsageError(errors_t.GROUP_ONLY)
         await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
-        chat = await uow.chats.get(caller.place)
+        chat = await uow.chats.get(caller.place, for_update=True)
         if chat is None or not chat.kind.takes_issues:
             raise UsageError(errors_t.NOT_REGISTERED_HERE)
         return chat

@@ -60,11 +60,17 @@ class SqlChatRepository(Cached):
             cache.store_chats(generation, found)
         return found
 
-    async def get(self, place: ChatPlace) -> RegisteredChat | None:
-        every = await self.cached_all()
+    async def get(self, place: ChatPlace, *, for_update: bool = False) -> RegisteredChat | None:
+        """The registration; `for_update` reads the row itself, not the cache, and locks it
+        until the unit ends, so two changes of one chat at once (/setdept and /setcategory)
+        take turns instead of the second's `save` undoing the first."""
+        every = None if for_update else await self.cached_all()
         if every is not None:
             return next((chat for chat in every if chat.place == place), None)
-        row = (await self._db.execute(select(chats).where(_at(place)))).first()
+        query = select(chats).where(_at(place))
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._db.execute(query)).first()
         return _chat_from_row(row) if row else None
 
     async def save(self, chat: RegisteredChat) -> None:
