@@ -18,6 +18,7 @@ from bot.domain.models import (
 )
 from bot.domain.outgoing import RefKind
 from bot.services.issues import IssueService
+from bot.services.merging import MergeService
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.roles import RoleService
 from storage.tables import outbox
@@ -52,6 +53,16 @@ def desk(factory: UnitOfWorkFactory) -> IssueService:
         calendar=WorkCalendar(WorkSchedule(ZONE)),
         first_response=timedelta(hours=2),
     )
+
+
+def merges(factory: UnitOfWorkFactory) -> MergeService:
+    roles = RoleService(
+        factory,
+        lambda: NOW,
+        admins=frozenset({ADMIN.user_id}),
+        specialists=frozenset({OLGA.user_id, SERGEY.user_id}),
+    )
+    return MergeService(factory, lambda: NOW, roles=roles, zone=ZONE)
 
 
 def message(message_id: int, author: Person = ANNA) -> IncomingMessage:

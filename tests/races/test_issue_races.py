@@ -11,7 +11,16 @@ from bot.domain.errors import InvalidTransition
 from bot.domain.models import Issue, IssueAction, IssueStatus
 from bot.domain.outgoing import RefKind
 from storage.uow import SqlUnitOfWorkFactory
-from tests.races.desk import OLGA, SERGEY, caller, desk, file_issue, sent_to_residents, town
+from tests.races.desk import (
+    OLGA,
+    SERGEY,
+    caller,
+    desk,
+    file_issue,
+    merges,
+    sent_to_residents,
+    town,
+)
 from tests.races.sessions import Meeting, Session, engines, together
 
 if TYPE_CHECKING:
@@ -80,3 +89,33 @@ async def test_close_racing_take_keeps_one_consistent_history(
         else:
             assert history.issue.closed_at is None
             assert await sent_to_residents(plain, RefKind.CLOSE_NOTICE) == 0
+
+
+async def test_merge_racing_close_of_the_duplicate_acts_once(
+    test_database: TestDatabase,
+) -> None:
+    async with engines(test_database, 3) as (probe, first, second):
+        plain = SqlUnitOfWorkFactory(probe)
+        await town(plain)
+        main = await file_issue(plain, message_id=10)
+        duplicate = await file_issue(plain, message_id=11)
+        meeting = Meeting(probe if test_database.is_postgres else None)
+        merging = merges(Session(first, meeting, hold_after=HOLD_AFTER_READ))
+        sergey = desk(Session(second, meeting, hold_after=HOLD_AFTER_READ))
+
+        results = await together(
+            lambda: merging.merge(caller(OLGA, 50), main, duplicate),
+            lambda: sergey.act(caller(SERGEY, 51), IssueAction.CLOSE, duplicate, answer="Да"),
+        )
+
+        done = [r for r in results if not isinstance(r, InvalidTransition)]
+        assert len(done) == 1, results
+        async with plain.reader() as uow:
+            history = await uow.issues.history(duplicate)
+        assert history is not None
+        # One of the two closed the duplicate; the other found it closed and was refused.
+        assert len(history.transitions) == 1, history.transitions
+        step = history.transitions[0]
+        assert (step.from_status, step.to_status) == (IssueStatus.NEW, IssueStatus.CLOSED)
+        assert history.issue.status is IssueStatus.CLOSED
+        assert (history.issue.merged_into == main) is (step.action is IssueAction.MERGE)
