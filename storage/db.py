@@ -99,6 +99,9 @@ def _sqlite_pragmas(
     cursor.close()
 
 
+MIGRATION_LOCK = int.from_bytes(b"civicbot", "big")
+"""The PostgreSQL advisory lock key a migration holds for its transaction."""
+
 BEGIN_OPTION = "civicbot_begin"
 """Execution option naming how a unit's SQLite transaction begins: IMMEDIATE or DEFERRED."""
 
@@ -136,6 +139,13 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two processes starting on one database take turns: the second waits here until
+            # the first has committed, then alembic finds the schema at head and does nothing.
+            # SQLite needs no lock: the transaction's BEGIN IMMEDIATE serialises them.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(run)
     log.info("database schema is up to date")
 

@@ -245,3 +245,14 @@ update_markers = Table(
     Column("marker", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# Counters handed out without gaps: issue numbers ("issues"). A number is taken by
+# `UPDATE … SET value = value + 1 RETURNING value` in the transaction that uses it, so a
+# transaction rolled back gives its number back, and on PostgreSQL the row lock makes
+# concurrent intakes take the numbers one after another (a sequence would skip).
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from bot.domain.limits import LIMITS, Bounded, fits
 from bot.domain.models import IssueAction, IssueStatus, Permission
 
 
@@ -30,6 +31,22 @@ class UsageError(BotError):
 
 class NotFound(BotError):
     pass
+
+
+class TooLong(UsageError):
+    """A typed value longer than its field holds (bot.domain.limits)."""
+
+    def __init__(self, field: Bounded) -> None:
+        super().__init__()
+        self.field = field
+        self.limit = LIMITS[field]
+
+
+def require_fits(text: str, field: Bounded) -> str:
+    """`text` unchanged if the field holds it; TooLong otherwise."""
+    if not fits(text, field):
+        raise TooLong(field)
+    return text
 
 
 class InvalidTransition(BotError):

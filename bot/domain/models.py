@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.domain.limits import LIMITS, PERSON_NAME, USERNAME, Bounded, clip
+
 
 class IssueStatus(StrEnum):
     NEW = "new"
@@ -71,9 +73,19 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Person:
+    """Someone as the messenger names them. A name longer than storage holds (no messenger's
+    limit is promised here) is shortened, a username that long is dropped (a shortened one
+    would name someone else); the same on every backend."""
+
     user_id: int
     name: str
     username: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.name) > PERSON_NAME:
+            object.__setattr__(self, "name", clip(self.name, PERSON_NAME))
+        if self.username is not None and len(self.username) > USERNAME:
+            object.__setattr__(self, "username", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +109,13 @@ class RegisteredChat:
     # chat: the department and category (a code) its issues get unless a tag says otherwise.
     department: str | None = None
     category: str | None = None
+
+    def __post_init__(self) -> None:
+        # A name typed with /register is refused when too long (ChatService); this keeps any
+        # other way in (a migration, a future adapter's chat title) within the column too.
+        limit = LIMITS[Bounded.CHAT_NAME]
+        if len(self.name) > limit:
+            object.__setattr__(self, "name", clip(self.name, limit))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,16 @@ from bot.domain.models import Person, RegisteredChat
 
 class AnnouncementRepository(Protocol):
     async def add(self, announcement: Announcement) -> int: ...
-    async def get(self, announcement_id: int) -> Announcement | None: ...
+    async def get(self, announcement_id: int, *, for_update: bool = False) -> Announcement | None:
+        """The announcement; with `for_update` locked until the unit ends (it will be saved)."""
+
     async def save(self, announcement: Announcement) -> None: ...
+    async def claim_occurrence(
+        self, announcement_id: int, due_at: datetime, next_at: datetime
+    ) -> bool:
+        """Move a recurring announcement's next time from `due_at` to `next_at`; False if it
+        was not at `due_at` any more (another sweep claimed that occurrence)."""
+
     async def mark_reported(self, announcement_id: int, at: datetime) -> bool:
         """Set reported_at and status done unless already reported; False if it was."""
 

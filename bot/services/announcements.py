@@ -174,7 +174,7 @@ class AnnouncementService(Service):
             if await uow.outbox.unfinished([batch_of(announcement_id)]):
                 return
         async with self._unit() as uow:
-            announcement = await uow.announcements.get(announcement_id)
+            announcement = await uow.announcements.get(announcement_id, for_update=True)
             if announcement is None or announcement.status not in (
                 AnnouncementStatus.SENDING,
                 AnnouncementStatus.SCHEDULED,
@@ -231,7 +231,11 @@ class AnnouncementService(Service):
             ):
                 return
             next_at = template.recurrence.next_after(now, self._zone).astimezone(now.tzinfo)
-            await uow.announcements.save(replace(template, scheduled_at=next_at))
+            # Claimed, not saved: of two sweeps that read the template, one queues it.
+            if not await uow.announcements.claim_occurrence(
+                template.id, template.scheduled_at, next_at
+            ):
+                return
             chats = template.targets.select(await uow.chats.all())
             if not chats:
                 log.warning("recurring announcement %d has no target chats", template.id)
@@ -275,7 +279,7 @@ class AnnouncementService(Service):
     async def cancel(self, caller: Caller, announcement_id: int) -> None:
         async with self._unit() as uow:
             await self._authors.require(uow, caller)
-            a = await self._get(uow, announcement_id)
+            a = await self._get(uow, announcement_id, for_update=True)
             if a.status is AnnouncementStatus.RECURRING:
                 await uow.announcements.save(replace(a, status=AnnouncementStatus.STOPPED))
                 await self._send(uow, reply_to(caller, t.stopped(a.id)))
@@ -295,7 +299,7 @@ class AnnouncementService(Service):
         """Replace the text (or caption) of every delivered copy."""
         async with self._unit() as uow:
             await self._authors.require(uow, caller)
-            a = await self._get(uow, announcement_id)
+            a = await self._get(uow, announcement_id, for_update=True)
             deliveries = await uow.announcements.deliveries(a.id)
             if any(d.status is DeliveryStatus.PENDING for d in deliveries):
                 raise UsageError(t.still_sending(a.id))
@@ -323,7 +327,7 @@ class AnnouncementService(Service):
     async def confirm_delete(self, caller: Caller, announcement_id: int) -> None:
         async with self._unit() as uow:
             await self._authors.require(uow, caller)
-            a = await self._get(uow, announcement_id)
+            a = await self._get(uow, announcement_id, for_update=True)
             sent = [
                 d
                 for d in await uow.announcements.deliveries(a.id)
@@ -341,7 +345,7 @@ class AnnouncementService(Service):
     async def delete(self, caller: Caller, announcement_id: int) -> None:
         async with self._unit() as uow:
             await self._authors.require(uow, caller)
-            a = await self._get(uow, announcement_id)
+            a = await self._get(uow, announcement_id, for_update=True)
             if a.status is AnnouncementStatus.DELETED:
                 raise UsageError(t.nothing_sent(a.id))
             cancelled = await uow.outbox.cancel_batch(batch_of(a.id))
@@ -368,8 +372,10 @@ class AnnouncementService(Service):
             await uow.announcements.save(replace(a, status=status, deleted_at=now))
             await self._send(uow, reply_to(caller, t.delete_queued(a.id, len(sent))))
 
-    async def _get(self, uow: UnitOfWork, announcement_id: int) -> Announcement:
-        a = await uow.announcements.get(announcement_id)
+    async def _get(
+        self, uow: UnitOfWork, announcement_id: int, *, for_update: bool = False
+    ) -> Announcement:
+        a = await uow.announcements.get(announcement_id, for_update=for_update)
         if a is None:
             raise NotFound(t.not_found(announcement_id))
         return a

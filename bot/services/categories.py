@@ -54,7 +54,7 @@ class CategoryService(Service):
     async def choose(self, caller: Caller, number: int, code: str) -> None:
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
-            issue = await _open_issue(uow, number)
+            issue = await _open_issue(uow, number, for_update=True)
             await self._roles.require_issue(uow, caller, issue)
             category = self._categories.get(code)
             if category is None:
@@ -75,8 +75,8 @@ class CategoryService(Service):
             )
 
 
-async def _open_issue(uow: UnitOfWork, number: int) -> Issue:
-    issue = await uow.issues.get(number)
+async def _open_issue(uow: UnitOfWork, number: int, *, for_update: bool = False) -> Issue:
+    issue = await uow.issues.get(number, for_update=for_update)
     if issue is None:
         raise NotFound(errors_t.issue_not_found(number))
     if not issue.status.is_open:

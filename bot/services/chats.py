@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from bot.domain.categories import Categories
 from bot.domain.departments import department_name, find_department, same_department
-from bot.domain.errors import UsageError
+from bot.domain.errors import UsageError, require_fits
+from bot.domain.limits import Bounded
 from bot.domain.models import Caller, ChatKind, Permission, RegisteredChat
 from bot.services.base import Service
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -46,13 +47,15 @@ class ChatService(Service):
         """
         if org is not None:
             org = " ".join(org.split())
-            if not org or len(org) > 200:
+            if not org:
                 raise UsageError(errors_t.USAGE_REGISTER)
+            require_fits(org, Bounded.ORG)
         if caller.is_private:
             raise UsageError(errors_t.GROUP_ONLY)
         name = " ".join(name.split())
         if kind.takes_issues and not name:
             raise UsageError(errors_t.USAGE_REGISTER)
+        require_fits(name, Bounded.DEPARTMENT if kind is ChatKind.STAFF else Bounded.CHAT_NAME)
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
             moved = False
@@ -64,7 +67,7 @@ class ChatService(Service):
                     if old.place != caller.place and same_department(old.department, department):
                         await uow.chats.delete(old.place)
                         moved = True
-            previous = await uow.chats.get(caller.place)
+            previous = await uow.chats.get(caller.place, for_update=True)
             if kind is not ChatKind.STAFF and previous is not None and previous.kind.takes_issues:
                 department = previous.department
             await uow.chats.save(
@@ -95,11 +98,12 @@ class ChatService(Service):
         if caller.is_private:
             raise UsageError(errors_t.GROUP_ONLY)
         org = " ".join(org.split())
-        if not org or len(org) > 200:
+        if not org:
             raise UsageError(announcements_t.USAGE_SETORG)
+        require_fits(org, Bounded.ORG)
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
-            chat = await uow.chats.get(caller.place)
+            chat = await uow.chats.get(caller.place, for_update=True)
             if chat is None:
                 raise UsageError(errors_t.NOT_REGISTERED_HERE)
             label = None if org == "-" else org
@@ -146,7 +150,7 @@ class ChatService(Service):
         if caller.is_private:
             raise UsageError(errors_t.GROUP_ONLY)
         await self._roles.require(uow, caller, Permission.MANAGE_CHATS)
-        chat = await uow.chats.get(caller.place)
+        chat = await uow.chats.get(caller.place, for_update=True)
         if chat is None or not chat.kind.takes_issues:
             raise UsageError(errors_t.NOT_REGISTERED_HERE)
         return chat

@@ -90,7 +90,7 @@ class ContactService(Service):
         """/contacted N комментарий: the contact joins the history and the issue's count."""
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
-            issue = await uow.issues.get(number)
+            issue = await uow.issues.get(number, for_update=True)
             if issue is None:
                 raise NotFound(errors_t.issue_not_found(number))
             await self._roles.require_issue(uow, caller, issue)

@@ -217,7 +217,10 @@ class IssueService(Service):
     async def edit_text(self, message: IncomingMessage) -> None:
         """The author edited the original message: keep the old text in the history."""
         async with self._unit() as uow:
-            issue = await uow.issues.find_by_message(message.place.chat_id, message.message_id)
+            place = message.place
+            issue = await uow.issues.find_by_message(
+                place.chat_id, message.message_id, for_update=True
+            )
             if issue is None or issue.text == message.text:
                 return
             now = self._clock()
@@ -242,7 +245,7 @@ class IssueService(Service):
         asking = action is IssueAction.ASK
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
-            issue = await self._get(uow, number)
+            issue = await self._get(uow, number, for_update=True)
             await self._roles.require_issue(uow, caller, issue)
             plan = plan_transition(
                 issue,
@@ -412,8 +415,8 @@ class IssueService(Service):
             issue.number, timing.answer_due, timing.opens_at, issue.created_at, self._zone
         )
 
-    async def _get(self, uow: UnitOfWork, number: int) -> Issue:
-        issue = await uow.issues.get(number)
+    async def _get(self, uow: UnitOfWork, number: int, *, for_update: bool = False) -> Issue:
+        issue = await uow.issues.get(number, for_update=for_update)
         if issue is None:
             raise NotFound(errors_t.issue_not_found(number))
         return issue

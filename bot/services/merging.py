@@ -38,8 +38,13 @@ class MergeService(Service):
     async def merge(self, caller: Caller, main_number: int, duplicate_number: int) -> None:
         async with self._unit() as uow:
             await self._roles.require(uow, caller, Permission.WORK_ISSUES)
-            main = await _get(uow, main_number)
-            duplicate = await _get(uow, duplicate_number)
+            # Both are locked, the lower number first, so two merges of a pair wait for each
+            # other instead of deadlocking.
+            locked = {
+                n: await _get(uow, n, for_update=True)
+                for n in sorted({main_number, duplicate_number})
+            }
+            main, duplicate = locked[main_number], locked[duplicate_number]
             # Merging closes the duplicate: the caller works on both departments' issues.
             await self._roles.require_issue(uow, caller, main)
             await self._roles.require_issue(uow, caller, duplicate)
@@ -107,8 +112,8 @@ class MergeService(Service):
             await self._send(uow, prompt)
 
 
-async def _get(uow: UnitOfWork, number: int) -> Issue:
-    issue = await uow.issues.get(number)
+async def _get(uow: UnitOfWork, number: int, *, for_update: bool = False) -> Issue:
+    issue = await uow.issues.get(number, for_update=for_update)
     if issue is None:
         raise NotFound(errors_t.issue_not_found(number))
     return issue
@@ -118,7 +123,7 @@ async def merged_answers(uow: UnitOfWork, main: Issue) -> list[Outgoing]:
     """The main issue is closed: each duplicate keeps its answer and its resident gets it in
     their own thread."""
     messages = []
-    for duplicate in await uow.issues.merged_with(main.number):
+    for duplicate in await uow.issues.merged_with(main.number, for_update=True):
         await uow.issues.save(replace(duplicate, answer=main.answer))
         messages.append(
             Outgoing(

@@ -91,7 +91,7 @@ class ModerationDesk(ModerationBase):
             await self._require_moderator(uow, caller)
             if await self._moderated_chat(uow, caller.chat_id) is None:
                 raise UsageError(t.NOT_MODERATED_HERE)
-            _, overrides, _ = await uow.moderation.chat_settings(caller.chat_id)
+            _, overrides, _ = await uow.moderation.chat_settings(caller.chat_id, for_update=True)
             await uow.moderation.save_chat_settings(caller.chat_id, overrides, text)
             await self._send(uow, reply_to(caller, t.RULES_SAVED))
 
@@ -141,7 +141,9 @@ class ModerationDesk(ModerationBase):
             chat = await self._moderated_chat(uow, caller.chat_id)
             if chat is None:
                 raise UsageError(t.NOT_MODERATED_HERE)
-            row_id, overrides, rules = await uow.moderation.chat_settings(caller.chat_id)
+            row_id, overrides, rules = await uow.moderation.chat_settings(
+                caller.chat_id, for_update=True
+            )
             current = self._defaults.with_overrides(overrides)
             overrides[key] = change_setting(current, key, op)
             await uow.moderation.save_chat_settings(caller.chat_id, overrides, rules)

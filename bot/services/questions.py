@@ -45,7 +45,7 @@ class QuestionService(Service):
     async def answer(self, message: IncomingMessage, number: int) -> bool:
         """The author's reply to the question; False if the issue no longer waits for it."""
         async with self._unit() as uow:
-            issue = await uow.issues.get(number)
+            issue = await uow.issues.get(number, for_update=True)
             if issue is None or not may_answer(issue, message.author):
                 return False
             now = self._clock()

@@ -56,7 +56,7 @@ class TransferService(Service):
     async def transfer(self, caller: Caller, number: int, department: str) -> None:
         """/transfer N Отдел: the department is one that has a staff chat."""
         async with self._unit() as uow:
-            issue = await self._workable(uow, caller, number)
+            issue = await self._workable(uow, caller, number, for_update=True)
             known = await departments(uow)
             target = find_department(department, known)
             if target is None:
@@ -66,7 +66,7 @@ class TransferService(Service):
     async def choose(self, caller: Caller, number: int, staff: ChatPlace) -> None:
         """A department chosen under «Передать»: the one whose staff chat is `staff`."""
         async with self._unit() as uow:
-            issue = await self._workable(uow, caller, number)
+            issue = await self._workable(uow, caller, number, for_update=True)
             chat = await uow.chats.get(staff)
             if chat is None or chat.kind is not ChatKind.STAFF or not chat.department:
                 raise UsageError(t.NO_DEPARTMENTS)
@@ -94,9 +94,11 @@ class TransferService(Service):
             )
             await self._send(uow, reply_to(caller, t.transfer_choice(number), buttons=buttons))
 
-    async def _workable(self, uow: UnitOfWork, caller: Caller, number: int) -> Issue:
+    async def _workable(
+        self, uow: UnitOfWork, caller: Caller, number: int, *, for_update: bool = False
+    ) -> Issue:
         await self._roles.require(uow, caller, Permission.WORK_ISSUES)
-        issue = await uow.issues.get(number)
+        issue = await uow.issues.get(number, for_update=for_update)
         if issue is None:
             raise NotFound(errors_t.issue_not_found(number))
         await self._roles.require_issue(uow, caller, issue)

@@ -59,7 +59,7 @@ class VerdictService(Service):
     async def judge(self, person: Person, number: int, resolved: bool) -> VerdictOutcome:
         """Only the author's press counts; anyone else is answered politely, nothing changes."""
         async with self._unit() as uow:
-            issue = await uow.issues.get(number)
+            issue = await uow.issues.get(number, for_update=True)
             if issue is None:
                 raise NotFound(errors_t.issue_not_found(number))
             if issue.author.user_id != person.user_id:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.errors import BotError, NotPermitted, OtherDepartment, Refusal, TransitionRefused
+from bot.domain.errors import (
+    BotError,
+    NotPermitted,
+    OtherDepartment,
+    Refusal,
+    TooLong,
+    TransitionRefused,
+)
+from bot.domain.limits import Bounded
 from bot.domain.models import IssueAction, IssueStatus, Permission
 from bot.texts.format import esc, full_date
 
@@ -137,7 +145,20 @@ def explain(error: BotError) -> str:
         return other_department(error.number, error.department)
     if isinstance(error, TransitionRefused):
         return _refusal(error)
+    if isinstance(error, TooLong):
+        return too_long(error.field, error.limit)
     return error.message
+
+
+_BOUNDED = {
+    Bounded.CHAT_NAME: "Название чата",
+    Bounded.ORG: "Название организации",
+    Bounded.DEPARTMENT: "Название отдела",
+}
+
+
+def too_long(field: Bounded, limit: int) -> str:
+    return f"{_BOUNDED[field]} слишком длинное: не больше {limit} символов. Сократите его."
 
 
 def other_department(number: int, department: str | None) -> str:

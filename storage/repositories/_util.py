@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Executable, Table
@@ -38,3 +39,29 @@ def dialect_insert(db: AsyncConnection, table: Table) -> Any:
     if db.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+async def upsert(
+    db: AsyncConnection,
+    table: Table,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+) -> None:
+    """Insert the row `key` + `values`, or set `values` on the row that has `key` already.
+
+    One INSERT … ON CONFLICT (key) DO UPDATE: two sessions writing the same new key at once
+    both succeed (the second waits for the first and updates its row), where an UPDATE
+    followed by an INSERT when it changed nothing fails the second with a unique-key error.
+    The key's columns must be the table's primary key or carry a unique constraint.
+    """
+    statement = dialect_insert(db, table).values({**key, **values})
+    if values:
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c[name] for name in key],
+            set_={name: statement.excluded[name] for name in values},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(
+            index_elements=[table.c[name] for name in key]
+        )
+    await db.execute(statement)

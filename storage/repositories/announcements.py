@@ -25,7 +25,7 @@ from bot.domain.announcements import (
 )
 from bot.domain.models import ChatPlace, Person, RegisteredChat
 from bot.domain.outgoing import AttachmentKind
-from storage.repositories._util import inserted_id
+from storage.repositories._util import inserted_id, upsert
 from storage.repositories.outbox import CANCELLED, FAILED, SENT
 from storage.tables import outbox
 from storage.tables_announcements import (
@@ -164,8 +164,10 @@ class SqlAnnouncementRepository:
         values = _announcement_values(announcement)
         return inserted_id(await self._db.execute(insert(announcements).values(values)))
 
-    async def get(self, announcement_id: int) -> Announcement | None:
+    async def get(self, announcement_id: int, *, for_update: bool = False) -> Announcement | None:
         query = select(announcements).where(announcements.c.id == announcement_id)
+        if for_update:
+            query = query.with_for_update()
         row = (await self._db.execute(query)).first()
         return _announcement(row) if row else None
 
@@ -175,6 +177,23 @@ class SqlAnnouncementRepository:
             .where(announcements.c.id == announcement.id)
             .values(_announcement_values(announcement))
         )
+
+    async def claim_occurrence(
+        self, announcement_id: int, due_at: datetime, next_at: datetime
+    ) -> bool:
+        """Move a recurring announcement from its occurrence due at `due_at` to `next_at`;
+        False if another sweep moved it first (one conditional UPDATE: on PostgreSQL the
+        second waits for the first's row and then finds the time changed)."""
+        result = await self._db.execute(
+            update(announcements)
+            .where(
+                announcements.c.id == announcement_id,
+                announcements.c.status == AnnouncementStatus.RECURRING.value,
+                announcements.c.scheduled_at == due_at,
+            )
+            .values(scheduled_at=next_at)
+        )
+        return result.rowcount == 1
 
     async def mark_reported(self, announcement_id: int, at: datetime) -> bool:
         result = await self._db.execute(
@@ -324,11 +343,7 @@ class SqlPollRepository:
         self, tg_poll_id: str, counts: Sequence[int], total: int, closed: bool, at: datetime
     ) -> None:
         values = {"counts": list(counts), "total": total, "closed": closed, "updated_at": at}
-        result = await self._db.execute(
-            update(poll_counts).where(poll_counts.c.tg_poll_id == tg_poll_id).values(values)
-        )
-        if result.rowcount == 0:
-            await self._db.execute(insert(poll_counts).values(tg_poll_id=tg_poll_id, **values))
+        await upsert(self._db, poll_counts, {"tg_poll_id": tg_poll_id}, values)
 
     async def counts(self, tg_poll_ids: Sequence[str]) -> dict[str, PollCounts]:
         rows = await self._db.execute(
@@ -339,13 +354,9 @@ class SqlPollRepository:
     async def record_vote(
         self, tg_poll_id: str, person: Person, option_ids: Sequence[int], at: datetime
     ) -> None:
-        key = (poll_votes.c.tg_poll_id == tg_poll_id) & (poll_votes.c.user_id == person.user_id)
+        key = {"tg_poll_id": tg_poll_id, "user_id": person.user_id}
         values = {"user_name": person.name, "option_ids": list(option_ids), "at": at}
-        result = await self._db.execute(update(poll_votes).where(key).values(values))
-        if result.rowcount == 0:
-            await self._db.execute(
-                insert(poll_votes).values(tg_poll_id=tg_poll_id, user_id=person.user_id, **values)
-            )
+        await upsert(self._db, poll_votes, key, values)
 
     async def ballots(self, copy_key: str) -> dict[int, tuple[int, ...]]:
         rows = await self._db.execute(

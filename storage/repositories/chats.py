@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
 from storage.cache import Cached, ReadCache, UnitState
+from storage.repositories._util import upsert
 from storage.tables import chats
 
 
@@ -59,11 +60,17 @@ class SqlChatRepository(Cached):
             cache.store_chats(generation, found)
         return found
 
-    async def get(self, place: ChatPlace) -> RegisteredChat | None:
-        every = await self.cached_all()
+    async def get(self, place: ChatPlace, *, for_update: bool = False) -> RegisteredChat | None:
+        """The registration; `for_update` reads the row itself, not the cache, and locks it
+        until the unit ends, so two changes of one chat at once (/setdept and /setcategory)
+        take turns instead of the second's `save` undoing the first."""
+        every = None if for_update else await self.cached_all()
         if every is not None:
             return next((chat for chat in every if chat.place == place), None)
-        row = (await self._db.execute(select(chats).where(_at(place)))).first()
+        query = select(chats).where(_at(place))
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._db.execute(query)).first()
         return _chat_from_row(row) if row else None
 
     async def save(self, chat: RegisteredChat) -> None:
@@ -78,13 +85,8 @@ class SqlChatRepository(Cached):
             "registered_at": chat.registered_at,
         }
         self._changed()
-        result = await self._db.execute(update(chats).where(_at(chat.place)).values(values))
-        if result.rowcount == 0:
-            await self._db.execute(
-                insert(chats).values(
-                    chat_id=chat.place.chat_id, thread_id=chat.place.thread_id, **values
-                )
-            )
+        key = {"chat_id": chat.place.chat_id, "thread_id": chat.place.thread_id}
+        await upsert(self._db, chats, key, values)
 
     async def delete(self, place: ChatPlace) -> bool:
         self._changed()

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.repositories._util import upsert
 from storage.tables_announcements import fsm_states
 
 
@@ -33,11 +34,7 @@ class SqlDialogStateRepository:
         self, key: str, state: str | None, data: Mapping[str, Any], at: datetime
     ) -> None:
         values = {"state": state, "data": dict(data), "updated_at": at}
-        result = await self._db.execute(
-            update(fsm_states).where(fsm_states.c.key == key).values(values)
-        )
-        if result.rowcount == 0:
-            await self._db.execute(insert(fsm_states).values(key=key, **values))
+        await upsert(self._db, fsm_states, {"key": key}, values)
 
     async def drop(self, key: str) -> None:
         await self._db.execute(delete(fsm_states).where(fsm_states.c.key == key))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, insert, select, update
+from sqlalchemy import Row, Select, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import (
@@ -20,7 +20,7 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
-from storage.tables import issue_text_versions, issue_transitions, issues
+from storage.tables import counters, issue_text_versions, issue_transitions, issues
 
 
 def issue_from_row(row: Row[Any]) -> Issue:
@@ -70,6 +70,7 @@ def issue_from_row(row: Row[Any]) -> Issue:
 
 
 _ADDED = (
+    "number",
     "chat_id",
     "thread_id",
     "message_id",
@@ -91,8 +92,19 @@ _ADDED = (
     "about_thread_id",
     "department",
 )
-# A new issue unless its message already is one: one statement, built once, and no number used
-# up by a duplicate (ON CONFLICT DO NOTHING would spend one).
+# The next issue number, taken from its counter row in the intake's transaction: a rollback
+# gives it back, and on PostgreSQL the row stays locked until the intake commits, so the next
+# intake waits and takes the following number (a sequence would have skipped one).
+_NEXT_NUMBER = (
+    update(counters)
+    .where(counters.c.name == "issues")
+    .values(value=counters.c.value + 1)
+    .returning(counters.c.value)
+)
+_GIVE_BACK = update(counters).where(counters.c.name == "issues").values(value=counters.c.value - 1)
+# A new issue unless its message already is one: one statement, built once. The number it
+# took is given back when the message was one already (the row is still locked by this
+# transaction, so no later number was taken meanwhile).
 _ADD = (
     insert(issues)
     .from_select(
@@ -106,6 +118,14 @@ _ADD = (
     )
     .returning(*issues.c)
 )
+
+
+def _locked(query: Select[Any], for_update: bool) -> Select[Any]:
+    """An issue read to be changed is locked until the transaction ends (SELECT … FOR UPDATE):
+    a second writer waits, then reads what the first one wrote, instead of both changing the
+    same old state and the last `save` silently undoing the first. SQLite renders no FOR
+    UPDATE; there every writer's BEGIN IMMEDIATE has serialised the transactions already."""
+    return query.with_for_update() if for_update else query
 
 
 class SqlIssueRepository:
@@ -152,18 +172,26 @@ class SqlIssueRepository:
             "department": department,
         }
         values["same_chat_id"], values["same_message_id"] = place.chat_id, message_id
+        values["number"] = (await self._db.execute(_NEXT_NUMBER)).scalar_one()
         row = (await self._db.execute(_ADD, values)).first()
-        return issue_from_row(row) if row is not None else None
+        if row is None:
+            await self._db.execute(_GIVE_BACK)
+            return None
+        return issue_from_row(row)
 
-    async def get(self, number: int) -> Issue | None:
-        row = (await self._db.execute(select(issues).where(issues.c.number == number))).first()
+    async def get(self, number: int, *, for_update: bool = False) -> Issue | None:
+        """The issue; `for_update` when the caller will change it (see `_locked`)."""
+        query = select(issues).where(issues.c.number == number)
+        row = (await self._db.execute(_locked(query, for_update))).first()
         return issue_from_row(row) if row else None
 
-    async def find_by_message(self, chat_id: int, message_id: int) -> Issue | None:
+    async def find_by_message(
+        self, chat_id: int, message_id: int, *, for_update: bool = False
+    ) -> Issue | None:
         query = select(issues).where(
             issues.c.chat_id == chat_id, issues.c.message_id == message_id
         )
-        row = (await self._db.execute(query)).first()
+        row = (await self._db.execute(_locked(query, for_update))).first()
         return issue_from_row(row) if row else None
 
     async def save(self, issue: Issue) -> None:
@@ -272,11 +300,10 @@ class SqlIssueRepository:
         )
         return [issue_from_row(row) for row in rows]
 
-    async def merged_with(self, number: int) -> Sequence[Issue]:
-        """The duplicates merged into issue `number`."""
-        rows = await self._db.execute(
-            select(issues).where(issues.c.merged_into == number).order_by(issues.c.number)
-        )
+    async def merged_with(self, number: int, *, for_update: bool = False) -> Sequence[Issue]:
+        """The duplicates merged into issue `number` (locked when they are to be changed)."""
+        query = select(issues).where(issues.c.merged_into == number).order_by(issues.c.number)
+        rows = await self._db.execute(_locked(query, for_update))
         return [issue_from_row(row) for row in rows]
 
     async def list_by_author(self, user_id: int) -> Sequence[Issue]:

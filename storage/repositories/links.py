@@ -29,13 +29,14 @@ class SqlLinkRepository:
     async def take_code(self, code: str, now: datetime) -> int | None:
         """The user a live code was given to; the code is used up (expired ones go too)."""
         await self._db.execute(delete(link_codes).where(link_codes.c.expires_at <= now))
+        # Taken by one DELETE … RETURNING: of two sessions entering one code at once, one
+        # gets it (a read and a later delete let both use it).
         row = (
-            await self._db.execute(select(link_codes.c.user_id).where(link_codes.c.code == code))
+            await self._db.execute(
+                delete(link_codes).where(link_codes.c.code == code).returning(link_codes.c.user_id)
+            )
         ).first()
-        if row is None:
-            return None
-        await self._db.execute(delete(link_codes).where(link_codes.c.code == code))
-        return int(row.user_id)
+        return None if row is None else int(row.user_id)
 
     async def link(self, telegram_id: int, max_id: int, at: datetime) -> None:
         """Link the two accounts, replacing any earlier link of either."""

@@ -322,12 +322,15 @@ class SqlModerationRepository(Cached):
             created_at=at,
         )
         inserted = await insert_unless_duplicate(self._db, statement)
+        # Locked: two reports of one message at once must both add their reporter.
         row = (
             await self._db.execute(
-                select(mod_reports).where(
+                select(mod_reports)
+                .where(
                     mod_reports.c.chat_id == report.chat_id,
                     mod_reports.c.message_id == report.message_id,
                 )
+                .with_for_update()
             )
         ).one()
         stored = _report(row)
@@ -357,9 +360,14 @@ class SqlModerationRepository(Cached):
 
     # --- chat settings and rules ------------------------------------------------------------
 
-    async def chat_settings(self, chat_id: int) -> tuple[int, dict[str, Any], str | None]:
-        """(row id, overrides, rules) of the chat, creating an empty row on first use."""
+    async def chat_settings(
+        self, chat_id: int, *, for_update: bool = False
+    ) -> tuple[int, dict[str, Any], str | None]:
+        """(row id, overrides, rules) of the chat, creating an empty row on first use; with
+        `for_update` the row stays locked until the unit ends (the caller changes it)."""
         query = select(mod_chat_settings).where(mod_chat_settings.c.chat_id == chat_id)
+        if for_update:
+            query = query.with_for_update()
         row = (await self._db.execute(query)).first()
         if row is None:
             statement = insert(mod_chat_settings).values(chat_id=chat_id, overrides={})

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.repositories._util import upsert
 from storage.tables import native_messages, update_markers
 
 
@@ -16,22 +17,8 @@ class SqlNativeRepository:
         self._db = connection
 
     async def record_message(self, chat_id: int, message_id: int, native_id: str) -> None:
-        found = await self.native_message(chat_id, message_id)
-        if found is None:
-            await self._db.execute(
-                insert(native_messages).values(
-                    chat_id=chat_id, message_id=message_id, native_id=native_id
-                )
-            )
-        elif found != native_id:
-            await self._db.execute(
-                update(native_messages)
-                .where(
-                    native_messages.c.chat_id == chat_id,
-                    native_messages.c.message_id == message_id,
-                )
-                .values(native_id=native_id)
-            )
+        key = {"chat_id": chat_id, "message_id": message_id}
+        await upsert(self._db, native_messages, key, {"native_id": native_id})
 
     async def native_message(self, chat_id: int, message_id: int) -> str | None:
         row = (
@@ -53,12 +40,5 @@ class SqlNativeRepository:
         return None if row is None else int(row.marker)
 
     async def set_marker(self, messenger: str, marker: int, at: datetime) -> None:
-        result = await self._db.execute(
-            update(update_markers)
-            .where(update_markers.c.messenger == messenger)
-            .values(marker=marker, updated_at=at)
-        )
-        if result.rowcount == 0:
-            await self._db.execute(
-                insert(update_markers).values(messenger=messenger, marker=marker, updated_at=at)
-            )
+        values = {"marker": marker, "updated_at": at}
+        await upsert(self._db, update_markers, {"messenger": messenger}, values)

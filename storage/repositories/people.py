@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Person
 from storage.cache import Cached, ReadCache, UnitState
-from storage.repositories._util import dialect_insert, insert_unless_duplicate
+from storage.repositories._util import dialect_insert
 from storage.tables import specialist_grants, users
 
 # Built once per (dialect, started): every tagged message remembers its author.
@@ -101,26 +101,16 @@ class SqlRoleRepository(Cached):
     ) -> bool:
         """Grant (or move to `department`); False if the person already had exactly this."""
         self._changed()
-        current = (
-            await self._db.execute(
-                select(specialist_grants.c.department).where(
-                    specialist_grants.c.user_id == person.user_id
-                )
-            )
-        ).first()
-        if current is not None:
-            if current.department == department:
-                return False
-            await self._db.execute(
-                update(specialist_grants)
-                .where(specialist_grants.c.user_id == person.user_id)
-                .values(department=department, granted_by=by, granted_at=at)
-            )
-            return True
-        statement = insert(specialist_grants).values(
+        insert_ = dialect_insert(self._db, specialist_grants).values(
             user_id=person.user_id, granted_by=by, granted_at=at, department=department
         )
-        return await insert_unless_duplicate(self._db, statement) is not None
+        # One statement, so two grants at once cannot both find no row and collide.
+        statement = insert_.on_conflict_do_update(
+            index_elements=[specialist_grants.c.user_id],
+            set_={"department": department, "granted_by": by, "granted_at": at},
+            where=specialist_grants.c.department.is_distinct_from(department),
+        ).returning(specialist_grants.c.user_id)
+        return (await self._db.execute(statement)).first() is not None
 
     async def department_of(self, user_id: int) -> str | None:
         """The department a granted specialist works for (None: the whole administration)."""

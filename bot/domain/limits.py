@@ -1,0 +1,41 @@
+"""How long a stored text may be: the lengths of the bounded columns, checked here.
+
+PostgreSQL refuses a value longer than its VARCHAR column and SQLite keeps it, so a check left
+to the database would answer differently on the two backends (an error on one, a row on the
+other). What a user types into a bounded field is refused with `TooLong` (bot.domain.errors,
+worded by bot.texts.errors); what a messenger supplies (a person's name) is shortened with
+`clip`, since nobody can retype it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Bounded(StrEnum):
+    CHAT_NAME = "chat_name"
+    ORG = "org"
+    DEPARTMENT = "department"
+
+
+LIMITS: dict[Bounded, int] = {
+    Bounded.CHAT_NAME: 200,  # chats.name, and the deliveries' chat_name copies
+    Bounded.ORG: 200,  # chats.org
+    Bounded.DEPARTMENT: 100,  # chats.department, specialist_grants.department, issues.department
+}
+PERSON_NAME = 300  # users.name, issues.author_name, every *_name of a person
+USERNAME = 64  # users.username
+
+
+def fits(text: str, field: Bounded) -> bool:
+    return len(text) <= LIMITS[field]
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in "…" when it was cut.
+
+    Python counts characters (code points) as PostgreSQL's VARCHAR does, so the result always
+    fits; trailing spaces before the ellipsis are dropped."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
