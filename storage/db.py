@@ -95,6 +95,9 @@ def _sqlite_pragmas(
     # The inline driver must never block the event loop on a lock: it waits asynchronously.
     inline = isinstance(getattr(dbapi_connection, "_connection", None), InlineConnection)
     cursor.execute(f"PRAGMA busy_timeout={0 if inline else int(busy_timeout * 1000)}")
+    if inline:
+        # Its checkpoints run in a worker thread (storage.inline_sqlite.Checkpointer).
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 

@@ -12,11 +12,22 @@ busy timeout is zero and a statement that finds the database locked outside a tr
 BEGIN) is retried after an asynchronous sleep, for up to `busy_timeout` seconds. Inside a
 transaction SQLite reports a lock it cannot wait for anyway (a stale snapshot), so the error
 is raised at once, as with the threaded driver.
+
+Nor does the loop write the WAL back into the database file: SQLite's automatic checkpoint
+runs inside the COMMIT that crosses its threshold (a thousand pages: every 25 or so intakes),
+copying the pages and syncing the file, tens of milliseconds on the loop. The inline
+connection turns it off (`wal_autocheckpoint=0`, see storage/db.py) and, every
+`CHECKPOINT_EVERY` commits, a worker thread checkpoints on a connection of its own: a PASSIVE
+pass copies the pages without stopping anyone, then a RESTART pass copies what was written
+meanwhile and lets the next writer start the WAL from its beginning, so it does not grow.
+While that second pass holds the write lock, an update's BEGIN waits asynchronously as for
+any other lock. The threaded engine's connections keep SQLite's default.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +35,12 @@ from typing import Any
 
 RETRY_FIRST = 0.001
 RETRY_MAX = 0.05
+CHECKPOINT_EVERY = 100
+"""Commits of the inline connection between two checkpoints run off the loop."""
+CHECKPOINT_WAIT = 2.0
+"""Seconds the checkpoint's RESTART pass waits for other connections' transactions."""
+
+log = logging.getLogger(__name__)
 
 
 def _locked(exc: sqlite3.OperationalError) -> bool:
@@ -100,12 +117,51 @@ class _RunNow:
             future.set_exception(exc)
 
 
+class Checkpointer:
+    """Writes the WAL back into the database file in a worker thread, one pass at a time."""
+
+    def __init__(self, path: str, every: int = CHECKPOINT_EVERY) -> None:
+        self._path = path
+        self._every = every
+        self._commits = 0
+        self._running: asyncio.Future[None] | None = None
+
+    def committed(self) -> None:
+        self._commits += 1
+        if self._commits < self._every or self._running is not None:
+            return
+        self._commits = 0
+        running = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
+        running.add_done_callback(self._done)
+        self._running = running
+
+    def _checkpoint(self) -> None:
+        connection = sqlite3.connect(self._path, timeout=CHECKPOINT_WAIT)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        finally:
+            connection.close()
+
+    def _done(self, future: asyncio.Future[None]) -> None:
+        self._running = None
+        if not future.cancelled() and future.exception() is not None:
+            # A busy or locked database: the next pass, or another connection, does it.
+            log.debug("WAL checkpoint skipped: %s", future.exception())
+
+
 class InlineConnection:
-    def __init__(self, connection: sqlite3.Connection, busy_timeout: float) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        busy_timeout: float,
+        checkpointer: Checkpointer | None = None,
+    ) -> None:
         self._conn = connection
         self._connection = connection
         self._tx = _RunNow()
         self._busy_timeout = busy_timeout
+        self._checkpointer = checkpointer
 
     async def _retry(self, call: Callable[[], object]) -> None:
         deadline = time.monotonic() + self._busy_timeout
@@ -140,6 +196,8 @@ class InlineConnection:
 
     async def commit(self) -> None:
         await self._retry(self._conn.commit)
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -151,12 +209,16 @@ class InlineConnection:
         self._conn.close()
 
 
-def connector(path: str, busy_timeout: float = 30.0) -> Callable[[], Any]:
+def connector(
+    path: str, busy_timeout: float = 30.0, checkpoint_every: int = CHECKPOINT_EVERY
+) -> Callable[[], Any]:
     """An `async_creator` for SQLAlchemy's aiosqlite dialect."""
+
+    checkpointer = Checkpointer(path, checkpoint_every)
 
     async def connect() -> InlineConnection:
         # Opened and used on the loop's thread; SQLAlchemy may close it from a finalizer.
         connection = sqlite3.connect(path, timeout=0, check_same_thread=False)
-        return InlineConnection(connection, busy_timeout)
+        return InlineConnection(connection, busy_timeout, checkpointer)
 
     return connect
