@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage import db, inline_sqlite
 
@@ -36,8 +35,8 @@ async def test_the_inline_connection_leaves_checkpoints_to_a_worker_thread(
     async with setup.begin() as connection:
         await connection.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
     await setup.dispose()
-    engine = create_async_engine(url, async_creator=inline_sqlite.connector(str(path), 30.0, 5))
-    db._sqlite_events(engine)
+    engine = db.create_inline_engine(url, checkpoint_every=5)
+    assert engine is not None
     checkpoints: list[str] = []
     real = inline_sqlite.Checkpointer._checkpoint
 
