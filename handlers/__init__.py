@@ -24,7 +24,7 @@ from handlers import (
     transfers,
     work,
 )
-from handlers.filters import CommandOrReply, IsCommand
+from handlers.filters import CommandOrReply, IsCommand, PrivateChat, ServiceMessage
 
 # Order matters: membership changes and the moderation guard see messages before the desk's
 # commands, and every command comes before the catch-all intake of tagged group messages. The
@@ -32,22 +32,24 @@ from handlers.filters import CommandOrReply, IsCommand
 #
 # Each router is scoped at its level (commands only, a group chat, a moderated chat, private
 # or registered, ...), so a message leaves a router that cannot take it after one check; the
-# scope itself (registration, role) is resolved once per update by handlers.scope. Routers
-# that only take commands (and replies) are grouped, so an ordinary group message passes each
-# group with one check.
+# scope itself (registration, role) is resolved once per update by handlers.scope. Neighbours
+# that share a scope are grouped under one router carrying it (service messages, commands,
+# private chats), so an ordinary group message passes each group with one check: it visits
+# the groups, the guard and intake, nothing else. The error handlers come last: they answer
+# errors only, and no message reaches them after intake took it.
+SERVICE = (service_messages.router, moderation_members.router)
 COMMANDS_BEFORE_GUARD = (admin.router, help.router, moderation.router)
 COMMANDS_AFTER_GUARD = (work.router, transfers.router, sla.router, reports.router)
+PRIVATE = (contacts.router, appeals.router)
 MODULE_ROUTERS = (
-    errors.router,
-    service_messages.router,
-    moderation_members.router,
+    *SERVICE,
     *COMMANDS_BEFORE_GUARD,
     guard.router,
     *COMMANDS_AFTER_GUARD,
-    contacts.router,
-    appeals.router,
+    *PRIVATE,
     intake.router,
     announcements.router,
+    errors.router,
 )
 
 
@@ -60,24 +62,28 @@ def build_router() -> Router:
     for router in MODULE_ROUTERS:
         router._parent_router = None
         _inline_magic_filters(router)
+    service = Router(name="service_messages")
+    service.message.filter(ServiceMessage())
+    service.include_routers(*SERVICE)
     before = Router(name="commands_before_guard")
     before.message.filter(IsCommand())
     before.include_routers(*COMMANDS_BEFORE_GUARD)
     after = Router(name="commands_after_guard")
     after.message.filter(CommandOrReply())
     after.include_routers(*COMMANDS_AFTER_GUARD)
+    private = Router(name="private_chats")
+    private.message.filter(PrivateChat())
+    private.include_routers(*PRIVATE)
     root = Router(name="civicbot")
     root.include_routers(
-        errors.router,
-        service_messages.router,
-        moderation_members.router,
+        service,
         before,
         guard.router,
         after,
-        contacts.router,
-        appeals.router,
+        private,
         intake.router,
         announcements.router,
+        errors.router,
     )
     return root
 

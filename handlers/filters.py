@@ -40,6 +40,20 @@ class CommandOrPrivate(BaseFilter):
         return message.chat.type == "private" or _command_text(message)
 
 
+class PrivateChat(BaseFilter):
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type == "private"
+
+
+class ServiceMessage(BaseFilter):
+    """A chat's migration to a supergroup, or members who joined."""
+
+    async def __call__(self, message: Message) -> bool:
+        return bool(
+            message.migrate_to_chat_id or message.migrate_from_chat_id or message.new_chat_members
+        )
+
+
 class GroupChat(BaseFilter):
     async def __call__(self, message: Message) -> bool:
         return message.chat.type in ("group", "supergroup")

@@ -1,5 +1,6 @@
-"""What nearly every update reads and hardly any changes: registrations, moderation overrides
-and specialist grants, kept in memory beside the database.
+"""What nearly every update reads and hardly any changes: registrations, moderation overrides,
+specialist grants and the links between a person's accounts on two messengers, kept in memory
+beside the database.
 
 The repositories read through the cache and clear it whenever they write one of these tables,
 so the commands that change them (register, unregister, settings, grant, revoke, a chat
@@ -21,6 +22,14 @@ from typing import Any
 from bot.domain.models import RegisteredChat
 
 
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Every link between a Telegram and a MAX account, both ways."""
+
+    max_of: dict[int, int]
+    telegram_of: dict[int, int]
+
+
 @dataclass
 class UnitState:
     """Per unit of work: has it written a cached table?"""
@@ -39,6 +48,7 @@ class ReadCache:
     generation: int = 0
     _chats: tuple[RegisteredChat, ...] | None = None
     _specialists: frozenset[int] | None = None
+    _links: Links | None = None
     _overrides: dict[int, dict[str, Any]] = field(default_factory=dict)
     _loaded_at: float = 0.0
 
@@ -50,6 +60,7 @@ class ReadCache:
     def _drop(self) -> None:
         self._chats = None
         self._specialists = None
+        self._links = None
         self._overrides = {}
 
     def _expire(self) -> None:
@@ -75,6 +86,14 @@ class ReadCache:
     def store_specialists(self, generation: int, value: frozenset[int]) -> None:
         if generation == self.generation:
             self._specialists = value
+
+    def links(self) -> Links | None:
+        self._expire()
+        return self._links
+
+    def store_links(self, generation: int, value: Links) -> None:
+        if generation == self.generation:
+            self._links = value
 
     def overrides(self, chat_id: int) -> dict[str, Any] | None:
         self._expire()

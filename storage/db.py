@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import os
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -21,7 +23,6 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 from storage import inline_sqlite
-from storage.inline_sqlite import InlineConnection
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +42,38 @@ def create_engine(url: str, busy_timeout: float = 30.0) -> AsyncEngine:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
+        engine = create_async_engine(
+            url, connect_args={"timeout": busy_timeout}, json_serializer=json_text
+        )
         _sqlite_events(engine, busy_timeout)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
 
 
-def create_inline_engine(url: str, busy_timeout: float = 30.0) -> AsyncEngine | None:
+def create_inline_engine(
+    url: str, busy_timeout: float = 30.0, checkpoint_every: int = inline_sqlite.CHECKPOINT_EVERY
+) -> AsyncEngine | None:
     """For a SQLite file, an engine whose connections run SQLite on the loop's thread
-    (storage.inline_sqlite), for the short transactions of updates; None for other URLs."""
+    (storage.inline_sqlite), for the short transactions of updates; None for other URLs.
+
+    It stands in for an `AsyncEngine` (and its connections for `AsyncConnection`s) for the
+    calls units of work and repositories make."""
     path = sqlite_file(url)
     if path is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(
-        url, async_creator=inline_sqlite.connector(str(path), busy_timeout)
+    sync_engine = sa_create_engine(
+        f"sqlite:///{path}", creator=inline_sqlite.connector(str(path)), json_serializer=json_text
     )
-    _sqlite_events(engine, busy_timeout)
-    return engine
+
+    def pragmas(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        _sqlite_pragmas(dbapi_connection, record, busy_timeout, inline=True)
+
+    event.listen(sync_engine, "connect", pragmas)
+    event.listen(sync_engine, "begin", _sqlite_begin)
+    checkpointer = inline_sqlite.Checkpointer(str(path), checkpoint_every)
+    engine = inline_sqlite.InlineEngine(sync_engine, busy_timeout, checkpointer)
+    return cast(AsyncEngine, engine)
 
 
 def _sqlite_events(engine: AsyncEngine, busy_timeout: float = 30.0) -> None:
@@ -67,6 +82,12 @@ def _sqlite_events(engine: AsyncEngine, busy_timeout: float = 30.0) -> None:
 
     event.listen(engine.sync_engine, "connect", pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
+
+
+def json_text(value: Any) -> str:
+    """JSON columns on SQLite keep letters as they are: a Russian text escaped as \\uXXXX
+    takes three times the bytes (an acknowledgement and a card are a page more per intake)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def is_locked(exc: BaseException) -> bool:
@@ -82,7 +103,11 @@ def is_locked(exc: BaseException) -> bool:
 
 
 def _sqlite_pragmas(
-    dbapi_connection: Any, _record: ConnectionPoolEntry, busy_timeout: float = 30.0
+    dbapi_connection: Any,
+    _record: ConnectionPoolEntry,
+    busy_timeout: float = 30.0,
+    *,
+    inline: bool = False,
 ) -> None:
     # The sqlite3 driver's own transaction handling breaks savepoints (RELEASE would commit);
     # SQLAlchemy's documented fix: the driver does nothing, and "begin" below emits BEGIN.
@@ -94,8 +119,10 @@ def _sqlite_pragmas(
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     # The inline driver must never block the event loop on a lock: it waits asynchronously.
-    inline = isinstance(getattr(dbapi_connection, "_connection", None), InlineConnection)
     cursor.execute(f"PRAGMA busy_timeout={0 if inline else int(busy_timeout * 1000)}")
+    if inline:
+        # Its checkpoints run in a worker thread (storage.inline_sqlite.Checkpointer).
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 

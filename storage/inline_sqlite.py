@@ -1,162 +1,298 @@
-"""An aiosqlite-shaped connection that runs SQLite calls inline, on the event loop's thread.
+"""The update path's SQLite connections: SQLAlchemy run synchronously on the event loop's thread.
 
-aiosqlite runs each call in a worker thread: opening a cursor, executing, fetching and
-closing are four hand-overs and four wake-ups of the event loop per statement, which cost far
-more than the statement itself when the database is a local file in WAL mode. The update path
-(`SqlUnitOfWorkFactory.update_unit`) uses this driver instead: its statements are small
-indexed reads and writes that take microseconds.
+aiosqlite runs each call in a worker thread, and SQLAlchemy's asyncio layer reaches any driver
+through a greenlet: every statement costs a greenlet spawn and several switches (execute,
+fetch, close), which weigh more than the statement itself when the database is a local file
+in WAL mode. The update path (`SqlUnitOfWorkFactory.update_unit`) uses `InlineEngine`
+instead: a synchronous SQLAlchemy engine over the standard sqlite3 driver, whose connections
+are used on the loop's thread, behind the few asynchronous methods the units of work and the
+repositories call (`InlineConnection`). Its statements are small indexed reads and writes
+that take microseconds.
 
 The one thing SQLite may wait for is a lock held by another connection (the outbox sender, a
 scheduled job, another process). Such a wait must not block the loop, so the connection's
-busy timeout is zero and a statement that finds the database locked outside a transaction (a
-BEGIN) is retried after an asynchronous sleep, for up to `busy_timeout` seconds. Inside a
-transaction SQLite reports a lock it cannot wait for anyway (a stale snapshot), so the error
-is raised at once, as with the threaded driver.
+busy timeout is zero and a statement that finds the database locked while beginning its
+transaction (the BEGIN) is tried again after an asynchronous sleep, for up to `busy_timeout`
+seconds. Inside a transaction SQLite reports a lock it cannot wait for anyway (a stale
+snapshot), so the error is raised at once, as with the threaded driver.
+
+Nor does the loop write the WAL back into the database file: SQLite's automatic checkpoint
+runs inside the COMMIT that crosses its threshold (a thousand pages: every 25 or so intakes),
+copying the pages and syncing the file, tens of milliseconds on the loop. The inline
+connections turn it off (`wal_autocheckpoint=0`, see storage/db.py) and, every
+`CHECKPOINT_EVERY` commits, a worker thread checkpoints on a connection of its own: a PASSIVE
+pass copies the pages without stopping anyone, then a RESTART pass copies what was written
+meanwhile and lets the next writer start the WAL from its beginning, so it does not grow.
+While that second pass holds the write lock, an update's BEGIN waits asynchronously as for
+any other lock. The threaded engine's connections keep SQLite's default.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, ParamSpec, Self, TypeVar
+
+from sqlalchemy import Dialect, Engine, Executable
+from sqlalchemy.engine import Connection, CursorResult, RootTransaction, Transaction
+from sqlalchemy.engine.interfaces import CoreExecuteOptionsParameter, _CoreAnyExecuteParams
+from sqlalchemy.exc import OperationalError
 
 RETRY_FIRST = 0.001
 RETRY_MAX = 0.05
+CHECKPOINT_EVERY = 100
+"""Commits of the inline connections between two checkpoints run off the loop."""
+CHECKPOINT_WAIT = 2.0
+"""Seconds the checkpoint's RESTART pass waits for other connections' transactions."""
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-def _locked(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc)
+def _locked(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc))
     return "locked" in text or "busy" in text
 
 
-class InlineCursor:
-    def __init__(self, connection: InlineConnection) -> None:
-        self._owner = connection
-        self._cursor = connection._conn.cursor()
+class Checkpointer:
+    """Writes the WAL back into the database file in a worker thread, one pass at a time."""
 
-    async def __aenter__(self) -> InlineCursor:
-        return self
+    def __init__(self, path: str, every: int = CHECKPOINT_EVERY) -> None:
+        self._path = path
+        self._every = every
+        self._commits = 0
+        self._running: asyncio.Future[None] | None = None
 
-    async def __aexit__(self, *_: object) -> None:
-        self._cursor.close()
+    def committed(self) -> None:
+        self._commits += 1
+        if self._commits < self._every or self._running is not None:
+            return
+        self._commits = 0
+        running = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
+        running.add_done_callback(self._done)
+        self._running = running
 
-    @property
-    def description(self) -> Any:
-        return self._cursor.description
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return self._cursor.arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._cursor.arraysize = value
-
-    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
-        args: Sequence[Any] = () if parameters is None else parameters
-        await self._owner._retry(lambda: self._cursor.execute(sql, args))
-        return self
-
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
-        rows = list(parameters)
-        await self._owner._retry(lambda: self._cursor.executemany(sql, rows))
-        return self
-
-    async def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
-
-    async def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
-
-    async def close(self) -> None:
-        self._cursor.close()
-
-
-class _RunNow:
-    """Stands in for aiosqlite's request queue, which SQLAlchemy uses to set the isolation
-    level: the request runs at once."""
-
-    def __init__(self) -> None:
-        self.closed = False
-
-    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
-        future, function = item
+    def _checkpoint(self) -> None:
+        connection = sqlite3.connect(self._path, timeout=CHECKPOINT_WAIT)
         try:
-            future.set_result(function())
-        except Exception as exc:
-            future.set_exception(exc)
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        finally:
+            connection.close()
+
+    def _done(self, future: asyncio.Future[None]) -> None:
+        self._running = None
+        if not future.cancelled() and future.exception() is not None:
+            # A busy or locked database: the next pass, or another connection, does it.
+            log.debug("WAL checkpoint skipped: %s", future.exception())
+
+
+class InlineEngine:
+    """Stands in for `AsyncEngine` on the update path: hands out `InlineConnection`s."""
+
+    def __init__(
+        self, sync_engine: Engine, busy_timeout: float, checkpointer: Checkpointer
+    ) -> None:
+        self.sync_engine = sync_engine
+        self._busy_timeout = busy_timeout
+        self._checkpointer = checkpointer
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.sync_engine.dialect
+
+    def connect(self) -> InlineConnection:
+        """A connection; awaited or used with `async with`, as `AsyncEngine.connect()`."""
+        return InlineConnection(self, self.sync_engine.connect())
+
+    async def dispose(self) -> None:
+        self.sync_engine.dispose()
 
 
 class InlineConnection:
-    def __init__(self, connection: sqlite3.Connection, busy_timeout: float) -> None:
-        self._conn = connection
-        self._connection = connection
-        self._tx = _RunNow()
-        self._busy_timeout = busy_timeout
+    """Stands in for `AsyncConnection` on the update path: each call runs at once, on the
+    loop's thread, on a synchronous `Connection`."""
 
-    async def _retry(self, call: Callable[[], object]) -> None:
-        deadline = time.monotonic() + self._busy_timeout
+    def __init__(self, engine: InlineEngine, connection: Connection) -> None:
+        self.engine = engine
+        self.sync_connection = connection
+        self.sync_engine = engine.sync_engine
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.sync_connection.dialect
+
+    async def _run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`call`, waiting asynchronously while another connection holds the write lock and
+        this one has not begun its transaction."""
+        deadline = time.monotonic() + self.engine._busy_timeout
         delay = RETRY_FIRST
         while True:
             try:
-                call()
-                return
-            except sqlite3.OperationalError as exc:
-                waiting = not self._conn.in_transaction and _locked(exc)
+                return call(*args, **kwargs)
+            except OperationalError as exc:
+                waiting = not self.sync_connection.in_transaction() and _locked(exc)
                 if not waiting or time.monotonic() >= deadline:
                     raise
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX)
 
-    @property
-    def isolation_level(self) -> str | None:
-        return self._conn.isolation_level
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: _CoreAnyExecuteParams | None = None,
+        *,
+        execution_options: CoreExecuteOptionsParameter | None = None,
+    ) -> CursorResult[Any]:
+        return await self._run(
+            self.sync_connection.execute,
+            statement,
+            parameters,
+            execution_options=execution_options,
+        )
 
-    @isolation_level.setter
-    def isolation_level(self, value: str | None) -> None:
-        self._conn.isolation_level = value  # type: ignore[assignment]
+    async def exec_driver_sql(
+        self,
+        statement: str,
+        parameters: _CoreAnyExecuteParams | None = None,
+        execution_options: CoreExecuteOptionsParameter | None = None,
+    ) -> CursorResult[Any]:
+        return await self._run(
+            self.sync_connection.exec_driver_sql, statement, parameters, execution_options
+        )
 
-    def cursor(self) -> InlineCursor:
-        return InlineCursor(self)
+    async def scalar(
+        self,
+        statement: Executable,
+        parameters: _CoreAnyExecuteParams | None = None,
+        *,
+        execution_options: CoreExecuteOptionsParameter | None = None,
+    ) -> Any:
+        result = await self.execute(statement, parameters, execution_options=execution_options)
+        return result.scalar()
 
-    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
-        return await self.cursor().execute(sql, parameters)
+    async def scalars(
+        self,
+        statement: Executable,
+        parameters: _CoreAnyExecuteParams | None = None,
+        *,
+        execution_options: CoreExecuteOptionsParameter | None = None,
+    ) -> Any:
+        result = await self.execute(statement, parameters, execution_options=execution_options)
+        return result.scalars()
 
-    async def create_function(self, *args: Any, **kwargs: Any) -> None:
-        self._conn.create_function(*args, **kwargs)
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return fn(self.sync_connection, *args, **kwargs)
+
+    def begin(self) -> InlineTransaction:
+        return InlineTransaction(self)
+
+    def begin_nested(self) -> InlineTransaction:
+        return InlineTransaction(self, nested=True)
+
+    def in_transaction(self) -> bool:
+        return self.sync_connection.in_transaction()
+
+    def in_nested_transaction(self) -> bool:
+        return self.sync_connection.in_nested_transaction()
 
     async def commit(self) -> None:
-        await self._retry(self._conn.commit)
+        self.sync_connection.commit()
+        self.engine._checkpointer.committed()
 
     async def rollback(self) -> None:
-        self._conn.rollback()
+        self.sync_connection.rollback()
+
+    async def execution_options(self, **options: Any) -> Self:
+        self.sync_connection.execution_options(**options)
+        return self
+
+    def get_execution_options(self) -> Any:
+        return self.sync_connection.get_execution_options()
 
     async def close(self) -> None:
-        self._conn.close()
+        self.sync_connection.close()
 
-    def stop(self) -> None:
-        self._conn.close()
+    def __await__(self) -> Any:
+        return self._started().__await__()
+
+    async def _started(self) -> Self:
+        return self
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
 
 
-def connector(path: str, busy_timeout: float = 30.0) -> Callable[[], Any]:
-    """An `async_creator` for SQLAlchemy's aiosqlite dialect."""
+class InlineTransaction:
+    """Stands in for `AsyncTransaction`: awaited, it begins; as a context, it commits or
+    rolls back at the end."""
 
-    async def connect() -> InlineConnection:
-        # Opened and used on the loop's thread; SQLAlchemy may close it from a finalizer.
-        connection = sqlite3.connect(path, timeout=0, check_same_thread=False)
-        return InlineConnection(connection, busy_timeout)
+    def __init__(self, connection: InlineConnection, *, nested: bool = False) -> None:
+        self._connection = connection
+        self._nested = nested
+        self._transaction: Transaction | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self._transaction is not None and self._transaction.is_active
+
+    async def start(self) -> Self:
+        sync = self._connection.sync_connection
+        begin = sync.begin_nested if self._nested else sync.begin
+        self._transaction = await self._connection._run(begin)
+        return self
+
+    def __await__(self) -> Any:
+        return self.start().__await__()
+
+    async def commit(self) -> None:
+        assert self._transaction is not None, "the transaction was not begun"
+        self._transaction.commit()
+        if isinstance(self._transaction, RootTransaction):
+            self._connection.engine._checkpointer.committed()
+
+    async def rollback(self) -> None:
+        assert self._transaction is not None, "the transaction was not begun"
+        self._transaction.rollback()
+
+    async def __aenter__(self) -> Self:
+        if self._transaction is None:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self.is_active:
+            return
+        if exc_type is None:
+            await self.commit()
+        else:
+            await self.rollback()
+
+
+def connector(path: str) -> Callable[[], sqlite3.Connection]:
+    """A `creator` for SQLAlchemy's sqlite dialect: connections used on the loop's thread
+    (SQLAlchemy may close one from a finalizer elsewhere), never waiting on a lock."""
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(path, timeout=0, check_same_thread=False)
 
     return connect

@@ -133,7 +133,7 @@ class SqlUnitOfWork:
         self.polls = SqlPollRepository(connection)
         self.spam = SqlSpamRepository(connection)
         self.native = SqlNativeRepository(connection)
-        self.links = SqlLinkRepository(connection)
+        self.links = SqlLinkRepository(connection, cache, state)
 
     def _join(self, parent: SqlUnitOfWork) -> None:
         self._connection = parent.connection

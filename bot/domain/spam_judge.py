@@ -28,6 +28,7 @@ from bot.domain.spam import (
     SpamReason,
     address_hits,
     normalize_and_fold,
+    normalize_text,
     text_hits,
 )
 from bot.domain.spam_bayes import NaiveBayes, tokens
@@ -199,14 +200,22 @@ class SpamJudge:
         thresholds: Thresholds,
         duplicate: bool = False,
     ) -> Judgement:
-        message = Prepared.of(facts)
         cutoff = thresholds.similarity
+        if not probation:
+            # Only the similarity to removed spam applies: most messages of a chat come here,
+            # so the text is cleaned up only if there are texts to compare it with.
+            if not self.removed and not self.restored:
+                return Judgement()
+            normalized = normalize_text(facts.text[:MAX_CHARS])
+            if self.restored.closest(normalized, cutoff):
+                return Judgement()
+            similar = self.removed.closest(normalized, cutoff)
+            return Judgement((Score(Signal.SIMILAR, round(similar), True),) if similar else ())
+        message = Prepared.of(facts)
         if self.restored.closest(message.normalized, cutoff):
             return Judgement()
         similar = self.removed.closest(message.normalized, cutoff)
         scores = [Score(Signal.SIMILAR, round(similar), bool(similar))]
-        if not probation:
-            return Judgement(tuple(s for s in scores if s.fired))
         probability = self.model.probability(self.message_tokens(message))
         scores.append(Score(Signal.BAYES, round(probability, 3), probability >= thresholds.bayes))
         emoji = message.traits.emoji

@@ -8,11 +8,21 @@ from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.messengers import is_max_user
+from storage.cache import Cached, Links, ReadCache, UnitState
 from storage.tables_links import link_codes, person_links
 
 
-class SqlLinkRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+class SqlLinkRepository(Cached):
+    """Links are read on every update (a linked account shares its role), so `linked` is
+    served from the cached table; `link` clears the cache."""
+
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        cache: ReadCache | None = None,
+        unit: UnitState | None = None,
+    ) -> None:
+        super().__init__(cache, unit)
         self._db = connection
 
     async def add_code(self, code: str, user_id: int, expires_at: datetime) -> None:
@@ -40,6 +50,7 @@ class SqlLinkRepository:
 
     async def link(self, telegram_id: int, max_id: int, at: datetime) -> None:
         """Link the two accounts, replacing any earlier link of either."""
+        self._changed()
         await self._db.execute(
             delete(person_links).where(
                 or_(person_links.c.telegram_id == telegram_id, person_links.c.max_id == max_id)
@@ -51,6 +62,23 @@ class SqlLinkRepository:
 
     async def linked(self, user_id: int) -> int | None:
         """The same person's id on the other messenger, if they linked their accounts."""
+        cache = self._usable()
+        if cache is not None:
+            links = cache.links()
+            if links is None:
+                generation = self._unit.generation
+                rows = (
+                    await self._db.execute(
+                        select(person_links.c.telegram_id, person_links.c.max_id)
+                    )
+                ).all()
+                links = Links(
+                    max_of={row.telegram_id: row.max_id for row in rows},
+                    telegram_of={row.max_id: row.telegram_id for row in rows},
+                )
+                cache.store_links(generation, links)
+            found = links.telegram_of if is_max_user(user_id) else links.max_of
+            return found.get(user_id)
         if is_max_user(user_id):
             query = select(person_links.c.telegram_id).where(person_links.c.max_id == user_id)
         else:
