@@ -63,7 +63,7 @@ from bot.telegram.polling import Poller
 from bot.telegram.rate_limit import RateLimits, SendPlanner
 from bot.telegram.session import AnswerMiddleware, LateAnswerMiddleware, RetryMiddleware
 from bot.telegram.waiting import wait_for_event
-from bot.telegram.webhook import TelegramWebhook, leave_webhook
+from bot.telegram.webhook import TelegramWebhook, handle_leftovers, leave_webhook
 from bot.texts import help as help_t
 from handlers import build_router
 from handlers.scope import ScopeMiddleware
@@ -518,5 +518,6 @@ async def _receive(app: App, settings: Settings, stop: asyncio.Event) -> None:
     cap = telegram.retry_backoff_cap.total_seconds()
     if not await leave_webhook(app.bot, stop, backoff=backoff, cap=cap):
         return
+    await handle_leftovers(app.poller, app.uow_factory, app.clock, stop)
     log.info("polling for updates")
     await app.poller.run(stop)

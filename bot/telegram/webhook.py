@@ -149,6 +149,15 @@ class TelegramWebhook:
         return 200
 
 
+async def handle_leftovers(
+    poller: Poller, uow_factory: UnitOfWorkFactory, clock: Clock, stop: asyncio.Event
+) -> None:
+    """Before polling: handle the updates a run in webhook mode accepted and left stored."""
+    count = await InboxWorker(poller, uow_factory, clock).drain(stop)
+    if count:
+        log.info("handled %d updates the webhook had stored", count)
+
+
 async def leave_webhook(bot: Bot, stop: asyncio.Event, *, backoff: float, cap: float) -> bool:
     """Before polling: delete a webhook left set (getUpdates fails with 409 beside one),
     keeping the updates Telegram holds; False if stopped first."""

@@ -70,6 +70,14 @@ class InboxWorker:
                 if self._delay and not stop.is_set():
                     await wait_for_event(stop, self._delay)  # a drill's pause (webhook_hold)
 
+    async def drain(self, stop: asyncio.Event) -> int:
+        """Handle every update left stored (by a run in webhook mode that stopped or died
+        before it could); how many. A start in polling mode does this before it polls."""
+        count = 0
+        while not stop.is_set() and await self._take_one(stop) is not None:
+            count += 1
+        return count
+
     async def _take_one(self, stop: asyncio.Event) -> int | None:
         """Handle the oldest stored update; its id, or None if none waits."""
         now = self._clock()
