@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -55,6 +56,7 @@ class Delivery:
     status: int
     error: str | None
     secret_sent: str | None
+    seconds: float  # from the POST to the answer (or the failure)
 
 
 @dataclass
@@ -150,9 +152,11 @@ class WebhookSender:
                 await self._wake.wait()
                 continue
             webhook = self.webhook
+            started = time.monotonic()
             status, error = await self._post(webhook, item)
+            took = time.monotonic() - started
             self.deliveries.append(
-                Delivery(item["update_id"], item, status, error, webhook.secret_token)
+                Delivery(item["update_id"], item, status, error, webhook.secret_token, took)
             )
             if 200 <= status < 300:
                 self.queue.delivered(item["update_id"])
