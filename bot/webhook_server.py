@@ -48,7 +48,9 @@ class WebhookEndpoint:
     async def start(self) -> None:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self._path, self._receive)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port).start()
         log.info("%s webhook listening on %s:%d%s", self._name, self._host, self._port, self._path)

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from bot.app import ALLOWED_UPDATES
-from bot.fake_telegram import FakeTelegram
+from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram
 from bot.fake_telegram.webhook import Delivery
 from tests.e2e.harness import BotProcess, Town, db_rows, free_port, process_bot
 
@@ -183,3 +183,40 @@ async def test_an_update_killed_before_handling_is_handled_after_a_restart_then_
     assert [m.reply_to for m in acks] == [asked, later]
     assert await polling.terminate() == 0
     await asyncio.sleep(0)
+
+
+async def test_a_burst_is_answered_at_once_and_every_update_becomes_an_issue(
+    fake: FakeTelegram, town: Town, tmp_path: Path
+) -> None:
+    residents = [fake.create_user(f"Жилец{n}", "Дома") for n in range(20)]
+    house = fake.create_group(
+        "Дом Мира 7", admins=[town.admin], members=residents, bot_rights=ADMIN_RIGHTS
+    )
+    bot = await start_on_webhook(fake, town, tmp_path, free_port())
+    await town.register()
+    town.says(town.admin, house, "/register building Дом Мира 7")
+    await town.reply_in(house, "подключён")
+    delivered = len(fake.webhook_deliveries)
+    started = time.monotonic()
+    asked = [
+        town.says(person, house, f"#проблема Течёт кран {n}") for n, person in enumerate(residents)
+    ]
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 120 * fake.timeout_scale
+    while await issue_count(tmp_path) < len(asked) or await inbox(tmp_path):
+        assert loop.time() < deadline, f"issues: {await issue_count(tmp_path)}\n{fake.dump()}"
+        await asyncio.sleep(0.1)  # a look at the database, not a condition
+    filed = time.monotonic() - started
+    burst = fake.webhook_deliveries[delivered:]
+    assert [d.status for d in burst] == [200] * len(asked)  # each accepted at the first try
+    answers = sorted(d.seconds for d in burst)
+    median, longest = answers[len(answers) // 2] * 1000, answers[-1] * 1000
+    print(
+        f"webhook burst of {len(asked)}: answered in median {median:.0f} ms, max "
+        f"{longest:.0f} ms; all filed {filed:.1f} s after the first"
+    )
+    assert answers[-1] < 10.0  # far inside the time Telegram waits for an answer
+    numbers = await db_rows(database(tmp_path), "SELECT number FROM issues ORDER BY number")
+    assert [n for (n,) in numbers] == list(range(1, len(asked) + 1))
+    assert await bot.terminate() == 0
