@@ -62,11 +62,27 @@ def _parser() -> argparse.ArgumentParser:
         )
         return sub
 
-    with_config(
+    run = with_config(
         "run",
-        "run the bot with long polling",
+        "run the bot (long polling, or a webhook)",
         "Run the bot until SIGINT/SIGTERM. Applies pending schema migrations first. "
         "Only one bot may run on a database at a time.",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help='take updates on the webhook of [telegram] (as mode = "webhook" does), not by '
+        "long polling",
+    )
+    from bot import cli_webhook
+
+    cli_webhook.add_arguments(
+        with_config(
+            "webhook",
+            "show or delete the Telegram webhook",
+            "Show the webhook Telegram delivers to (info), or delete it (delete); a start in "
+            "polling mode deletes it too.",
+        )
     )
     with_config(
         "check-config",
@@ -273,6 +289,16 @@ def _main(args: argparse.Namespace) -> int:
         _setup_logging(verbose=False)
         print(cli_db.run(args, settings, args.config))
         return 0
+    if args.command == "webhook":
+        from bot import cli_webhook
+
+        _setup_logging(verbose=False)
+        print(asyncio.run(cli_webhook.run(settings, args)))
+        return 0
+    if getattr(args, "webhook", False):
+        from bot.config import in_webhook_mode
+
+        settings = in_webhook_mode(settings)
     path = cli_db.database_file(settings, args.config, must_exist=False)
     _setup_logging(settings=settings)
     return _run(settings, path)

@@ -63,6 +63,7 @@ from bot.telegram.polling import Poller
 from bot.telegram.rate_limit import RateLimits, SendPlanner
 from bot.telegram.session import AnswerMiddleware, LateAnswerMiddleware, RetryMiddleware
 from bot.telegram.waiting import wait_for_event
+from bot.telegram.webhook import TelegramWebhook, handle_leftovers, leave_webhook
 from bot.texts import help as help_t
 from handlers import build_router
 from handlers.scope import ScopeMiddleware
@@ -498,8 +499,25 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event) -> None:
     app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
     app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
     app.scheduler.start()
-    log.info("polling for updates")
     try:
-        await app.poller.run(stop)
+        await _receive(app, settings, stop)
     except TelegramUnauthorizedError:
         raise ConfigError(TOKEN_REJECTED) from None
+
+
+async def _receive(app: App, settings: Settings, stop: asyncio.Event) -> None:
+    """Take updates until `stop`: on the webhook, or by long polling (the default)."""
+    telegram = settings.telegram
+    if telegram.mode == "webhook":
+        webhook = TelegramWebhook(
+            app.bot, app.poller, app.uow_factory, app.clock, telegram, ALLOWED_UPDATES, app.metrics
+        )
+        await webhook.serve(stop)
+        return
+    backoff = telegram.retry_backoff.total_seconds()
+    cap = telegram.retry_backoff_cap.total_seconds()
+    if not await leave_webhook(app.bot, stop, backoff=backoff, cap=cap):
+        return
+    await handle_leftovers(app.poller, app.uow_factory, app.clock, stop)
+    log.info("polling for updates")
+    await app.poller.run(stop)

@@ -49,6 +49,8 @@ from bot.domain.spam_judge import Thresholds
 DEFAULT_CONFIG_PATH = Path("config.toml")
 ENV_PREFIX = "CIVICBOT_"
 _TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+# The ports Telegram delivers webhooks to (setWebhook).
+TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 
 class ConfigError(Exception):
@@ -72,6 +74,54 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Webhook keys, the same rules for every messenger's section ([telegram], [max]).
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]+")
+_LOCAL_URL = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+)?/")
+_HTTPS_URL = re.compile(r"^https://[^/\s:?#]+(?::(\d+))?/")
+
+
+def check_mode(value: str) -> str:
+    if value not in ("polling", "webhook"):
+        raise ValueError('expected "polling" or "webhook"')
+    return value
+
+
+def check_webhook_url(value: str | None, messenger: str, *, ports: tuple[int, ...]) -> str | None:
+    """An https:// URL on one of the ports the messenger posts to; plain http only to
+    127.0.0.1 or localhost, where a test double posts (the messenger itself never would)."""
+    if value is None or _LOCAL_URL.match(value):
+        return value
+    match = _HTTPS_URL.match(value)
+    if match is None or int(match.group(1) or 443) not in ports:
+        *others, last = (str(port) for port in ports)
+        allowed = f"ports {', '.join(others)} or {last}" if others else f"port {last}"
+        raise ValueError(
+            f"{messenger} posts only to https:// on {allowed} "
+            "(plain http only to 127.0.0.1 for a test)"
+        )
+    return value
+
+
+def check_webhook_secret(value: SecretStr | None, *, shortest: int) -> SecretStr | None:
+    secret = None if value is None else value.get_secret_value()
+    if secret is not None and not (
+        shortest <= len(secret) <= 256 and _SECRET_RE.fullmatch(secret)
+    ):
+        raise ValueError(f"expected {shortest}-256 characters of A-Z, a-z, 0-9, _ and -")
+    return value
+
+
+def check_webhook_path(value: str, example: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f'expected a path like "{example}"')
+    return value
+
+
+def check_webhook_complete(mode: str, url: str | None, secret: SecretStr | None) -> None:
+    if mode == "webhook" and (url is None or secret is None):
+        raise ValueError('mode = "webhook" needs webhook_url and webhook_secret')
+
+
 class TelegramSettings(_Section):
     # Required unless [max] is configured: an installation runs Telegram, MAX or both.
     token: SecretStr | None = None
@@ -91,6 +141,21 @@ class TelegramSettings(_Section):
     in_flight_margin: Duration = Field(
         default=timedelta(milliseconds=25), ge=timedelta(0), le=timedelta(seconds=1)
     )
+    # "polling" (getUpdates, the default) or "webhook": Telegram POSTs each update to
+    # webhook_url, a reverse proxy with the certificate forwards it to webhook_host:webhook_port
+    # (bot/telegram/webhook.py). `civicbot run --webhook` chooses webhook for one run.
+    mode: str = "polling"
+    webhook_url: str | None = None
+    # Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token; a request without it gets 401.
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = "/telegram/webhook"
+    # How many connections Telegram opens at once to deliver updates (1-100); unset: Telegram's
+    # default (40).
+    webhook_max_connections: int | None = Field(default=None, ge=1, le=100)
+    # For drills only: how long a received update waits in the inbox before it is handled.
+    webhook_hold: Duration = Field(default=timedelta(0), ge=timedelta(0))
 
     @field_validator("token")
     @classmethod
@@ -98,6 +163,31 @@ class TelegramSettings(_Section):
         if value is not None and not _TOKEN_PATTERN.match(value.get_secret_value()):
             raise ValueError("expected the token from @BotFather, like 123456789:AAE...")
         return value
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        return check_mode(value)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        return check_webhook_url(value, "Telegram", ports=TELEGRAM_WEBHOOK_PORTS)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        return check_webhook_secret(value, shortest=1)
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        return check_webhook_path(value, "/telegram/webhook")
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramSettings:
+        check_webhook_complete(self.mode, self.webhook_url, self.webhook_secret)
+        return self
 
     @field_validator("api_base")
     @classmethod
@@ -139,42 +229,26 @@ class MaxSettings(_Section):
     @field_validator("mode")
     @classmethod
     def _known_mode(cls, value: str) -> str:
-        if value not in ("polling", "webhook"):
-            raise ValueError('expected "polling" or "webhook"')
-        return value
+        return check_mode(value)
 
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        local = re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?/", value)
-        if not local and not re.match(r"^https://[^/\s:]+(:443)?/", value):
-            raise ValueError(
-                "MAX posts only to https:// on port 443 (plain http only to 127.0.0.1 for a test)"
-            )
-        return value
+        return check_webhook_url(value, "MAX", ports=(443,))
 
     @field_validator("webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(
-            r"[a-zA-Z0-9_-]{5,256}", value.get_secret_value()
-        ):
-            raise ValueError("expected 5-256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
+        return check_webhook_secret(value, shortest=5)
 
     @field_validator("webhook_path")
     @classmethod
     def _webhook_path(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError('expected a path like "/max/webhook"')
-        return value
+        return check_webhook_path(value, "/max/webhook")
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> MaxSettings:
-        if self.mode == "webhook" and (self.webhook_url is None or self.webhook_secret is None):
-            raise ValueError('mode = "webhook" needs webhook_url and webhook_secret')
+        check_webhook_complete(self.mode, self.webhook_url, self.webhook_secret)
         return self
 
     @field_validator("api_base")
@@ -795,6 +869,17 @@ def _source(setting: tuple[str, ...], config_path: Path) -> tuple[str, str]:
     if len(setting) == 2 and setting[1] in _field_names(setting[0]):
         return source, f" (or set {env_name(*setting)})"
     return source, ""
+
+
+def in_webhook_mode(settings: Settings) -> Settings:
+    """The settings with `[telegram] mode = "webhook"` (`civicbot run --webhook`)."""
+    telegram = settings.telegram
+    try:
+        check_webhook_complete("webhook", telegram.webhook_url, telegram.webhook_secret)
+    except ValueError as exc:
+        raise ConfigError(f"telegram.mode: --webhook: {exc}") from None
+    webhook = telegram.model_copy(update={"mode": "webhook"})
+    return settings.model_copy(update={"telegram": webhook})
 
 
 def describe_settings(settings: Settings) -> str:

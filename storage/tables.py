@@ -226,6 +226,18 @@ quarantined_updates = Table(
 )
 
 
+# Telegram updates received on the webhook and answered 200, not yet handled: written before
+# the answer, removed after the update's own transaction committed. A process handling one
+# holds it until `claimed_until`, so another process on the database leaves it alone.
+webhook_inbox = Table(
+    "webhook_inbox",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("claimed_until", UtcDateTime(), nullable=True),
+)
+
 # A messenger whose messages are named by a string (MAX's `mid`) keeps the core's integer id
 # (MAX's per-chat `seq`) beside the string, so replies, edits and deletions find the message.
 native_messages = Table(

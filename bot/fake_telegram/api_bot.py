@@ -26,11 +26,23 @@ def get_me(world: World, params: dict[str, Any]) -> JsonDict:
     }
 
 
+@api_method("setWebhook")
+def set_webhook(world: World, params: dict[str, Any]) -> bool:
+    world.webhook.set(params)
+    return True
+
+
 @api_method("deleteWebhook")
 def delete_webhook(world: World, params: dict[str, Any]) -> bool:
     if params.get("drop_pending_updates"):
         world.updates.drop_pending()
+    world.webhook.delete()
     return True
+
+
+@api_method("getWebhookInfo")
+def get_webhook_info(world: World, params: dict[str, Any]) -> JsonDict:
+    return world.webhook.info()
 
 
 @api_method("logOut")

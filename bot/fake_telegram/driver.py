@@ -24,6 +24,7 @@ from .models import (
 )
 from .server import ApiServer, FailureRule
 from .state import Settings, World
+from .webhook import Delivery
 
 RAW_BODIES: dict[str, tuple[str, int, str]] = {
     "html": (
@@ -289,6 +290,30 @@ class FakeTelegram(MembershipActions):
         explicit = update_id if update_id is not None else update.get("update_id")
         return self.world.updates.push(kind, payload, explicit)
 
+    # webhooks -----------------------------------------------------------------------------
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every POST of an update to the bot's webhook, answered or not, in order."""
+        return self.world.webhook.deliveries
+
+    def webhook_info(self) -> JsonDict:
+        """What getWebhookInfo would answer now."""
+        return self.world.webhook.info()
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an update the webhook accepted once more, as Telegram does when the 200
+        was lost on the way."""
+        for delivery in reversed(self.world.webhook.deliveries):
+            if delivery.update_id == update_id:
+                self.enqueue_raw_update(delivery.update, update_id)
+                return
+        raise DriverError(f"update {update_id} was never delivered to the webhook")
+
+    def set_webhook_retry(self, first: float, cap: float) -> None:
+        """The delays between deliveries of an update the bot did not take (doubled)."""
+        self.world.webhook.first_retry = first
+        self.world.webhook.retry_cap = cap
+
     # waiting ------------------------------------------------------------------------------
     async def wait_for(
         self, predicate: Callable[[], object], timeout: float = 10.0, message: str = ""
@@ -341,6 +366,11 @@ class FakeTelegram(MembershipActions):
         lines = [
             f"pending updates: {len(self.pending_updates)}, "
             f"filtered: {len(self.filtered_updates)}, confirmed offset: {self.confirmed_offset}",
+            *(
+                [f"webhook: {self.webhook_info()}, deliveries: {len(self.webhook_deliveries)}"]
+                if self.world.webhook.active
+                else []
+            ),
             f"last {calls} calls:",
         ]
         for call in self.calls[-calls:]:

@@ -16,7 +16,9 @@ from typing import Any
 METHODS: tuple[str, ...] = (
     "getMe",
     "getUpdates",
+    "setWebhook",
     "deleteWebhook",
+    "getWebhookInfo",
     "logOut",
     "close",
     "setMyCommands",

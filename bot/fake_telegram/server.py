@@ -19,6 +19,7 @@ from . import api_bot, api_chats, api_edit, api_send  # noqa: F401  (register ha
 from .models import ApiError, RecordedCall, bad_request
 from .registry import HANDLERS
 from .state import World
+from .updates import WEBHOOK_CONFLICT
 from .validation import Upload, method_names, validate
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class ApiServer:
 
     async def stop(self) -> None:
         self.world.updates.close()
+        await self.world.webhook.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -187,6 +189,8 @@ class ApiServer:
             elif rule.error_code:
                 raise rule.error()
         if name == "getUpdates":
+            if self.world.webhook.active:
+                raise ApiError(409, WEBHOOK_CONFLICT)
             result: Any = await self.world.updates.get_updates(
                 params.get("offset"),
                 params.get("limit"),

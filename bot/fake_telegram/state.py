@@ -24,6 +24,7 @@ from .models import (
     forbidden,
 )
 from .updates import UpdateQueue
+from .webhook import WebhookSender
 
 
 @dataclass
@@ -68,6 +69,8 @@ class World:
         self.commands: dict[str, list[JsonDict]] = {}
         self.sent: list[SentRecord] = []
         self.updates = UpdateQueue(settings.first_update_id)
+        self.webhook = WebhookSender(self.updates, self.unix)
+        self.updates.on_push = self.webhook.kick
         # Through the attribute, so a driver that moves the world's clock moves the limits too.
         self.limiter = RateLimiter(settings.rate_limits, lambda: self.monotonic())
         self._user_ids = itertools.count(5_000_000_001)

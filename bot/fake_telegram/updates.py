@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,10 @@ CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
 
 
 @dataclass
@@ -68,6 +73,8 @@ class UpdateQueue:
     def __init__(self, first_update_id: int) -> None:
         self.next_update_id = first_update_id
         self.allowed_updates: frozenset[str] = DEFAULT_ALLOWED
+        self.allowed_explicitly = False  # a non-empty allowed_updates was given
+        self.on_push: Callable[[], None] = lambda: None  # the webhook sender looks again
         self.confirmed_offset = 0
         self.filtered: list[JsonDict] = []  # updates Telegram would never have created
         self._items: list[_Queued] = []
@@ -91,7 +98,30 @@ class UpdateQueue:
         self.next_update_id = max(self.next_update_id, update_id + 1)
         self._items.append(_Queued(update_id, kind, payload, forced=forced))
         self._wake("update")
+        self.on_push()
         return update_id
+
+    def set_allowed(self, allowed: Any) -> None:
+        """allowed_updates of getUpdates or setWebhook: None keeps the previous setting, an
+        empty list means Telegram's default."""
+        if allowed is not None:
+            self.allowed_updates = frozenset(allowed) if allowed else DEFAULT_ALLOWED
+            self.allowed_explicitly = bool(allowed)
+
+    def peek(self) -> JsonDict | None:
+        """The oldest update not yet delivered to the webhook."""
+        return self._items[0].to_api() if self._items else None
+
+    def delivered(self, update_id: int) -> None:
+        """The webhook answered 2xx: the update is gone from the queue."""
+        for index, item in enumerate(self._items):
+            if item.update_id == update_id:
+                del self._items[index]
+                return
+
+    def webhook_set(self) -> None:
+        """A waiting getUpdates ends with 409, as Telegram's does once a webhook is set."""
+        self._wake("webhook")
 
     def drop_pending(self) -> None:
         self._items.clear()
@@ -105,8 +135,7 @@ class UpdateQueue:
     ) -> list[JsonDict]:
         self.polls += 1
         self._wake("conflict")
-        if allowed is not None:
-            self.allowed_updates = frozenset(allowed) if allowed else DEFAULT_ALLOWED
+        self.set_allowed(allowed)
         if offset:
             self._confirm(offset)
         size = limit if limit is not None and 1 <= limit <= 100 else 100
@@ -128,6 +157,8 @@ class UpdateQueue:
                     self._waiter = None
             if reason == "conflict":
                 raise ApiError(409, CONFLICT)
+            if reason == "webhook":
+                raise ApiError(409, WEBHOOK_CONFLICT)
             if reason == "closed":
                 return []
 

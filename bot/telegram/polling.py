@@ -97,9 +97,8 @@ class Poller:
             for update in updates:
                 if stop.is_set():
                     break  # the rest stay unconfirmed and come again after a restart
-                work = self._set_aside if isinstance(update, Poison) else self.handle
                 started = time.perf_counter()
-                if not await self._through_locks(work, update, stop):
+                if not await self.process(update, stop):
                     break  # stopped while the database was locked: the update comes again
                 self._telemetry.update_handled(time.perf_counter() - started)
                 self._offset = update.update_id + 1
@@ -124,9 +123,10 @@ class Poller:
             if batch is None:
                 raise
             # One update the models reject fails the whole batch: parse them one by one.
-            return [parsed for item in batch if (parsed := self._parse(item)) is not None]
+            return [parsed for item in batch if (parsed := self.parse(item)) is not None]
 
-    def _parse(self, item: Any) -> Update | Poison | None:
+    def parse(self, item: Any) -> Update | Poison | None:
+        """The update aiogram reads from a raw one, a Poison if it cannot, None without an id."""
         update_id = item.get("update_id") if isinstance(item, dict) else None
         if not isinstance(update_id, int):
             log.warning("an update without an id could not be parsed; skipped")
@@ -137,6 +137,13 @@ class Poller:
             kind = next((key for key in item if key != "update_id"), "unknown")
             payload = json.dumps(item, ensure_ascii=False)
             return Poison(update_id, str(kind)[:64], safe_error(exc), payload)
+
+    async def process(self, update: Update | Poison, stop: asyncio.Event) -> bool:
+        """Handle the update, or set it aside if aiogram could not parse it, waiting out a
+        locked database; False if a stop came first. The one path of an update, polled or
+        taken from the webhook inbox (bot/telegram/webhook_inbox.py)."""
+        work = self._set_aside if isinstance(update, Poison) else self.handle
+        return await self._through_locks(work, update, stop)
 
     async def _set_aside(self, poison: Poison) -> None:
         if self._quarantine is None:

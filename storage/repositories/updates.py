@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.quarantine import QuarantinedUpdate
 from storage.repositories._util import dialect_insert, insert_unless_duplicate
-from storage.tables import processed_updates, quarantined_updates
+from storage.tables import processed_updates, quarantined_updates, webhook_inbox
 
 _SEEN = select(processed_updates.c.update_id).where(
     processed_updates.c.update_id == bindparam("update_id")
@@ -23,6 +23,7 @@ class SqlProcessedUpdates:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
         self.quarantine = SqlQuarantine(connection)
+        self.inbox = SqlWebhookInbox(connection)
 
     async def seen(self, update_id: int) -> bool:
         return (await self._db.execute(_SEEN, {"update_id": update_id})).first() is not None
@@ -100,3 +101,39 @@ class SqlQuarantine:
             .where(quarantined_updates.c.update_id == update_id)
             .values(replayed_at=at)
         )
+
+
+class SqlWebhookInbox:
+    """Updates received on the webhook and not yet handled (bot.telegram.webhook)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def add(self, update_id: int, payload: str, at: datetime) -> bool:
+        """Keep the raw update; False if it is waiting already."""
+        statement = dialect_insert(self._db, webhook_inbox).on_conflict_do_nothing()
+        params = {"update_id": update_id, "payload": payload, "received_at": at}
+        return (await self._db.execute(statement, params)).rowcount == 1
+
+    async def claim_next(self, now: datetime, until: datetime) -> tuple[int, str] | None:
+        """The oldest update nobody holds, held until `until`; None if none waits.
+
+        The hold is re-checked on the row itself, so of two processes that chose the same
+        update one gets it and the other none (PostgreSQL re-reads a row it waited for)."""
+        free = or_(webhook_inbox.c.claimed_until.is_(None), webhook_inbox.c.claimed_until <= now)
+        oldest = select(func.min(webhook_inbox.c.update_id)).where(free).scalar_subquery()
+        statement = (
+            update(webhook_inbox)
+            .where(webhook_inbox.c.update_id == oldest, free)
+            .values(claimed_until=until)
+            .returning(webhook_inbox.c.update_id, webhook_inbox.c.payload)
+        )
+        row = (await self._db.execute(statement)).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    async def remove(self, update_id: int) -> None:
+        await self._db.execute(delete(webhook_inbox).where(webhook_inbox.c.update_id == update_id))
+
+    async def waiting(self) -> int:
+        query = select(func.count()).select_from(webhook_inbox)
+        return int((await self._db.execute(query)).scalar_one())

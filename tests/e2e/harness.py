@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from bot.app import run
 from bot.config import Settings
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram, FakeUser
@@ -66,8 +68,9 @@ def toml_for(settings: Settings) -> str:
     for section, keys in settings.model_dump(mode="json").items():
         lines.append(f"[{section}]")
         for key, value in keys.items():
-            if section == "telegram" and key == "token":
-                value = settings.telegram.token.get_secret_value()
+            secret = getattr(getattr(settings, section), key, None)
+            if isinstance(secret, SecretStr):  # the token, a webhook secret
+                value = secret.get_secret_value()
             if value is not None:
                 lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
     return "\n".join(lines) + "\n"
@@ -190,8 +193,11 @@ class BotProcess:
         self.log_path = log_path
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self, fake: FakeTelegram) -> None:
+    async def start(self, fake: FakeTelegram, ready: Callable[[], bool] | None = None) -> None:
+        """Start it and wait until it is `ready` (default: its first getUpdates; a bot in
+        webhook mode passes a look at setWebhook)."""
         polls = fake.world.updates.polls
+        ready = ready or (lambda: fake.world.updates.polls > polls)
         env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
         env["PYTHONPATH"] = str(REPO_ROOT)  # this checkout's code, whatever is installed
         with self.log_path.open("ab") as log:
@@ -209,11 +215,11 @@ class BotProcess:
                 preexec_fn=_die_with_parent,
             )
         _PROCESSES.add(self)
-        # Ready is the bot's own signal: its first getUpdates reaching the double.
+        # Ready is the bot's own signal: its first getUpdates (or setWebhook) reaching the double.
         await fake.wait_for(
-            lambda: fake.world.updates.polls > polls or self.process.returncode is not None,
+            lambda: ready() or self.process.returncode is not None,
             timeout=START_TIMEOUT,
-            message=f"for the bot process to poll; log:\n{self.log()}",
+            message=f"for the bot process to be ready; log:\n{self.log()}",
         )
         assert self.process.returncode is None, self.log()
 
