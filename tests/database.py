@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy import make_url, text
@@ -20,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import db
 
 ENV = "CIVICBOT_TEST_DATABASE_URL"
+# Names unique to this test process (several runs may share one server: two checkouts, two
+# developers), so one run never drops or copies another's template.
+_RUN = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
 _migrated_templates: set[str] = set()
 
 
@@ -30,10 +34,6 @@ def server_url() -> str | None:
 
 def on_postgres() -> bool:
     return server_url() is not None
-
-
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _with_database(url: str, name: str) -> str:
@@ -56,9 +56,8 @@ async def _template() -> str:
     """This worker's migrated template database (made on first use)."""
     server = server_url()
     assert server is not None
-    name = f"civicbot_template_{_worker()}"
+    name = f"civicbot_template_{_RUN}"
     if name not in _migrated_templates:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await _admin(f'CREATE DATABASE "{name}"')
         engine = db.create_engine(_with_database(server, name))
         try:
@@ -69,8 +68,17 @@ async def _template() -> str:
     return name
 
 
+async def drop_templates() -> None:
+    """Drop this process's templates (at the end of the session)."""
+    while _migrated_templates:
+        name = _migrated_templates.pop()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class TestDatabase:
     """One test's database: `url` for settings and engines, `drop()` when done."""
+
+    __test__ = False  # a helper, not a test class for pytest to collect
 
     def __init__(self, url: str, name: str | None) -> None:
         self.url = url
@@ -80,18 +88,28 @@ class TestDatabase:
     def is_postgres(self) -> bool:
         return self._name is not None
 
+    @property
+    def path(self) -> Path:
+        """The SQLite file (for the SQLite-only tests of the file itself)."""
+        path = db.sqlite_file(self.url)
+        assert path is not None, f"{self.url} is not a SQLite file"
+        return path
+
     async def drop(self) -> None:
         if self._name is not None:
             await _admin(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
 
 
-async def fresh_database(folder: Path, *, migrated: bool) -> TestDatabase:
+async def fresh_database(
+    folder: Path, *, migrated: bool, file_name: str = "civicbot.db"
+) -> TestDatabase:
     """A database nobody else uses: migrated to head, or empty (for tests of migrations and
-    of the bot's own first start)."""
+    of the bot's own first start). On SQLite it is `folder/data/<file_name>`, not created yet:
+    the bot or `migrated_engine` creates and migrates it."""
     server = server_url()
     if server is None:
-        return TestDatabase(f"sqlite+aiosqlite:///{folder / 'data' / 'civicbot.db'}", None)
-    name = f"civicbot_test_{_worker()}_{uuid.uuid4().hex[:12]}"
+        return TestDatabase(f"sqlite+aiosqlite:///{folder / 'data' / file_name}", None)
+    name = f"civicbot_test_{_RUN}_{uuid.uuid4().hex[:12]}"
     if migrated:
         template = await _template()
         await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
@@ -106,3 +124,7 @@ async def migrated_engine(database: TestDatabase) -> AsyncEngine:
     if not database.is_postgres:
         await db.upgrade(engine)
     return engine
+
+
+NewDatabase = Callable[..., Awaitable[TestDatabase]]
+"""The `new_database` fixture: `await new_database(migrated=False, file_name="x.db")`."""
