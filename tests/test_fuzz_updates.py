@@ -32,6 +32,8 @@ from bot.config import Settings
 from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
 from storage import db
 from storage.tables import outbox
+from tests.database import fresh_database
+from tests.e2e.harness import storage_section
 from tests.test_update_unit import BUILDING, NOW, STAFF, TOKEN, LocalSession
 
 
@@ -250,9 +252,10 @@ def world(tmp_path: Path) -> Iterator[tuple[asyncio.Runner, App, Errors]]:
     errors = Errors()
     logging.getLogger().addHandler(errors)
     with asyncio.Runner() as runner:
+        database = runner.run(fresh_database(tmp_path, migrated=True))
         config = Settings(
             telegram={"token": TOKEN, "api_base": "http://127.0.0.1:9"},
-            storage={"path": str(tmp_path / "civicbot.db")},
+            storage=storage_section(database),
             roles={"admins": [ADMIN], "specialists": [SPECIALIST]},
         )
         app = build_app(config, clock=lambda: NOW)
@@ -273,6 +276,7 @@ def world(tmp_path: Path) -> Iterator[tuple[asyncio.Runner, App, Errors]]:
         finally:
             runner.run(app.uow_factory.dispose())
             runner.run(app.engine.dispose())
+            runner.run(database.drop())
             logging.getLogger().removeHandler(errors)
 
 
