@@ -32,6 +32,24 @@ settings.register_profile("civicbot", deadline=None)
 settings.load_profile("civicbot")
 
 
+DATABASE_FIXTURES = frozenset({"test_database", "new_database", "uow_factory"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run the tests that use a database (through the fixtures above, directly
+    or by way of another fixture) and deselect the rest, which the SQLite pass runs anyway."""
+    if not on_postgres():
+        return
+    keep: list[pytest.Item] = []
+    other: list[pytest.Item] = []
+    for item in items:
+        uses = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (keep if uses else other).append(item)
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = keep
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Drop this process's migrated templates; each test drops its own databases."""
     if on_postgres():

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +31,7 @@ from bot.config import Settings
 from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
 from storage import db
 from storage.tables import outbox
-from tests.database import fresh_database
+from tests.database import TestDatabase
 from tests.e2e.harness import storage_section
 from tests.test_update_unit import BUILDING, NOW, STAFF, TOKEN, LocalSession
 
@@ -248,14 +247,13 @@ class Errors(logging.Handler):
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[asyncio.Runner, App, Errors]]:
+def world(test_database: TestDatabase) -> Iterator[tuple[asyncio.Runner, App, Errors]]:
     errors = Errors()
     logging.getLogger().addHandler(errors)
     with asyncio.Runner() as runner:
-        database = runner.run(fresh_database(tmp_path, migrated=True))
         config = Settings(
             telegram={"token": TOKEN, "api_base": "http://127.0.0.1:9"},
-            storage=storage_section(database),
+            storage=storage_section(test_database),
             roles={"admins": [ADMIN], "specialists": [SPECIALIST]},
         )
         app = build_app(config, clock=lambda: NOW)
@@ -276,7 +274,6 @@ def world(tmp_path: Path) -> Iterator[tuple[asyncio.Runner, App, Errors]]:
         finally:
             runner.run(app.uow_factory.dispose())
             runner.run(app.engine.dispose())
-            runner.run(database.drop())
             logging.getLogger().removeHandler(errors)
 
 

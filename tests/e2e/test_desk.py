@@ -205,9 +205,9 @@ async def test_resident_pressing_take_is_refused(
     await town.register()
     await file_issue(town)
     card = await town.reply_in(town.staff, "№1")
-    query = fake.user_presses(town.staff.id, card.message_id, town.resident, button="Взять")
-    await fake.wait_for(lambda: fake.callback_answer(query) is not None)
-    answer = fake.callback_answer(query)
+    press = fake.user_presses(town.staff.id, card.message_id, town.resident, button="Взять")
+    await fake.wait_for(lambda: fake.callback_answer(press) is not None)
+    answer = fake.callback_answer(press)
     assert answer is not None and "для специалистов" in answer.get("text", "")
     assert await query(running.settings, "SELECT status FROM issues") == [("new",)]
 

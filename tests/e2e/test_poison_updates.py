@@ -102,7 +102,7 @@ async def test_quarantined_updates_are_listed_and_replayed_from_the_command_line
     )
     replayed = civicbot(running, tmp_path, "replay", str(poison_message))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
-    assert await issues(running)[-1] == f"#проблема {SECRET}"
+    assert (await issues(running))[-1] == f"#проблема {SECRET}"
     after = civicbot(running, tmp_path, "quarantine")
     assert after.returncode == 0, after.stderr
     assert "replayed" in after.stdout.splitlines()[0], after.stdout + after.stderr
