@@ -10,7 +10,10 @@ The role in the URL needs CREATEDB. `.ci/run` runs the suites both ways.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,8 +25,13 @@ from storage import db
 
 ENV = "CIVICBOT_TEST_DATABASE_URL"
 # Names unique to this test process (several runs may share one server: two checkouts, two
-# developers), so one run never drops or copies another's template.
-_RUN = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+# developers), so one run never drops or copies another's template. They name the host and the
+# process, so a later run can drop what a killed one left behind (`_drop_left_behind`).
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+_RUN = f"{_HOST}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+_LEFT_BEHIND = re.compile(
+    rf"^civicbot_(?:test|template)_{_HOST}_(\d+)_[0-9a-f]{{6}}(?:_[0-9a-f]{{12}})?$"
+)
 _migrated_templates: set[str] = set()
 
 
@@ -40,16 +48,38 @@ def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def _admin(sql: str) -> None:
+async def _admin(sql: str) -> list[str]:
+    """Run `sql` outside a transaction (CREATE/DROP DATABASE); the first column of its rows."""
     server = server_url()
     assert server is not None
     engine = db.create_engine(server)
     try:
         async with engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(sql))
+            result = await connection.execute(text(sql))
+            return [str(row[0]) for row in result.all()] if result.returns_rows else []
     finally:
         await engine.dispose()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def _drop_left_behind() -> None:
+    """Drop the databases of earlier runs on this host whose process is gone (a killed test
+    worker never reaches its teardown)."""
+    names = await _admin("SELECT datname FROM pg_database WHERE datname LIKE 'civicbot%'")
+    for name in names:
+        match = _LEFT_BEHIND.match(name)
+        if match and not _alive(int(match.group(1))):
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _template() -> str:
@@ -58,6 +88,7 @@ async def _template() -> str:
     assert server is not None
     name = f"civicbot_template_{_RUN}"
     if name not in _migrated_templates:
+        await _drop_left_behind()
         await _admin(f'CREATE DATABASE "{name}"')
         engine = db.create_engine(_with_database(server, name))
         try:
