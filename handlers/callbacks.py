@@ -16,13 +16,17 @@ Ref = Annotated[int, Field(ge=-(2**63), lt=2**63)]
 """A number the database can hold: a forged payload beyond it does not unpack, so the press
 matches no handler and stays unanswered, as for any unknown button."""
 
+Number = Annotated[int, Field(ge=-(2**31), lt=2**31)]
+"""An issue's number or an announcement's or poll's id: an INTEGER column, 32 bits on
+PostgreSQL (64 on SQLite), so a forged payload beyond it does not unpack either."""
+
 
 class IssueCallback(CallbackData, prefix="iss"):
     """`iss:<action>:<number>`: a staff card's buttons (take, close, control, ask, contact,
     merge, category, transfer, reopen)."""
 
     action: str
-    number: Ref
+    number: Number
 
 
 class AppealCallback(CallbackData, prefix="apl"):
@@ -36,13 +40,13 @@ class CategoryCallback(CallbackData, prefix="cat"):
     """`cat:<category code>:<number>`: a category chosen for an issue."""
 
     code: str
-    number: Ref
+    number: Number
 
 
 class TransferCallback(CallbackData, prefix="trf"):
     """`trf:<number>:<staff chat id>:<thread id>`: the department an issue is handed to."""
 
-    number: Ref
+    number: Number
     chat_id: Ref
     thread_id: Ref
 
@@ -65,7 +69,7 @@ class VerdictCallback(CallbackData, prefix="vrd"):
     """`vrd:<yes|no>:<number>`: the author's verdict under a closing notice."""
 
     answer: str
-    number: Ref
+    number: Number
 
 
 class WizardCallback(CallbackData, prefix="wz"):
@@ -79,11 +83,11 @@ class AnnouncementCallback(CallbackData, prefix="an"):
     """`an:<cancel|edit|del|delok>:<id>`: /announcements."""
 
     action: str
-    id: Ref
+    id: Number
 
 
 class PollCallback(CallbackData, prefix="pl"):
     """`pl:close:<id>`: «Завершить №N» under /polls."""
 
     action: str
-    id: Ref
+    id: Number

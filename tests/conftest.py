@@ -3,6 +3,7 @@ PostgreSQL when CIVICBOT_TEST_DATABASE_URL names a server: see tests/database.py
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,7 +13,14 @@ from hypothesis import settings
 
 from bot.fake_telegram import FakeTelegram
 from storage.uow import SqlUnitOfWorkFactory
-from tests.database import TestDatabase, fresh_database, migrated_engine
+from tests.database import (
+    NewDatabase,
+    TestDatabase,
+    drop_templates,
+    fresh_database,
+    migrated_engine,
+    on_postgres,
+)
 
 # The suite runs in parallel workers on machines as small as two shared cores: a bot that
 # needs longer to answer is slow, not wrong. Waits end on the event, so this costs nothing
@@ -24,12 +32,56 @@ settings.register_profile("civicbot", deadline=None)
 settings.load_profile("civicbot")
 
 
+DATABASE_FIXTURES = frozenset({"test_database", "new_database", "uow_factory"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run the tests that use a database (through the fixtures above, directly
+    or by way of another fixture) and deselect the rest, which the SQLite pass runs anyway."""
+    if not on_postgres():
+        return
+    keep: list[pytest.Item] = []
+    other: list[pytest.Item] = []
+    for item in items:
+        uses = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (keep if uses else other).append(item)
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = keep
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop this process's migrated templates; each test drops its own databases."""
+    if on_postgres():
+        asyncio.run(drop_templates())
+
+
 @pytest.fixture
 async def test_database(tmp_path: Path) -> AsyncIterator[TestDatabase]:
-    """This test's own migrated database."""
+    """This test's own migrated database, dropped after the test however it ended."""
     database = await fresh_database(tmp_path, migrated=True)
-    yield database
-    await database.drop()
+    try:
+        yield database
+    finally:
+        await database.drop()
+
+
+@pytest.fixture
+async def new_database(tmp_path: Path) -> AsyncIterator[NewDatabase]:
+    """More databases for one test (a second installation, an empty one for a first start):
+    `await new_database(migrated=False, file_name="other.db")`; all dropped afterwards."""
+    made: list[TestDatabase] = []
+
+    async def make(*, migrated: bool = True, file_name: str = "civicbot.db") -> TestDatabase:
+        database = await fresh_database(tmp_path, migrated=migrated, file_name=file_name)
+        made.append(database)
+        return database
+
+    try:
+        yield make
+    finally:
+        for database in made:
+            await database.drop()
 
 
 @pytest.fixture

@@ -10,8 +10,12 @@ The role in the URL needs CREATEDB. `.ci/run` runs the suites both ways.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy import make_url, text
@@ -20,6 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import db
 
 ENV = "CIVICBOT_TEST_DATABASE_URL"
+# Names unique to this test process (several runs may share one server: two checkouts, two
+# developers), so one run never drops or copies another's template. They name the host and the
+# process, so a later run can drop what a killed one left behind (`_drop_left_behind`).
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+_RUN = f"{_HOST}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+_LEFT_BEHIND = re.compile(
+    rf"^civicbot_(?:test|template)_{_HOST}_(\d+)_[0-9a-f]{{6}}(?:_[0-9a-f]{{12}})?$"
+)
 _migrated_templates: set[str] = set()
 
 
@@ -32,33 +44,51 @@ def on_postgres() -> bool:
     return server_url() is not None
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
 def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def _admin(sql: str) -> None:
+async def _admin(sql: str) -> list[str]:
+    """Run `sql` outside a transaction (CREATE/DROP DATABASE); the first column of its rows."""
     server = server_url()
     assert server is not None
     engine = db.create_engine(server)
     try:
         async with engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(sql))
+            result = await connection.execute(text(sql))
+            return [str(row[0]) for row in result.all()] if result.returns_rows else []
     finally:
         await engine.dispose()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def _drop_left_behind() -> None:
+    """Drop the databases of earlier runs on this host whose process is gone (a killed test
+    worker never reaches its teardown)."""
+    names = await _admin("SELECT datname FROM pg_database WHERE datname LIKE 'civicbot%'")
+    for name in names:
+        match = _LEFT_BEHIND.match(name)
+        if match and not _alive(int(match.group(1))):
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _template() -> str:
     """This worker's migrated template database (made on first use)."""
     server = server_url()
     assert server is not None
-    name = f"civicbot_template_{_worker()}"
+    name = f"civicbot_template_{_RUN}"
     if name not in _migrated_templates:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _drop_left_behind()
         await _admin(f'CREATE DATABASE "{name}"')
         engine = db.create_engine(_with_database(server, name))
         try:
@@ -69,8 +99,17 @@ async def _template() -> str:
     return name
 
 
+async def drop_templates() -> None:
+    """Drop this process's templates (at the end of the session)."""
+    while _migrated_templates:
+        name = _migrated_templates.pop()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class TestDatabase:
     """One test's database: `url` for settings and engines, `drop()` when done."""
+
+    __test__ = False  # a helper, not a test class for pytest to collect
 
     def __init__(self, url: str, name: str | None) -> None:
         self.url = url
@@ -80,18 +119,28 @@ class TestDatabase:
     def is_postgres(self) -> bool:
         return self._name is not None
 
+    @property
+    def path(self) -> Path:
+        """The SQLite file (for the SQLite-only tests of the file itself)."""
+        path = db.sqlite_file(self.url)
+        assert path is not None, f"{self.url} is not a SQLite file"
+        return path
+
     async def drop(self) -> None:
         if self._name is not None:
             await _admin(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
 
 
-async def fresh_database(folder: Path, *, migrated: bool) -> TestDatabase:
+async def fresh_database(
+    folder: Path, *, migrated: bool, file_name: str = "civicbot.db"
+) -> TestDatabase:
     """A database nobody else uses: migrated to head, or empty (for tests of migrations and
-    of the bot's own first start)."""
+    of the bot's own first start). On SQLite it is `folder/data/<file_name>`, not created yet:
+    the bot or `migrated_engine` creates and migrates it."""
     server = server_url()
     if server is None:
-        return TestDatabase(f"sqlite+aiosqlite:///{folder / 'data' / 'civicbot.db'}", None)
-    name = f"civicbot_test_{_worker()}_{uuid.uuid4().hex[:12]}"
+        return TestDatabase(f"sqlite+aiosqlite:///{folder / 'data' / file_name}", None)
+    name = f"civicbot_test_{_RUN}_{uuid.uuid4().hex[:12]}"
     if migrated:
         template = await _template()
         await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
@@ -106,3 +155,7 @@ async def migrated_engine(database: TestDatabase) -> AsyncEngine:
     if not database.is_postgres:
         await db.upgrade(engine)
     return engine
+
+
+NewDatabase = Callable[..., Awaitable[TestDatabase]]
+"""The `new_database` fixture: `await new_database(migrated=False, file_name="x.db")`."""

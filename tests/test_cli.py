@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+import tomli_w
+from sqlalchemy import inspect
+
+from storage import db
+from tests.database import NewDatabase
+from tests.e2e.harness import database_url, storage_section
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
@@ -23,7 +30,17 @@ def civicbot(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Complete
     )
 
 
-def test_db_upgrade_creates_the_database_with_its_folders(tmp_path: Path) -> None:
+async def table_names(url: str) -> set[str]:
+    engine = db.create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.sqlite_only
+async def test_db_upgrade_creates_the_database_with_its_folders(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
         f'[telegram]\ntoken = "{TOKEN}"\n[storage]\npath = "state/db/civicbot.db"\n',
@@ -31,8 +48,21 @@ def test_db_upgrade_creates_the_database_with_its_folders(tmp_path: Path) -> Non
     )
     result = civicbot("db", "upgrade", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    with sqlite3.connect(tmp_path / "state" / "db" / "civicbot.db") as connection:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    tables = await table_names(database_url(tmp_path / "state" / "db" / "civicbot.db"))
+    assert {"issues", "chats", "outbox", "alembic_version"} <= tables
+
+
+async def test_db_upgrade_migrates_the_configured_database(
+    tmp_path: Path, new_database: NewDatabase
+) -> None:
+    database = await new_database(migrated=False)  # SQLite or PostgreSQL, empty
+    config = tmp_path / "config.toml"
+    values = {"telegram": {"token": TOKEN}, "storage": storage_section(database)}
+    config.write_text(tomli_w.dumps(values), encoding="utf-8")
+    result = civicbot("db", "upgrade", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "database schema is up to date" in result.stdout
+    tables = await table_names(database.url)
     assert {"issues", "chats", "outbox", "alembic_version"} <= tables
 
 

@@ -4,23 +4,26 @@ and exit 2."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from tests.e2e.harness import learned_spam_examples
+import tomli_w
+
+from tests.database import TestDatabase
+from tests.e2e.harness import learned_spam_examples, storage_section
 from tests.test_cli import TOKEN, civicbot
 
 
-def configured(tmp_path: Path) -> Path:
+def configured(tmp_path: Path, database: TestDatabase) -> Path:
     config = tmp_path / "config.toml"
-    config.write_text(
-        f'[telegram]\ntoken = "{TOKEN}"\n[storage]\npath = "data/civicbot.db"\n', encoding="utf-8"
-    )
+    values = {"telegram": {"token": TOKEN}, "storage": storage_section(database)}
+    config.write_text(tomli_w.dumps(values), encoding="utf-8")
     return config
 
 
-def test_add_imports_examples_and_eval_counts_them(tmp_path: Path) -> None:
-    config = configured(tmp_path)
+async def test_add_imports_examples_and_eval_counts_them(
+    tmp_path: Path, test_database: TestDatabase
+) -> None:
+    config = configured(tmp_path, test_database)
     spam = tmp_path / "spam.txt"
     spam.write_text("Крипта x100 за неделю, пиши в лс\n\n  Доход без вложений  \n", "utf-8")
     result = civicbot("spam", "add", "--spam", str(spam), "--config", str(config), cwd=tmp_path)
@@ -30,7 +33,7 @@ def test_add_imports_examples_and_eval_counts_them(tmp_path: Path) -> None:
     ham.write_text("Когда дадут горячую воду?\n", "utf-8")
     result = civicbot("spam", "add", "--ham", str(ham), "--config", str(config), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert asyncio.run(learned_spam_examples(tmp_path / "data" / "civicbot.db")) == [
+    assert await learned_spam_examples(test_database) == [
         ("Крипта x100 за неделю, пиши в лс", True),
         ("Доход без вложений", True),
         ("Когда дадут горячую воду?", False),
@@ -45,8 +48,8 @@ def test_add_imports_examples_and_eval_counts_them(tmp_path: Path) -> None:
     assert "обнаружено" in lines[-1] and "ложных срабатываний" in lines[-1]
 
 
-def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    config = configured(tmp_path)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, test_database: TestDatabase) -> None:
+    config = configured(tmp_path, test_database)
     (tmp_path / "empty.txt").write_text("\n \n", "utf-8")
     (tmp_path / "latin1.txt").write_bytes("Работа".encode("cp1251"))
     cases = {

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +31,8 @@ from bot.config import Settings
 from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
 from storage import db
 from storage.tables import outbox
+from tests.database import TestDatabase
+from tests.e2e.harness import storage_section
 from tests.test_update_unit import BUILDING, NOW, STAFF, TOKEN, LocalSession
 
 
@@ -246,13 +247,13 @@ class Errors(logging.Handler):
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[asyncio.Runner, App, Errors]]:
+def world(test_database: TestDatabase) -> Iterator[tuple[asyncio.Runner, App, Errors]]:
     errors = Errors()
     logging.getLogger().addHandler(errors)
     with asyncio.Runner() as runner:
         config = Settings(
             telegram={"token": TOKEN, "api_base": "http://127.0.0.1:9"},
-            storage={"path": str(tmp_path / "civicbot.db")},
+            storage=storage_section(test_database),
             roles={"admins": [ADMIN], "specialists": [SPECIALIST]},
         )
         app = build_app(config, clock=lambda: NOW)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage import db
+from tests.database import TestDatabase, migrated_engine
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("matplotlib", "openpyxl", "alembic")
@@ -34,10 +34,11 @@ def test_importing_the_app_loads_no_chart_export_or_migration_library() -> None:
     assert loaded_after("import bot.app\nimport bot.__main__") == set()
 
 
-async def test_a_start_on_a_database_at_head_does_not_load_alembic(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    engine = db.create_engine(url)
-    await db.upgrade(engine)
+async def test_a_start_on_a_database_at_head_does_not_load_alembic(
+    test_database: TestDatabase,
+) -> None:
+    url = test_database.url
+    engine = await migrated_engine(test_database)
     await engine.dispose()
     code = (
         "import asyncio\n"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram, FakeUser
+from tests.e2e.harness import Database, query
 
 
 def buildings(
@@ -78,11 +77,11 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
-def count_sent(db_path: Path, batch_prefix: str) -> int:
-    """Entries the bot has marked sent, read straight from its database file."""
-    with sqlite3.connect(db_path, timeout=5) as db:
-        row = db.execute(
-            "SELECT count(*) FROM outbox WHERE status = 'sent' AND batch LIKE ?",
-            (batch_prefix + "%",),
-        ).fetchone()
-    return int(row[0])
+async def count_sent(database: Database, batch_prefix: str) -> int:
+    """Entries the bot has marked sent, read from its database."""
+    [(sent,)] = await query(
+        database,
+        "SELECT count(*) FROM outbox WHERE status = 'sent' AND batch LIKE :prefix",
+        prefix=batch_prefix + "%",
+    )
+    return int(sent)

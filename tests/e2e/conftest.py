@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.fake_telegram import FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e import harness
 from tests.e2e.harness import TOKEN, InProcessBot, Town, make_settings
 
@@ -35,10 +35,12 @@ def town(fake: FakeTelegram) -> Town:
 
 
 @pytest.fixture
-async def running(fake: FakeTelegram, town: Town, tmp_path: Path) -> AsyncIterator[InProcessBot]:
+async def running(
+    fake: FakeTelegram, town: Town, test_database: TestDatabase
+) -> AsyncIterator[InProcessBot]:
     settings = make_settings(
         fake,
-        tmp_path / "data" / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
     )

@@ -9,7 +9,7 @@ import os
 import random
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from bot.app import run
 from bot.config import Settings
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram, FakeUser
+from tests.database import TestDatabase
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
@@ -46,12 +47,31 @@ def _die_with_parent() -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+Database = TestDatabase | Path
+"""Where a test's bot keeps its data: the test's own database (SQLite or PostgreSQL, see
+tests/database.py), or a SQLite file for the SQLite-only tests of the file itself."""
+
+
+def storage_section(database: Database) -> dict[str, str]:
+    """The `[storage]` keys that point a bot at `database`."""
+    if isinstance(database, Path):
+        return {"path": str(database)}
+    if database.is_postgres:
+        return {"url": database.url}
+    return {"path": str(database.path)}
+
+
 def make_settings(
-    fake: FakeTelegram, db_path: Path, *, admins: list[int], specialists: list[int], **extra: Any
+    fake: FakeTelegram,
+    database: Database,
+    *,
+    admins: list[int],
+    specialists: list[int],
+    **extra: Any,
 ) -> Settings:
     values: dict[str, Any] = {
         "telegram": {"token": fake.token, "api_base": fake.api_base, "polling_timeout": 1},
-        "storage": {"path": str(db_path)},
+        "storage": storage_section(database),
         "roles": {"admins": admins, "specialists": specialists},
         "scheduler": {"outbox_poll": 0.2},
     }
@@ -60,33 +80,52 @@ def make_settings(
     return Settings(**values)
 
 
+def _without_nulls(value: Any) -> Any:
+    """TOML has no null: a key set to None is left out, as an unset key."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def toml_for(settings: Settings) -> str:
     """The same settings as a config file, for the bot run as a subprocess."""
-    import json
+    import tomli_w
 
-    lines = []
-    for section, keys in settings.model_dump(mode="json").items():
-        lines.append(f"[{section}]")
-        for key, value in keys.items():
+    values = _without_nulls(settings.model_dump(mode="json"))
+    for section, keys in values.items():
+        for key in keys:
             secret = getattr(getattr(settings, section), key, None)
             if isinstance(secret, SecretStr):  # the token, a webhook secret
-                value = secret.get_secret_value()
-            if value is not None:
-                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
-    return "\n".join(lines) + "\n"
+                keys[key] = secret.get_secret_value()
+    return tomli_w.dumps(values)
 
 
 @contextlib.asynccontextmanager
-async def hold_write_lock(db_path: Path) -> AsyncIterator[None]:
-    """Hold SQLite's write lock on the bot's database, as a backup tool or a second process
-    would, through SQLAlchemy and the bot's own engine settings."""
+async def hold_write_lock(where: Database | Settings | str) -> AsyncIterator[None]:
+    """Hold the bot's database against writers, as a backup tool or a second process would:
+    on SQLite its write lock (BEGIN IMMEDIATE, with the bot's own engine settings); on
+    PostgreSQL an EXCLUSIVE lock on every table, which lets readers through and makes every
+    writer wait, as SQLite's lock does."""
+    from sqlalchemy import text
+
     from storage import db
 
-    engine = db.create_engine(f"sqlite+aiosqlite:///{db_path}", busy_timeout=30)
+    url = database_url(where)
+    engine = db.create_engine(url, busy_timeout=30)
     try:
         async with engine.connect() as connection:
-            await connection.begin()  # BEGIN IMMEDIATE: the write lock, until the rollback
+            await connection.begin()  # SQLite: BEGIN IMMEDIATE, the write lock
             try:
+                if db.sqlite_file(url) is None:
+                    tables = (
+                        await connection.execute(
+                            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                        )
+                    ).scalars()
+                    names = ", ".join(f'"{name}"' for name in tables)
+                    await connection.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
                 yield
             finally:
                 await connection.rollback()
@@ -94,18 +133,66 @@ async def hold_write_lock(db_path: Path) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-async def db_rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    """Read the bot's database through SQLAlchemy, in a read transaction that takes no
-    write lock (safe beside a running bot)."""
+def database_url(where: Database | Settings | str) -> str:
+    """The SQLAlchemy URL of a test database, a bot's settings, a SQLite file or a URL."""
+    if isinstance(where, Settings):
+        return where.storage.database_url()
+    if isinstance(where, Path):
+        return f"sqlite+aiosqlite:///{where}"
+    if isinstance(where, TestDatabase):
+        return where.url
+    return where
+
+
+async def query(
+    where: Database | Settings | str, sql: str, **params: Any
+) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (with `:name` parameters) in the bot's database, read through
+    SQLAlchemy on either backend, in a read transaction that takes no write lock (safe beside
+    a running bot)."""
+    from sqlalchemy import text
+
     from storage import db
 
-    engine = db.create_engine(f"sqlite+aiosqlite:///{db_path}")
+    url = database_url(where)
+    engine = db.create_engine(url)
     try:
         async with engine.connect() as connection:
-            reading = await connection.execution_options(**{db.BEGIN_OPTION: "DEFERRED"})
-            return [tuple(row) for row in (await reading.exec_driver_sql(sql)).all()]
+            if db.sqlite_file(url) is not None:
+                connection = await connection.execution_options(**{db.BEGIN_OPTION: "DEFERRED"})
+            result = await connection.execute(text(sql), params)
+            return [tuple(row) for row in result.all()]
     finally:
         await engine.dispose()
+
+
+async def execute(where: Database | Settings | str, sql: str, **params: Any) -> None:
+    """Change the bot's database behind the bot, as an operator or an upgrade would: one
+    statement with `:name` parameters, committed."""
+    from sqlalchemy import text
+
+    from storage import db
+
+    engine = db.create_engine(database_url(where))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(sql), params)
+    finally:
+        await engine.dispose()
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[object]], timeout: float = 10.0, message: str = ""
+) -> None:
+    """Poll an async check (a database query) until it holds; the timeout is scaled like the
+    double's waits for a loaded machine."""
+    loop = asyncio.get_running_loop()
+    timeout *= FakeTelegram.timeout_scale
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s {message}")
+        await asyncio.sleep(0.05)
 
 
 def delivered(fake: FakeTelegram, update_id: int) -> bool:
@@ -127,13 +214,13 @@ def seeded(what: str) -> random.Random:
 
 
 def process_bot(
-    fake: FakeTelegram, town: Town, tmp_path: Path, **extra: dict[str, Any]
+    fake: FakeTelegram, town: Town, tmp_path: Path, database: Database, **extra: dict[str, Any]
 ) -> BotProcess:
-    """`civicbot run` for the town, its database at tmp_path/data/civicbot.db and its log at
-    tmp_path/bot.log; `extra` adds config sections as `make_settings` does."""
+    """`civicbot run` for the town on `database`, its config at tmp_path/config.toml and its
+    log at tmp_path/bot.log; `extra` adds config sections as `make_settings` does."""
     settings = make_settings(
         fake,
-        tmp_path / "data" / "civicbot.db",
+        database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         **extra,
@@ -325,12 +412,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def learned_spam_examples(db_path: Path) -> list[tuple[str, bool]]:
+async def learned_spam_examples(where: Database | Settings | str) -> list[tuple[str, bool]]:
     """The anti-spam examples stored in the bot's database, read through the storage layer."""
     from storage import db
     from storage.uow import SqlUnitOfWorkFactory
 
-    engine = db.create_engine(f"sqlite+aiosqlite:///{db_path}")
+    engine = db.create_engine(database_url(where))
     try:
         async with SqlUnitOfWorkFactory(engine).reader() as uow:
             return list(await uow.spam.examples())

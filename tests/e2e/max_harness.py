@@ -4,7 +4,6 @@ test's loop) configured for MAX only, against the MAX Bot API double."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -13,14 +12,14 @@ from typing import Any
 
 from bot.config import Settings
 from bot.fake_max import FakeMax, MaxChat, MaxMessage, MaxUser
-from tests.e2e.harness import BotProcess, InProcessBot
+from tests.e2e.harness import BotProcess, Database, InProcessBot, storage_section
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def max_settings(
     fake: FakeMax,
-    db_path: Path,
+    database: Database,
     *,
     admins: list[MaxUser],
     specialists: list[MaxUser],
@@ -28,7 +27,7 @@ def max_settings(
     """Settings for an installation on MAX only, as TOML-shaped values."""
     return {
         "max": {"token": fake.token, "api_base": fake.api_base, "polling_timeout": 1},
-        "storage": {"path": str(db_path)},
+        "storage": storage_section(database),
         "roles": {
             "admins": [f"max:{u.user_id}" for u in admins],
             "specialists": [f"max:{u.user_id}" for u in specialists],
@@ -38,11 +37,9 @@ def max_settings(
 
 
 def write_toml(values: dict[str, Any], path: Path) -> Path:
-    lines = []
-    for section, keys in values.items():
-        lines.append(f"[{section}]")
-        lines.extend(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in keys.items())
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import tomli_w
+
+    path.write_text(tomli_w.dumps(values), encoding="utf-8")
     return path
 
 
@@ -101,8 +98,10 @@ class MaxTown:
         staff = fake.create_chat("Специалисты", admins=[admin], members=[specialist])
         return cls(fake, admin, specialist, resident, neighbour, building, staff)
 
-    def settings(self, db_path: Path) -> dict[str, Any]:
-        return max_settings(self.fake, db_path, admins=[self.admin], specialists=[self.specialist])
+    def settings(self, database: Database) -> dict[str, Any]:
+        return max_settings(
+            self.fake, database, admins=[self.admin], specialists=[self.specialist]
+        )
 
     def says(
         self, user: MaxUser, chat: MaxChat, text: str, reply_to: MaxMessage | None = None

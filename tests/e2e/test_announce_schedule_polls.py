@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.announce_kit import Desk, announcement_copies, buildings, register
 from tests.e2e.harness import InProcessBot, Town, make_settings
 
@@ -25,13 +26,11 @@ class MovableClock:
 
 
 async def test_scheduled_announcement_goes_out_at_its_time_and_a_cancelled_one_never(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     chats = buildings(fake, town.admin, 3)
     clock = MovableClock()
-    settings = make_settings(
-        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[]
-    )
+    settings = make_settings(fake, test_database, admins=[town.admin.id], specialists=[])
     bot = InProcessBot(settings, clock)
     await bot.start(fake)
     try:
@@ -72,7 +71,7 @@ async def test_scheduled_announcement_goes_out_at_its_time_and_a_cancelled_one_n
 
 
 async def test_poll_in_three_chats_is_closed_at_its_time_with_combined_totals_and_a_chart(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     residents = [fake.create_user(f"Житель{i}") for i in range(6)]
     chats = [
@@ -84,7 +83,7 @@ async def test_poll_in_three_chats_is_closed_at_its_time_with_combined_totals_an
     clock = MovableClock()
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[],
         scheduler={"tick": 0.3},
@@ -148,12 +147,10 @@ async def test_poll_in_three_chats_is_closed_at_its_time_with_combined_totals_an
 
 
 async def test_a_half_made_announcement_survives_a_restart(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     chats = buildings(fake, town.admin, 2)
-    settings = make_settings(
-        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[]
-    )
+    settings = make_settings(fake, test_database, admins=[town.admin.id], specialists=[])
     bot = InProcessBot(settings)
     await bot.start(fake)
     await register(fake, town.admin, chats)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.fake_telegram import FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.announce_kit import (
     Desk,
     announcement_copies,
@@ -13,18 +14,23 @@ from tests.e2e.announce_kit import (
     max_in_window,
     register,
 )
-from tests.e2e.harness import BotProcess, InProcessBot, Town, make_settings, toml_for
+from tests.e2e.harness import (
+    BotProcess,
+    InProcessBot,
+    Town,
+    make_settings,
+    toml_for,
+    wait_until,
+)
 
 TEXT = "Плановое отключение горячей воды 12 марта с 9:00 до 17:00"
 
 
 async def test_announcement_reaches_35_chats_once_within_limits_and_429_delays_one_chat(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     chats = buildings(fake, town.admin, 35)
-    settings = make_settings(
-        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[]
-    )
+    settings = make_settings(fake, test_database, admins=[town.admin.id], specialists=[])
     bot = InProcessBot(settings)
     await bot.start(fake)
     try:
@@ -78,13 +84,13 @@ async def test_announcement_reaches_35_chats_once_within_limits_and_429_delays_o
 
 
 async def test_killed_mid_delivery_the_restarted_bot_finishes_without_duplicates_and_reports(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     chats = buildings(fake, town.admin, 13)
-    db_path = tmp_path / "civicbot.db"
+    database = test_database
     settings = make_settings(
         fake,
-        db_path,
+        database,
         admins=[town.admin.id],
         specialists=[],
         # A slow pace (about 4 announcement messages a second) so the kill lands between two
@@ -113,10 +119,10 @@ async def test_killed_mid_delivery_the_restarted_bot_finishes_without_duplicates
             return sum(len(announcement_copies(fake, chat, TEXT)) for chat in chats)
 
         # Kill once several copies went out and the bot has recorded every one it sent.
-        await fake.wait_for(
-            lambda: delivered() >= 4 and count_sent(db_path, "ann:") == delivered(),
-            timeout=30,
-        )
+        async def recorded() -> bool:
+            return delivered() >= 4 and await count_sent(database, "ann:") == delivered()
+
+        await wait_until(recorded, timeout=30)
         await process.kill()
         before = delivered()
         assert before < 12, "the kill came too late to interrupt the delivery"
@@ -134,13 +140,11 @@ async def test_killed_mid_delivery_the_restarted_bot_finishes_without_duplicates
 
 
 async def test_organisation_targets_then_edit_and_delete_everywhere(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     north = buildings(fake, town.admin, 2)
     water = buildings(fake, town.admin, 1, start=3)
-    settings = make_settings(
-        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[]
-    )
+    settings = make_settings(fake, test_database, admins=[town.admin.id], specialists=[])
     bot = InProcessBot(settings)
     await bot.start(fake)
     try:

@@ -7,20 +7,20 @@ end the process, and nothing tagged meanwhile may be lost.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
 from bot.fake_telegram import FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot, Town, make_settings
 
 pytestmark = pytest.mark.parametrize("kind", ["html", "garbage", "truncated"])
 
 
-def fast_retry_bot(fake: FakeTelegram, town: Town, tmp_path: Path) -> InProcessBot:
+def fast_retry_bot(fake: FakeTelegram, town: Town, test_database: TestDatabase) -> InProcessBot:
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         telegram={"retry_backoff": 0.05, "retry_backoff_cap": 0.2},
@@ -37,9 +37,13 @@ def outage_warnings(caplog: pytest.LogCaptureFixture, call: str) -> list[str]:
 
 
 async def test_get_updates_answering_garbage_is_waited_out(
-    fake: FakeTelegram, town: Town, tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
+    fake: FakeTelegram,
+    town: Town,
+    test_database: TestDatabase,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
 ) -> None:
-    bot = fast_retry_bot(fake, town, tmp_path)
+    bot = fast_retry_bot(fake, town, test_database)
     await bot.start(fake)
     try:
         await town.register()
@@ -59,10 +63,14 @@ async def test_get_updates_answering_garbage_is_waited_out(
 
 
 async def test_get_me_answering_garbage_at_start_is_waited_out(
-    fake: FakeTelegram, town: Town, tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
+    fake: FakeTelegram,
+    town: Town,
+    test_database: TestDatabase,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
 ) -> None:
     fake.answer_raw("getMe", kind, times=4)
-    bot = fast_retry_bot(fake, town, tmp_path)
+    bot = fast_retry_bot(fake, town, test_database)
     await bot.start(fake)
     try:
         assert len(fake.calls_of("getMe", ok=False)) == 4

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeTelegram, FakeUser
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot, Town, make_settings
 
 REFUSED_OTHER = "отдела «ЖКХ»: с ним работают его специалисты"
@@ -40,10 +41,12 @@ async def _department(town: Town, name: str, first: str) -> Department:
 
 
 @pytest.fixture
-async def desk(fake: FakeTelegram, town: Town, tmp_path: Path) -> AsyncIterator[InProcessBot]:
+async def desk(
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
+) -> AsyncIterator[InProcessBot]:
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         departments={"tags": {"#куми": "КУМИ"}},
@@ -171,7 +174,7 @@ async def test_one_staff_chat_without_departments_works_as_before(
 
 @pytest.fixture
 async def categorised(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> AsyncIterator[InProcessBot]:
     emergency = {
         "code": "emergency",
@@ -182,7 +185,7 @@ async def categorised(
     }
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         categories={"items": [emergency]},

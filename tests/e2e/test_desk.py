@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import InProcessBot, Town
-
-
-def db_rows(bot: InProcessBot, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(bot.settings.storage.path) as connection:
-        return connection.execute(query).fetchall()
+from tests.e2e.harness import InProcessBot, Town, query, wait_until
 
 
 async def file_issue(town: Town, text: str = "#проблема Нет горячей воды") -> int:
@@ -26,12 +20,14 @@ async def test_non_admin_cannot_register_and_nothing_changes(
     town.says(town.resident, town.building, "/register building Мой дом")
     refusal = await town.reply_in(town.building, "только администраторы")
     assert "Регистрировать" in refusal.content
-    assert db_rows(running, "SELECT * FROM chats") == []
+    assert await query(running.settings, "SELECT * FROM chats") == []
     town.says(town.resident, town.building, "#проблема Не горит свет")
     town.says(town.admin, town.building, "/register")
     usage = await town.reply_in(town.building, "Использование: /register building")
     assert usage.content.count("\n") == 0
-    assert db_rows(running, "SELECT number FROM issues") == []  # unregistered: ignored
+    assert (
+        await query(running.settings, "SELECT number FROM issues") == []
+    )  # unregistered: ignored
 
 
 async def test_untagged_and_unregistered_messages_are_ignored_silently(
@@ -73,8 +69,9 @@ async def test_full_cycle_take_control_reopen_close(town: Town, running: InProce
     town.says(town.specialist, town.staff, "/reopen 1")
     again = await town.fake.wait_for_bot_message(town.building.id, "снова в работе", after=mark)
     assert again.reply_to == asked
-    rows = db_rows(
-        running, "SELECT action, from_status, to_status, actor_id FROM issue_transitions"
+    rows = await query(
+        running.settings,
+        "SELECT action, from_status, to_status, actor_id FROM issue_transitions ORDER BY id",
     )
     assert [row[:3] for row in rows] == [
         ("control", "new", "on_control"),
@@ -83,7 +80,7 @@ async def test_full_cycle_take_control_reopen_close(town: Town, running: InProce
         ("reopen", "closed", "in_progress"),
     ]
     assert {row[3] for row in rows} == {town.specialist.id}
-    assert db_rows(running, "SELECT status, assignee_id FROM issues") == [
+    assert await query(running.settings, "SELECT status, assignee_id FROM issues") == [
         ("in_progress", town.specialist.id)
     ]
 
@@ -98,8 +95,10 @@ async def test_resident_cannot_work_on_issues(town: Town, running: InProcessBot)
             town.building.id, "для специалистов", after=mark
         )
         assert "\n" not in refusal.content
-    assert db_rows(running, "SELECT status, assignee_id FROM issues") == [("new", None)]
-    assert db_rows(running, "SELECT count(*) FROM issue_transitions") == [(0,)]
+    assert await query(running.settings, "SELECT status, assignee_id FROM issues") == [
+        ("new", None)
+    ]
+    assert await query(running.settings, "SELECT count(*) FROM issue_transitions") == [(0,)]
 
 
 async def test_bad_arguments_get_one_line_of_usage(town: Town, running: InProcessBot) -> None:
@@ -126,8 +125,8 @@ async def test_bad_arguments_get_one_line_of_usage(town: Town, running: InProces
         answer = await town.fake.wait_for_bot_message(town.staff.id, after=mark)
         assert expected in answer.content, (command, answer.content)
         assert "\n" not in answer.content
-    assert db_rows(running, "SELECT status FROM issues") == [("closed",)]
-    assert db_rows(running, "SELECT count(*) FROM issue_transitions") == [(1,)]
+    assert await query(running.settings, "SELECT status FROM issues") == [("closed",)]
+    assert await query(running.settings, "SELECT count(*) FROM issue_transitions") == [(1,)]
 
 
 async def test_control_date_in_the_past_is_refused(town: Town, running: InProcessBot) -> None:
@@ -137,7 +136,7 @@ async def test_control_date_in_the_past_is_refused(town: Town, running: InProces
     town.says(town.specialist, town.staff, f"/control 1 {yesterday.isoformat()}")
     answer = await town.reply_in(town.staff, "уже прошла")
     assert "/control N ГГГГ-ММ-ДД" in answer.content
-    assert db_rows(running, "SELECT status, due_date FROM issues") == [("new", None)]
+    assert await query(running.settings, "SELECT status, due_date FROM issues") == [("new", None)]
 
 
 async def test_duplicate_update_never_makes_a_second_issue(
@@ -153,7 +152,9 @@ async def test_duplicate_update_never_makes_a_second_issue(
     fake.enqueue_raw_update({"message": message})
     town.says(town.resident, town.building, "#вопрос Когда будет собрание?")
     await town.reply_in(town.building, "№2")
-    assert db_rows(running, "SELECT number, message_id FROM issues") == [
+    assert await query(
+        running.settings, "SELECT number, message_id FROM issues ORDER BY number"
+    ) == [
         (1, asked),
         (2, asked + 2),
     ]
@@ -166,11 +167,11 @@ async def test_issue_by_reply_author_or_specialist_only(town: Town, running: InP
     plain = town.says(town.resident, town.building, "В лифте застрял человек, помогите")
     town.says(town.neighbour, town.building, "/issue", reply_to=plain)
     await town.reply_in(town.building, "только его автор или специалист")
-    assert db_rows(running, "SELECT count(*) FROM issues") == [(0,)]
+    assert await query(running.settings, "SELECT count(*) FROM issues") == [(0,)]
     town.says(town.specialist, town.building, "/issue", reply_to=plain)
     ack = await town.reply_in(town.building, "№1 принята")
     assert ack.reply_to == plain
-    assert db_rows(running, "SELECT author_id, text FROM issues") == [
+    assert await query(running.settings, "SELECT author_id, text FROM issues") == [
         (town.resident.id, "В лифте застрял человек, помогите")
     ]
     town.says(town.resident, town.building, "/issue", reply_to=plain)
@@ -204,11 +205,11 @@ async def test_resident_pressing_take_is_refused(
     await town.register()
     await file_issue(town)
     card = await town.reply_in(town.staff, "№1")
-    query = fake.user_presses(town.staff.id, card.message_id, town.resident, button="Взять")
-    await fake.wait_for(lambda: fake.callback_answer(query) is not None)
-    answer = fake.callback_answer(query)
+    press = fake.user_presses(town.staff.id, card.message_id, town.resident, button="Взять")
+    await fake.wait_for(lambda: fake.callback_answer(press) is not None)
+    answer = fake.callback_answer(press)
     assert answer is not None and "для специалистов" in answer.get("text", "")
-    assert db_rows(running, "SELECT status FROM issues") == [("new",)]
+    assert await query(running.settings, "SELECT status FROM issues") == [("new",)]
 
 
 async def test_edit_updates_text_and_keeps_history(
@@ -221,10 +222,12 @@ async def test_edit_updates_text_and_keeps_history(
     await fake.wait_for(
         lambda: "3 подъезде" in fake.message(town.staff.id, card.message_id).content
     )
-    assert db_rows(running, "SELECT text FROM issues") == [
+    assert await query(running.settings, "SELECT text FROM issues") == [
         ("#проблема Нет холодной воды в 3 подъезде",)
     ]
-    assert db_rows(running, "SELECT text FROM issue_text_versions") == [("#проблема Нет воды",)]
+    assert await query(running.settings, "SELECT text FROM issue_text_versions") == [
+        ("#проблема Нет воды",)
+    ]
     town.says(town.specialist, town.staff, "/issue 1")
     history = await town.reply_in(town.staff, "История")
     assert "текст изменён" in history.content
@@ -275,12 +278,15 @@ async def test_group_upgraded_to_supergroup_keeps_registration_and_issues(
     await town.register()
     asked = await file_issue(town)
     new_id = fake.migrate_to_supergroup(town.building.id)
-    await fake.wait_for(
-        lambda: (
-            db_rows(running, "SELECT chat_id FROM chats WHERE kind = 'building'") == [(new_id,)]
-        )
-    )
-    assert db_rows(running, "SELECT chat_id, message_id FROM issues") == [(new_id, asked)]
+    where = "SELECT chat_id FROM chats WHERE kind = 'building'"
+
+    async def moved() -> bool:
+        return await query(running.settings, where) == [(new_id,)]
+
+    await wait_until(moved)
+    assert await query(running.settings, "SELECT chat_id, message_id FROM issues") == [
+        (new_id, asked)
+    ]
     town.building = fake.chat(new_id)
     town.says(town.resident, town.building, "#проблема И ещё: сломана скамейка")
     await town.reply_in(town.building, "№2")
@@ -306,7 +312,7 @@ async def test_forum_topic_is_registered_on_its_own(
     town.says(town.resident, forum, "#жалоба Свалка у реки", thread_id=control)
     ack = await town.reply_in(forum, "№1")
     assert ack.thread_id == control
-    assert db_rows(running, "SELECT text, thread_id FROM issues") == [
+    assert await query(running.settings, "SELECT text, thread_id FROM issues") == [
         ("#жалоба Свалка у реки", control)
     ]
 

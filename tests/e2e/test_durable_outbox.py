@@ -3,7 +3,6 @@ repeats nothing, and only permanent refusals fail an operation, with one notice 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,22 +10,26 @@ from typing import Any
 import pytest
 
 from bot.fake_telegram import FakeChat, FakeTelegram, FakeUser
-from tests.e2e.harness import BotProcess, InProcessBot, Town, make_settings, toml_for
+from tests.database import TestDatabase
+from tests.e2e.harness import (
+    BotProcess,
+    InProcessBot,
+    Town,
+    make_settings,
+    query,
+    toml_for,
+    wait_until,
+)
 from tests.e2e.test_moderation import WITHOUT_RESTRICT, Community, build_community
 
 UNFINISHED = "SELECT id FROM outbox WHERE status IN ('pending', 'sending')"
 FAST_RETRIES: dict[str, Any] = {"outbox_poll": 0.2, "outbox_retry_cap": 0.3}
 
 
-def rows(db_path: Path, query: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(query).fetchall()
-
-
 def community_bot(town: Community, **extra: Any) -> InProcessBot:
     settings = make_settings(
         town.fake,
-        town.db_path,
+        town.database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         scheduler=FAST_RETRIES,
@@ -37,8 +40,8 @@ def community_bot(town: Community, **extra: Any) -> InProcessBot:
 
 
 @pytest.fixture
-async def community(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Community]:
-    town = build_community(fake, tmp_path)
+async def community(fake: FakeTelegram, test_database: TestDatabase) -> AsyncIterator[Community]:
+    town = build_community(fake, test_database)
     bot = community_bot(town)
     await bot.start(fake)
     await town.register()
@@ -54,12 +57,12 @@ def texts(fake: FakeTelegram, chat_id: int, contains: str) -> list[str]:
 
 
 async def test_a_ban_decided_before_a_kill_is_made_once_after_the_restart(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, tmp_path: Path, test_database: TestDatabase
 ) -> None:
-    town = build_community(fake, tmp_path)
+    town = build_community(fake, test_database)
     settings = make_settings(
         fake,
-        town.db_path,
+        town.database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         scheduler={**FAST_RETRIES, "outbox_lease": 3},
@@ -83,7 +86,9 @@ async def test_a_ban_decided_before_a_kill_is_made_once_after_the_restart(
     await bot.kill()
     assert town.status(town.building, town.resident) == "member"
     # Stored with the decision, not yet made: waiting for its retry, or taken for one.
-    unfinished = rows(town.db_path, "SELECT chat_id, status FROM outbox WHERE kind = 'ban'")
+    unfinished = await query(
+        town.database, "SELECT chat_id, status FROM outbox WHERE kind = 'ban'"
+    )
     assert sorted(chat_id for chat_id, _ in unfinished) == sorted(
         [town.building.id, town.other.id]
     )
@@ -100,9 +105,11 @@ async def test_a_ban_decided_before_a_kill_is_made_once_after_the_restart(
         made = fake.calls_of("banChatMember", ok=True, chat_id=chat.id)
         assert [call.params["user_id"] for call in made] == [town.resident.id]
     assert sorted(
-        rows(town.db_path, "SELECT chat_id, status FROM outbox WHERE kind = 'ban'")
+        await query(town.database, "SELECT chat_id, status FROM outbox WHERE kind = 'ban'")
     ) == sorted([(town.building.id, "sent"), (town.other.id, "sent")])
-    assert rows(town.db_path, "SELECT kind FROM mod_actions WHERE kind = 'ban'") == [("ban",)]
+    assert await query(town.database, "SELECT kind FROM mod_actions WHERE kind = 'ban'") == [
+        ("ban",)
+    ]
     assert len(texts(fake, town.building.id, "заблокирован во всех чатах")) == 1
 
 
@@ -110,14 +117,14 @@ async def test_a_ban_decided_before_a_kill_is_made_once_after_the_restart(
 
 
 async def test_after_a_long_outage_every_ack_and_card_arrives_once(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     """Telegram's sending side down for "10 minutes": scaled down as the back-off is, so that
     each queued message fails more often than the 8 attempts after which the queue used to
     give up; the retries run at the back-off cap (here 0.3 s for 5 minutes)."""
     settings = make_settings(
         fake,
-        tmp_path / "data" / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         scheduler=FAST_RETRIES,
@@ -140,9 +147,9 @@ async def test_after_a_long_outage_every_ack_and_card_arrives_once(
     for number in (1, 2, 3):
         assert len(texts(fake, town.building.id, f"№{number} принята")) == 1
         assert len(texts(fake, town.staff.id, f"№{number} · ")) == 1
-    db_path = settings.storage.path
-    assert {status for (status,) in rows(db_path, "SELECT status FROM outbox")} == {"sent"}
-    [(most,)] = rows(db_path, "SELECT max(attempts) FROM outbox")
+    database = settings  # where the bot keeps its data: read through its settings
+    assert {status for (status,) in await query(database, "SELECT status FROM outbox")} == {"sent"}
+    [(most,)] = await query(database, "SELECT max(attempts) FROM outbox")
     assert most > 8
     refused = [c for c in fake.calls if not c.ok and c.method == "sendMessage"]
     assert len(refused) > 8
@@ -150,12 +157,12 @@ async def test_after_a_long_outage_every_ack_and_card_arrives_once(
 
 
 async def test_an_operation_older_than_the_give_up_age_fails_and_frees_its_chat(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     """The age is configurable (24 hours by default, here 2 s): past it a message is stale."""
     settings = make_settings(
         fake,
-        tmp_path / "data" / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         scheduler={**FAST_RETRIES, "outbox_give_up_after": 2},
@@ -167,17 +174,18 @@ async def test_an_operation_older_than_the_give_up_age_fails_and_frees_its_chat(
         fake.outage(4.0, 502, chat_id=town.building.id)
         town.says(town.resident, town.building, "#проблема Нет света")
         await town.reply_in(town.staff, "№1 · ")  # other chats are not held up
-        db_path = settings.storage.path
-        await fake.wait_for(
-            lambda: bool(rows(db_path, "SELECT id FROM outbox WHERE status = 'failed'")),
-            timeout=15,
-        )
+        database = settings  # where the bot keeps its data: read through its settings
+
+        async def failed() -> bool:
+            return bool(await query(database, "SELECT id FROM outbox WHERE status = 'failed'"))
+
+        await wait_until(failed, timeout=15)
         town.says(town.resident, town.building, "#проблема Нет воды")
         await town.reply_in(town.building, "№2 принята", timeout=15)
     finally:
         await bot.stop()
-    [(chat_id, error)] = rows(
-        db_path, "SELECT chat_id, last_error FROM outbox WHERE status = 'failed'"
+    [(chat_id, error)] = await query(
+        database, "SELECT chat_id, last_error FROM outbox WHERE status = 'failed'"
     )
     assert chat_id == town.building.id
     assert error.startswith("gave up after") and "Bad Gateway" in error
@@ -213,29 +221,40 @@ async def test_a_403_from_one_chat_fails_only_its_operations_and_tells_the_admin
     town.says(town.specialist, town.staff, "/take 1")
     town.says(town.specialist, town.staff, "/take 2")
     await town.bot_says(town.other, "взята в работу")
-    await fake.wait_for(
-        lambda: len(rows(town.db_path, "SELECT id FROM outbox WHERE status = 'failed'")) >= 2
-    )
+
+    async def two_failed() -> bool:
+        failed = await query(town.database, "SELECT id FROM outbox WHERE status = 'failed'")
+        return len(failed) >= 2
+
+    await wait_until(two_failed)
     town.says(town.specialist, town.staff, "/issue 2")
     await town.bot_says(town.staff, "История")  # everything before it has been handled
-    await fake.wait_for(lambda: not rows(town.db_path, UNFINISHED))
+
+    async def finished() -> bool:
+        return not await query(town.database, UNFINISHED)
+
+    await wait_until(finished)
 
     assert len(texts(fake, town.staff.id, "Бота удалили")) == 1
     assert len(texts(fake, town.admin.id, "Бота удалили")) == 1
-    failed = rows(town.db_path, "SELECT chat_id, last_error FROM outbox WHERE status = 'failed'")
+    failed = await query(
+        town.database, "SELECT chat_id, last_error FROM outbox WHERE status = 'failed'"
+    )
     assert {chat_id for chat_id, _ in failed} == {town.building.id}
     assert all("kicked" in error for _, error in failed)
-    others = rows(town.db_path, f"SELECT status FROM outbox WHERE chat_id != {town.building.id}")
+    others = await query(
+        town.database, f"SELECT status FROM outbox WHERE chat_id != {town.building.id}"
+    )
     assert {status for (status,) in others} == {"sent"}
     assert fake.bot_messages(town.building.id)[-1].content.startswith("Готово")  # nothing new
-    active = dict(rows(town.db_path, "SELECT chat_id, active FROM chats"))
+    active = dict(await query(town.database, "SELECT chat_id, active FROM chats"))
     assert active[town.building.id] == 0 and active[town.other.id] == 1
 
 
 async def test_restricts_refused_for_lack_of_rights_tell_the_admins_once_per_chat(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, test_database: TestDatabase
 ) -> None:
-    town = build_community(fake, tmp_path, bot_rights=WITHOUT_RESTRICT)
+    town = build_community(fake, test_database, bot_rights=WITHOUT_RESTRICT)
     fake.world.bot_member(fake.chat(town.other.id)).rights["can_restrict_members"] = False
     bot = community_bot(town)
     await bot.start(fake)
@@ -265,15 +284,17 @@ async def test_restricts_refused_for_lack_of_rights_tell_the_admins_once_per_cha
     )
     assert named == [(False, True, True), (True, False, True)]
     assert all(c.error_code == 400 for c in fake.calls_of("restrictChatMember"))
-    failed = rows(
-        town.db_path,
+    failed = await query(
+        town.database,
         "SELECT chat_id, last_error FROM outbox WHERE kind = 'restrict' AND status = 'failed'",
     )
     assert sorted(chat_id for chat_id, _ in failed) == sorted(
         [town.building.id, town.building.id, town.other.id, town.other.id]
     )
     assert all("not enough rights" in error for _, error in failed)
-    assert sorted(rows(town.db_path, "SELECT chat_id, right FROM mod_right_notices")) == sorted(
+    assert sorted(
+        await query(town.database, 'SELECT chat_id, "right" FROM mod_right_notices')
+    ) == sorted(
         [(town.building.id, "can_restrict_members"), (town.other.id, "can_restrict_members")]
     )
 

@@ -16,23 +16,26 @@ from pathlib import Path
 
 from bot.domain.outgoing import MAYBE_SENT
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import BotProcess, Town, db_rows, process_bot, seeded
+from tests.database import TestDatabase
+from tests.e2e.harness import BotProcess, Town, process_bot, query, seeded
 
 OPEN = "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
 
 
-def bot_process(fake: FakeTelegram, town: Town, tmp_path: Path) -> tuple[BotProcess, Path]:
+def bot_process(
+    fake: FakeTelegram, town: Town, tmp_path: Path, database: TestDatabase
+) -> tuple[BotProcess, TestDatabase]:
     # A killed sender's claims run out fast, so the entries it held are looked at again.
-    bot = process_bot(fake, town, tmp_path, scheduler={"outbox_lease": 1, "outbox_retry_cap": 1})
-    return bot, tmp_path / "data" / "civicbot.db"
+    scheduler = {"outbox_lease": 1, "outbox_retry_cap": 1}
+    return process_bot(fake, town, tmp_path, database, scheduler=scheduler), database
 
 
-async def drained(fake: FakeTelegram, db_path: Path, timeout: float = 30.0) -> None:
+async def drained(fake: FakeTelegram, database: TestDatabase, timeout: float = 30.0) -> None:
     """Wait until the bot has taken every update (the double holds none unconfirmed) and the
     outbox holds nothing to send; checked after each call to the double. A restarted bot
     under load may still be starting when its outbox is already empty."""
     deadline = asyncio.get_running_loop().time() + timeout * fake.timeout_scale
-    while fake.pending_updates or (await db_rows(db_path, OPEN))[0][0]:
+    while fake.pending_updates or (await query(database, OPEN))[0][0]:
         remaining = deadline - asyncio.get_running_loop().time()
         assert remaining > 0, f"the outbox did not drain\n{fake.dump()}"
         calls = len(fake.calls)
@@ -50,9 +53,9 @@ def numbered(fake: FakeTelegram, chat_id: int, pattern: str) -> Counter[int]:
 
 
 async def test_a_kill_after_telegram_took_the_acknowledgement_does_not_repeat_it(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
-    bot, db_path = bot_process(fake, town, tmp_path)
+    bot, database = bot_process(fake, town, tmp_path, test_database)
     await bot.start(fake)
     await town.register()
     # Telegram posts the acknowledgement, and its answer is held back: the bot is killed in
@@ -64,23 +67,23 @@ async def test_a_kill_after_telegram_took_the_acknowledgement_does_not_repeat_it
 
     await bot.start(fake)
     await town.reply_in(town.staff, "№1")
-    await drained(fake, db_path)
+    await drained(fake, database)
     town.says(town.neighbour, town.building, "#проблема Сломана скамейка")
     await town.reply_in(town.building, "№2 принята")
     assert await bot.terminate() == 0
 
     assert numbered(fake, town.building.id, r"№(\d+) принята") == {1: 1, 2: 1}
     assert numbered(fake, town.staff.id, r"№(\d+)") == {1: 1, 2: 1}
-    failed = await db_rows(db_path, "SELECT last_error FROM outbox WHERE status = 'failed'")
+    failed = await query(database, "SELECT last_error FROM outbox WHERE status = 'failed'")
     assert failed == [(MAYBE_SENT,)]
     assert "Traceback" not in bot.log()
 
 
 async def test_kills_at_random_moments_repeat_no_message(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     chance = seeded("kill drill")
-    bot, db_path = bot_process(fake, town, tmp_path)
+    bot, database = bot_process(fake, town, tmp_path, test_database)
     await bot.start(fake)
     await town.register()
     rounds, per_round = 5, 3
@@ -91,13 +94,13 @@ async def test_kills_at_random_moments_repeat_no_message(
         await bot.kill()
         await bot.start(fake)
     total = rounds * per_round
-    await drained(fake, db_path)
+    await drained(fake, database)
     assert await bot.terminate() == 0
 
-    issues = await db_rows(db_path, "SELECT count(*) FROM issues")
+    issues = await query(database, "SELECT count(*) FROM issues")
     assert issues == [(total,)]  # nothing tagged was lost
-    ((maybe,),) = await db_rows(
-        db_path, f"SELECT count(*) FROM outbox WHERE last_error = '{MAYBE_SENT}'"
+    ((maybe,),) = await query(
+        database, f"SELECT count(*) FROM outbox WHERE last_error = '{MAYBE_SENT}'"
     )
     acks = numbered(fake, town.building.id, r"№(\d+) принята")
     cards = numbered(fake, town.staff.id, r"№(\d+)")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from bot.fake_telegram import FakeMessage, FakeTelegram, FakeUser
+from tests.database import TestDatabase
 from tests.e2e.harness import BotProcess, Town, make_settings, toml_for
 from tests.e2e.test_reports_flow import civicbot, documents
 
@@ -102,11 +103,11 @@ def by_number(rows: list[tuple[Any, ...]]) -> dict[int, dict[str, Any]]:
 
 
 async def test_a_months_export_holds_every_text_and_answer_and_a_true_summary(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     settings = make_settings(
         fake,
-        tmp_path / "data" / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         telegram={"per_chat_interval": 0.05},

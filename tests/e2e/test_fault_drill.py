@@ -20,15 +20,15 @@ import contextlib
 import re
 import time
 from collections import Counter
-from pathlib import Path
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import (
     InProcessBot,
     Town,
-    db_rows,
     hold_write_lock,
     make_settings,
+    query,
     seeded,
 )
 
@@ -41,10 +41,10 @@ def sim(seconds: float) -> float:
     return seconds * SCALE
 
 
-def drill_bot(fake: FakeTelegram, town: Town, tmp_path: Path) -> InProcessBot:
+def drill_bot(fake: FakeTelegram, town: Town, test_database: TestDatabase) -> InProcessBot:
     settings = make_settings(
         fake,
-        tmp_path / "data" / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         telegram={
@@ -73,10 +73,10 @@ def poison(fake: FakeTelegram, chat: FakeChat) -> int | None:
 
 
 async def test_ten_minutes_of_faults_lose_and_repeat_nothing(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, test_database: TestDatabase
 ) -> None:
     chance = seeded("fault drill")
-    bot = drill_bot(fake, town, tmp_path)
+    bot = drill_bot(fake, town, test_database)
     await bot.start(fake)
     await town.register()
     buildings = [town.building]
@@ -106,7 +106,7 @@ async def test_ten_minutes_of_faults_lose_and_repeat_nothing(
     lock: asyncio.Task[None] | None = None
 
     async def locked_for(seconds: float) -> None:
-        async with hold_write_lock(Path(bot.settings.storage.path)):
+        async with hold_write_lock(bot.settings):
             await asyncio.sleep(seconds)
 
     for second in range(0, DRILL, 10):
@@ -154,9 +154,7 @@ async def test_ten_minutes_of_faults_lose_and_repeat_nothing(
     await fake.wait_for(lambda: len(numbers_in(fake, [town.staff])) == len(tagged), 60)
     cards = numbers_in(fake, [town.staff])
     assert set(cards.values()) == {1}, cards  # one staff card each
-    quarantined = await db_rows(
-        Path(bot.settings.storage.path), "SELECT kind FROM quarantined_updates"
-    )
+    quarantined = await query(bot.settings, "SELECT kind FROM quarantined_updates")
     assert quarantined == [("message",)]
     await bot.stop()
 
@@ -185,11 +183,10 @@ def numbers_in(
 
 
 async def wait_for_issues(fake: FakeTelegram, bot: InProcessBot, count: int) -> list[str]:
-    path = Path(bot.settings.storage.path)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60 * fake.timeout_scale
     while True:
-        texts = [row[0] for row in await db_rows(path, "SELECT text FROM issues")]
+        texts = [row[0] for row in await query(bot.settings, "SELECT text FROM issues")]
         if len(texts) >= count or loop.time() > deadline:
             return texts
         calls = len(fake.calls)

@@ -7,22 +7,16 @@ Each is answered or ignored by design; the log holds no error, and the desk goes
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 import pytest
 
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import InProcessBot, Town
+from tests.e2e.harness import InProcessBot, Town, query
 
 
 def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-
-
-def rows(bot: InProcessBot, query: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(bot.settings.storage.path) as connection:
-        return connection.execute(query).fetchall()
 
 
 def press(fake: FakeTelegram, user: dict[str, Any], data: str, message: dict[str, Any]) -> None:
@@ -59,7 +53,7 @@ async def test_late_and_forged_button_presses_change_nothing_and_log_no_error(
     town.says(town.neighbour, town.building, "#проблема Нет света")
     await town.reply_in(town.building, "№2 принята", timeout=15)
     assert errors(caplog) == []
-    assert rows(running, "SELECT number, status FROM issues ORDER BY number") == [
+    assert await query(running.settings, "SELECT number, status FROM issues ORDER BY number") == [
         (1, "in_progress"),
         (2, "new"),
     ]
@@ -85,7 +79,7 @@ async def test_an_entity_splitting_a_surrogate_pair_does_not_stop_intake(
     }
     fake.world.updates.push("message", message)
     await town.reply_in(town.building, "№2 принята", timeout=15)
-    assert rows(running, "SELECT text FROM issues WHERE number = 2") == [(text,)]
+    assert await query(running.settings, "SELECT text FROM issues WHERE number = 2") == [(text,)]
     assert errors(caplog) == []
 
 
@@ -111,6 +105,6 @@ async def test_two_chats_migrating_to_one_id_keep_both_registrations(
     sent = len(fake.calls)
     town.says(town.specialist, town.staff, "/help")  # handled after both: the bot kept going
     await fake.wait_for(lambda: len(fake.calls) > sent and fake.world.updates.pending == [])
-    kinds = rows(running, "SELECT chat_id, kind FROM chats ORDER BY kind")
+    kinds = await query(running.settings, "SELECT chat_id, kind FROM chats ORDER BY kind")
     assert kinds == [(new_id, "building"), (town.staff.id, "staff")]
     assert errors(caplog) == []

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.fake_max import FakeMax
+from tests.database import TestDatabase
 from tests.e2e.max_harness import MaxTown, max_bot_in_process
 
 
@@ -18,9 +19,11 @@ async def fake() -> AsyncIterator[FakeMax]:
 
 
 @pytest.fixture
-async def town(fake: FakeMax, tmp_path: Path) -> AsyncIterator[MaxTown]:
+async def town(
+    fake: FakeMax, tmp_path: Path, test_database: TestDatabase
+) -> AsyncIterator[MaxTown]:
     town = MaxTown.create(fake)
-    bot = max_bot_in_process(town.settings(tmp_path / "bot.db"))
+    bot = max_bot_in_process(town.settings(test_database))
     await bot.start(fake)  # type: ignore[arg-type]
     await town.register()
     yield town

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.fake_max import FakeMax
+from tests.database import TestDatabase
 from tests.e2e.max_harness import MaxBotProcess, MaxTown, max_bot_in_process, write_toml
 
 # The permission refusal comes from bot/texts/errors.py: PERMISSION_DENIED[WORK_ISSUES].
@@ -24,9 +25,11 @@ def _no_schema_errors(fake: FakeMax) -> None:
     assert refused == [], refused
 
 
-async def test_register_tag_take_close_on_max(fake: FakeMax, tmp_path: Path) -> None:
+async def test_register_tag_take_close_on_max(
+    fake: FakeMax, tmp_path: Path, test_database: TestDatabase
+) -> None:
     town = MaxTown.create(fake)
-    config = write_toml(town.settings(tmp_path / "bot.db"), tmp_path / "config.toml")
+    config = write_toml(town.settings(test_database), tmp_path / "config.toml")
     bot = MaxBotProcess(config, tmp_path / "bot.log")
     await bot.start(fake)
     try:
@@ -61,9 +64,11 @@ async def test_register_tag_take_close_on_max(fake: FakeMax, tmp_path: Path) -> 
         assert await bot.terminate() == 0, bot.log()
 
 
-async def test_a_duplicate_update_makes_no_second_issue(fake: FakeMax, tmp_path: Path) -> None:
+async def test_a_duplicate_update_makes_no_second_issue(
+    fake: FakeMax, tmp_path: Path, test_database: TestDatabase
+) -> None:
     town = MaxTown.create(fake)
-    bot = max_bot_in_process(town.settings(tmp_path / "bot.db"))
+    bot = max_bot_in_process(town.settings(test_database))
     await bot.start(fake)  # type: ignore[arg-type]
     try:
         await town.register()
@@ -85,9 +90,11 @@ async def test_a_duplicate_update_makes_no_second_issue(fake: FakeMax, tmp_path:
         await bot.stop()
 
 
-async def test_sigkill_and_restart_lose_nothing(fake: FakeMax, tmp_path: Path) -> None:
+async def test_sigkill_and_restart_lose_nothing(
+    fake: FakeMax, tmp_path: Path, test_database: TestDatabase
+) -> None:
     town = MaxTown.create(fake)
-    config = write_toml(town.settings(tmp_path / "bot.db"), tmp_path / "config.toml")
+    config = write_toml(town.settings(test_database), tmp_path / "config.toml")
     bot = MaxBotProcess(config, tmp_path / "bot.log")
     await bot.start(fake)
     await town.register()

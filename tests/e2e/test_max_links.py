@@ -12,6 +12,7 @@ import pytest
 from bot.fake_max import FakeMax
 from bot.fake_max.world import MaxChat, MaxUser
 from bot.fake_telegram import FakeTelegram, FakeUser
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot, Town, make_settings
 
 
@@ -35,11 +36,16 @@ async def link(
 
 
 async def start(
-    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path, head: MaxUser
+    fake: FakeTelegram,
+    town: Town,
+    fake_max: FakeMax,
+    tmp_path: Path,
+    test_database: TestDatabase,
+    head: MaxUser,
 ) -> InProcessBot:
     settings = make_settings(
         fake,
-        tmp_path / "bot.db",
+        test_database,
         admins=[town.admin.id, f"max:{head.user_id}"],  # type: ignore[list-item]
         specialists=[town.specialist.id],
         max={"token": fake_max.token, "api_base": fake_max.api_base, "polling_timeout": 1},
@@ -50,7 +56,7 @@ async def start(
 
 
 async def test_a_spammer_banned_in_telegram_is_removed_and_blocked_in_the_max_chats(
-    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path
+    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     head = fake_max.create_user("Глава", "в MAX")
     spammer_max = fake_max.create_user("Продавец", "Справок")
@@ -60,7 +66,7 @@ async def test_a_spammer_banned_in_telegram_is_removed_and_blocked_in_the_max_ch
         fake_max.create_chat("Дом MAX 1", admins=[head], members=[spammer_max, neighbour]),
         fake_max.create_chat("Дом MAX 2", admins=[head], members=[spammer_max]),
     ]
-    bot = await start(fake, town, fake_max, tmp_path, head)
+    bot = await start(fake, town, fake_max, tmp_path, test_database, head)
     try:
         await town.register()
         await fake_max.wait_for(lambda: fake_max.world.updates.polls > 0, message="MAX polls")
@@ -89,13 +95,13 @@ async def test_a_spammer_banned_in_telegram_is_removed_and_blocked_in_the_max_ch
 
 
 async def test_a_linked_max_account_holds_the_specialist_role_of_its_telegram_identity(
-    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path
+    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     head = fake_max.create_user("Глава", "в MAX")
     olga_max = fake_max.create_user("Ольга", "в MAX")
     anna = fake_max.create_user("Анна")
     house = fake_max.create_chat("Дом MAX", admins=[head], members=[olga_max, anna])
-    bot = await start(fake, town, fake_max, tmp_path, head)
+    bot = await start(fake, town, fake_max, tmp_path, test_database, head)
     try:
         await town.register()
         await fake_max.wait_for(lambda: fake_max.world.updates.polls > 0, message="MAX polls")

@@ -9,6 +9,7 @@ import pytest
 
 from bot.fake_max import FakeMax
 from bot.fake_telegram import FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot, Town, make_settings
 
 
@@ -19,14 +20,14 @@ async def fake_max() -> AsyncIterator[FakeMax]:
 
 
 async def test_a_max_issue_worked_from_the_telegram_staff_chat(
-    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path
+    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     head = fake_max.create_user("Глава", "в MAX")
     anna = fake_max.create_user("Анна", "Жительница")
     house = fake_max.create_chat("Дом Мира 7", admins=[head], members=[anna])
     settings = make_settings(
         fake,
-        tmp_path / "bot.db",
+        test_database,
         admins=[town.admin.id, f"max:{head.user_id}"],  # type: ignore[list-item]
         specialists=[town.specialist.id],
         max={"token": fake_max.token, "api_base": fake_max.api_base, "polling_timeout": 1},
@@ -58,7 +59,7 @@ async def test_a_max_issue_worked_from_the_telegram_staff_chat(
 
 
 async def test_an_announcement_reaches_20_telegram_and_15_max_chats_once(
-    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path
+    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     from tests.e2e.announce_kit import (
         Desk,
@@ -76,7 +77,7 @@ async def test_an_announcement_reaches_20_telegram_and_15_max_chats_once(
     ]
     settings = make_settings(
         fake,
-        tmp_path / "bot.db",
+        test_database,
         admins=[town.admin.id, f"max:{head.user_id}"],  # type: ignore[list-item]
         specialists=[],
         max={"token": fake_max.token, "api_base": fake_max.api_base, "polling_timeout": 1},

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.fake_max import FakeMax, MaxChat, MaxMessage, MaxUser
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot
 from tests.e2e.max_harness import max_bot_in_process, max_settings
 
@@ -29,9 +30,14 @@ def button(message: MaxMessage, text: str) -> str:
 
 
 async def setup(
-    fake_max: FakeMax, tmp_path: Path, head: MaxUser, chats: list[MaxChat], staff: MaxChat
+    fake_max: FakeMax,
+    tmp_path: Path,
+    test_database: TestDatabase,
+    head: MaxUser,
+    chats: list[MaxChat],
+    staff: MaxChat,
 ) -> InProcessBot:
-    values = max_settings(fake_max, tmp_path / "bot.db", admins=[head], specialists=[])
+    values = max_settings(fake_max, test_database, admins=[head], specialists=[])
     values["moderation"] = {"newcomer_timeout": "2s", "sweep_interval": "1s"}
     bot = max_bot_in_process(values)
     await bot.start(fake_max)  # type: ignore[arg-type]
@@ -44,7 +50,9 @@ async def setup(
     return bot
 
 
-async def test_newcomers_spam_and_warnings_on_max(fake_max: FakeMax, tmp_path: Path) -> None:
+async def test_newcomers_spam_and_warnings_on_max(
+    fake_max: FakeMax, tmp_path: Path, test_database: TestDatabase
+) -> None:
     head = fake_max.create_user("Глава", "в MAX")
     anna = fake_max.create_user("Анна", "Старожил")
     maxim = fake_max.create_user("Максим", "Новенький")
@@ -52,7 +60,7 @@ async def test_newcomers_spam_and_warnings_on_max(fake_max: FakeMax, tmp_path: P
     house = fake_max.create_chat("Дом 1", admins=[head], members=[anna])
     other = fake_max.create_chat("Дом 2", admins=[head], members=[anna, maxim])
     staff = fake_max.create_chat("Специалисты", admins=[head], members=[])
-    bot = await setup(fake_max, tmp_path, head, [house, other], staff)
+    bot = await setup(fake_max, tmp_path, test_database, head, [house, other], staff)
     try:
         # A newcomer's messages are deleted until they press the button.
         fake_max.user_joins(house, maxim)

@@ -11,6 +11,7 @@ import pytest
 from bot.fake_max import FakeMax
 from bot.fake_max.world import MaxChat, MaxMessage
 from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.announce_kit import Desk, register
 from tests.e2e.harness import InProcessBot, Town, make_settings
 
@@ -26,7 +27,7 @@ async def _latest(fake_max: FakeMax, chat: MaxChat, text: str) -> MaxMessage:
 
 
 async def test_a_poll_across_both_messengers_closes_with_combined_totals_equal_to_the_votes(
-    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path
+    fake: FakeTelegram, town: Town, fake_max: FakeMax, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     residents = [fake.create_user(f"Житель{i}") for i in range(3)]
     tg_chats = [
@@ -44,7 +45,7 @@ async def test_a_poll_across_both_messengers_closes_with_combined_totals_equal_t
     ]
     settings = make_settings(
         fake,
-        tmp_path / "bot.db",
+        test_database,
         admins=[town.admin.id, f"max:{head.user_id}"],  # type: ignore[list-item]
         specialists=[],
         scheduler={"tick": 0.3},

@@ -14,6 +14,7 @@ import pytest
 from bot.app import run
 from bot.config import Settings
 from bot.fake_max import FakeMax
+from tests.database import TestDatabase
 from tests.e2e.max_harness import MaxTown
 
 SECRET = "civic-secret_42"
@@ -31,11 +32,13 @@ async def fake() -> AsyncIterator[FakeMax]:
         yield double
 
 
-async def test_updates_by_webhook(fake: FakeMax, tmp_path: Path) -> None:
+async def test_updates_by_webhook(
+    fake: FakeMax, tmp_path: Path, test_database: TestDatabase
+) -> None:
     town = MaxTown.create(fake)
     port = _free_port()
     url = f"http://127.0.0.1:{port}/max/webhook"
-    values = town.settings(tmp_path / "bot.db")
+    values = town.settings(test_database)
     values["max"].update(mode="webhook", webhook_url=url, webhook_secret=SECRET, webhook_port=port)
     stop = asyncio.Event()
     task = asyncio.create_task(run(Settings(**values), stop=stop))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram, FakeUser
 from storage import db
 from storage.tables import chats
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot, make_settings
 
 WITHOUT_RESTRICT = tuple(r for r in ADMIN_RIGHTS if r != "can_restrict_members")
@@ -31,7 +31,7 @@ class Community:
     building: FakeChat
     other: FakeChat
     staff: FakeChat
-    db_path: Path
+    database: TestDatabase
 
     def says(self, user: FakeUser, chat: FakeChat, text: str, **kwargs: Any) -> int:
         return int(self.fake.user_sends(chat.id, user, text, **kwargs)["message_id"])
@@ -71,7 +71,7 @@ class Community:
 
 
 def build_community(
-    fake: FakeTelegram, tmp_path: Path, bot_rights: Any = ADMIN_RIGHTS
+    fake: FakeTelegram, test_database: TestDatabase, bot_rights: Any = ADMIN_RIGHTS
 ) -> Community:
     admin = fake.create_user("Глава", "Администрации", username="head")
     specialist = fake.create_user("Ольга", "Специалист", username="olga")
@@ -103,7 +103,7 @@ def build_community(
         building,
         other,
         staff,
-        tmp_path / "data" / "civicbot.db",
+        test_database,
     )
 
 
@@ -111,7 +111,7 @@ def bot_for(town: Community, **moderation: Any) -> InProcessBot:
     values = {"newcomer_timeout": "1m", "sweep_interval": 0.2, **moderation}
     settings = make_settings(
         town.fake,
-        town.db_path,
+        town.database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         moderation=values,
@@ -120,8 +120,8 @@ def bot_for(town: Community, **moderation: Any) -> InProcessBot:
 
 
 @pytest.fixture
-async def town(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Community]:
-    community = build_community(fake, tmp_path)
+async def town(fake: FakeTelegram, test_database: TestDatabase) -> AsyncIterator[Community]:
+    community = build_community(fake, test_database)
     bot = bot_for(community)
     await bot.start(fake)
     await community.register()
@@ -162,9 +162,9 @@ async def test_newcomer_is_restricted_and_only_their_own_press_releases_them(
 
 
 async def test_newcomer_who_does_not_press_is_removed_and_welcome_deleted(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, test_database: TestDatabase
 ) -> None:
-    town = build_community(fake, tmp_path)
+    town = build_community(fake, test_database)
     bot = bot_for(town, newcomer_timeout="2s")
     await bot.start(fake)
     try:
@@ -184,8 +184,10 @@ async def test_newcomer_who_does_not_press_is_removed_and_welcome_deleted(
         await bot.stop()
 
 
-async def test_newcomer_deadline_survives_a_restart(fake: FakeTelegram, tmp_path: Path) -> None:
-    town = build_community(fake, tmp_path)
+async def test_newcomer_deadline_survives_a_restart(
+    fake: FakeTelegram, test_database: TestDatabase
+) -> None:
+    town = build_community(fake, test_database)
     first = bot_for(town, newcomer_timeout="3s", sweep_interval=60)
     await first.start(fake)
     await town.register()
@@ -389,9 +391,9 @@ async def test_settings_switch_off_the_newcomer_check_for_one_chat(town: Communi
 
 
 async def test_missing_right_is_told_once_in_plain_words(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, test_database: TestDatabase
 ) -> None:
-    town = build_community(fake, tmp_path, bot_rights=WITHOUT_RESTRICT)
+    town = build_community(fake, test_database, bot_rights=WITHOUT_RESTRICT)
     bot = bot_for(town)
     await bot.start(fake)
     try:
@@ -422,7 +424,7 @@ async def test_bot_removed_marks_chat_inactive_and_tells_admins(town: Community)
 
 
 async def _active(town: Community, chat_id: int) -> bool:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{town.db_path}")
+    engine = db.create_engine(town.database.url)
     try:
         async with engine.connect() as connection:
             row = (

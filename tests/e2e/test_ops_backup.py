@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.harness import InProcessBot, Town, make_settings, toml_for
 from tests.e2e.test_reports_flow import civicbot
+
+pytestmark = pytest.mark.sqlite_only  # `civicbot db backup` copies the SQLite file
 
 
 async def open_issue_numbers(settings: Settings) -> list[int]:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from bot.fake_telegram import FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot, Town, free_port, http_get, make_settings
 
 
@@ -43,12 +44,12 @@ async def _pause() -> None:
 
 
 async def test_health_and_metrics_follow_the_bot_and_the_double(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     port = free_port()
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         telegram={"retry_backoff": 0.1, "retry_backoff_cap": 0.3},

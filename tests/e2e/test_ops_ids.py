@@ -6,15 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.fake_telegram import FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot, Town, make_settings, toml_for
 from tests.e2e.test_reports_flow import civicbot
 
 
 async def test_register_and_chatid_tell_the_ids_and_civicbot_chats_lists_them(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     settings = make_settings(
-        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[town.specialist.id]
+        fake, test_database, admins=[town.admin.id], specialists=[town.specialist.id]
     )
     bot = InProcessBot(settings)
     await bot.start(fake)

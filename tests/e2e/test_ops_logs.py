@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import TOKEN, BotProcess, Town, make_settings, toml_for
 
 SECRETS = (
@@ -26,7 +27,7 @@ SECRETS = (
 
 
 async def test_a_debug_log_of_a_whole_run_holds_ids_and_no_words_or_names(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     resident = fake.create_user("Евлампия", "Зюзина", username="evlampia_z")
     other = fake.create_user("Ксенофонт", "Одуванчиков")
@@ -35,7 +36,7 @@ async def test_a_debug_log_of_a_whole_run_holds_ids_and_no_words_or_names(
     )
     settings = make_settings(
         fake,
-        tmp_path / "data" / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         logging={"level": "DEBUG", "format": "json"},

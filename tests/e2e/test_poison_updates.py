@@ -4,34 +4,32 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import REPO_ROOT, InProcessBot, Town, toml_for
+from tests.e2e.harness import REPO_ROOT, InProcessBot, Town, execute, query, toml_for
 
 SECRET = "Секретный текст жительницы"
 
 
-def quarantined(bot: InProcessBot) -> list[tuple[int, str, str]]:
-    with sqlite3.connect(bot.settings.storage.path) as connection:
-        return connection.execute(
-            "SELECT update_id, kind, error FROM quarantined_updates ORDER BY update_id"
-        ).fetchall()
+async def quarantined(bot: InProcessBot) -> list[tuple[Any, ...]]:
+    return await query(
+        bot.settings, "SELECT update_id, kind, error FROM quarantined_updates ORDER BY update_id"
+    )
 
 
-def issues(bot: InProcessBot) -> list[str]:
-    with sqlite3.connect(bot.settings.storage.path) as connection:
-        return [row[0] for row in connection.execute("SELECT text FROM issues ORDER BY number")]
+async def issues(bot: InProcessBot) -> list[str]:
+    return [row[0] for row in await query(bot.settings, "SELECT text FROM issues ORDER BY number")]
 
 
-def civicbot(bot: InProcessBot, *args: str) -> subprocess.CompletedProcess[str]:
-    config = Path(bot.settings.storage.path).parent / "config.toml"
+def civicbot(bot: InProcessBot, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    config = folder / "config.toml"
     config.write_text(toml_for(bot.settings), encoding="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "bot", "updates", "--config", str(config), *args],
@@ -47,8 +45,8 @@ async def test_a_poison_update_in_the_middle_of_a_batch_is_quarantined(
 ) -> None:
     poison_message, poison_poll = await poison_batch(fake, town, running)
     await town.reply_in(town.building, "№2 принята", timeout=30)
-    assert issues(running) == ["#проблема Течёт крыша", "#проблема Не горит свет"]
-    rows = quarantined(running)
+    assert await issues(running) == ["#проблема Течёт крыша", "#проблема Не горит свет"]
+    rows = await quarantined(running)
     assert [(update_id, kind) for update_id, kind, _ in rows] == [
         (poison_message, "message"),
         (poison_poll, "poll"),
@@ -71,13 +69,13 @@ async def test_a_poison_update_in_the_middle_of_a_batch_is_quarantined(
 
 
 async def test_quarantined_updates_are_listed_and_replayed_from_the_command_line(
-    fake: FakeTelegram, town: Town, running: InProcessBot
+    fake: FakeTelegram, town: Town, running: InProcessBot, tmp_path: Path
 ) -> None:
     poison_message, poison_poll = await poison_batch(fake, town, running)
     await town.reply_in(town.building, "№2 принята", timeout=30)
     await running.stop()
 
-    listing = civicbot(running, "quarantine")
+    listing = civicbot(running, tmp_path, "quarantine")
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.splitlines()
     assert [line.split("\t")[:2] for line in lines] == [
@@ -86,23 +84,26 @@ async def test_quarantined_updates_are_listed_and_replayed_from_the_command_line
     ]
     assert SECRET not in listing.stdout and "chat.type" in lines[0]
 
-    still_bad = civicbot(running, "replay", str(poison_poll))
+    still_bad = civicbot(running, tmp_path, "replay", str(poison_poll))
     assert still_bad.returncode == 1 and "still cannot be parsed" in still_bad.stdout
     # An upgrade that reads such updates, played here by completing the stored one.
-    with sqlite3.connect(running.settings.storage.path) as connection:
-        (payload,) = connection.execute(
-            "SELECT payload FROM quarantined_updates WHERE update_id = ?", (poison_message,)
-        ).fetchone()
-        update = json.loads(payload)
-        update["message"]["chat"]["type"] = "supergroup"
-        connection.execute(
-            "UPDATE quarantined_updates SET payload = ? WHERE update_id = ?",
-            (json.dumps(update), poison_message),
-        )
-    replayed = civicbot(running, "replay", str(poison_message))
+    [(payload,)] = await query(
+        running.settings,
+        "SELECT payload FROM quarantined_updates WHERE update_id = :id",
+        id=poison_message,
+    )
+    update = json.loads(payload)
+    update["message"]["chat"]["type"] = "supergroup"
+    await execute(
+        running.settings,
+        "UPDATE quarantined_updates SET payload = :payload WHERE update_id = :id",
+        payload=json.dumps(update),
+        id=poison_message,
+    )
+    replayed = civicbot(running, tmp_path, "replay", str(poison_message))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
-    assert issues(running)[-1] == f"#проблема {SECRET}"
-    after = civicbot(running, "quarantine")
+    assert (await issues(running))[-1] == f"#проблема {SECRET}"
+    after = civicbot(running, tmp_path, "quarantine")
     assert after.returncode == 0, after.stderr
     assert "replayed" in after.stdout.splitlines()[0], after.stdout + after.stderr
     await running.start(fake)

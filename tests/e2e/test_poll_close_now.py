@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.announce_kit import Desk, register
 from tests.e2e.harness import InProcessBot, Town, make_settings
 
 
 async def test_closing_a_poll_by_button_stops_it_everywhere_and_posts_the_totals(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     residents = [fake.create_user(f"Житель{i}") for i in range(3)]
     chats = [
@@ -21,7 +22,7 @@ async def test_closing_a_poll_by_button_stops_it_everywhere_and_posts_the_totals
     ]
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[],
         scheduler={"tick": 0.3},

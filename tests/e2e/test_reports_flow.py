@@ -17,16 +17,19 @@ from openpyxl import load_workbook
 
 from bot.config import Settings
 from bot.fake_telegram import FakeMessage, FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import REPO_ROOT, InProcessBot, Town, make_settings, toml_for
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ZONE = ZoneInfo("Asia/Kamchatka")
 
 
-def settings_for(fake: FakeTelegram, town: Town, tmp_path: Path, **extra: Any) -> Settings:
+def settings_for(
+    fake: FakeTelegram, town: Town, test_database: TestDatabase, **extra: Any
+) -> Settings:
     return make_settings(
         fake,
-        tmp_path / "data" / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         telegram={"per_chat_interval": 0.05},
@@ -35,8 +38,10 @@ def settings_for(fake: FakeTelegram, town: Town, tmp_path: Path, **extra: Any) -
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram, town: Town, tmp_path: Path) -> AsyncIterator[InProcessBot]:
-    running = InProcessBot(settings_for(fake, town, tmp_path))
+async def bot(
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
+) -> AsyncIterator[InProcessBot]:
+    running = InProcessBot(settings_for(fake, town, test_database))
     await running.start(fake)
     yield running
     await running.stop()
@@ -210,14 +215,14 @@ class ShiftedClock:
 
 
 async def test_scheduled_digest_goes_out_once_at_its_time_on_a_working_day(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, test_database: TestDatabase
 ) -> None:
     wednesday = datetime(2026, 3, 18, 8, 59, 50, tzinfo=ZONE)  # a working day
     clock = ShiftedClock(wednesday)
     settings = settings_for(
         fake,
         town,
-        tmp_path,
+        test_database,
         scheduler={"tick": 0.1, "outbox_poll": 0.1},
         digest={"time": "09:00", "chat_ids": [town.staff.id]},
     )
@@ -243,13 +248,13 @@ async def test_scheduled_digest_goes_out_once_at_its_time_on_a_working_day(
 
 
 async def test_no_scheduled_digest_on_a_holiday(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, test_database: TestDatabase
 ) -> None:
     clock = ShiftedClock(datetime(2026, 3, 9, 10, 0, tzinfo=ZONE))  # 8 March moved to Monday
     settings = settings_for(
         fake,
         town,
-        tmp_path,
+        test_database,
         scheduler={"tick": 0.1, "outbox_poll": 0.1},
         digest={"time": "09:00", "chat_ids": [town.staff.id]},
     )

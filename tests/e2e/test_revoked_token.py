@@ -8,15 +8,16 @@ import pytest
 
 from bot.config import ConfigError
 from bot.fake_telegram import FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import InProcessBot, Town, make_settings
 
 
 async def test_a_revoked_token_stops_polling_with_a_config_error(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         telegram={"retry_backoff": 0.05, "retry_backoff_cap": 0.2},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram, RateLimits
+from tests.database import TestDatabase
 from tests.e2e.announce_kit import max_in_window, register
 from tests.e2e.harness import TOKEN, InProcessBot, Town, make_settings
 
@@ -18,6 +19,7 @@ CHATS = 12
 
 async def test_a_burst_into_many_chats_is_acknowledged_in_full_with_no_429(
     tmp_path: Path,
+    test_database: TestDatabase,
 ) -> None:
     async with FakeTelegram(
         token=TOKEN, rate_limits=RateLimits(global_per_second=PER_SECOND)
@@ -32,7 +34,7 @@ async def test_a_burst_into_many_chats_is_acknowledged_in_full_with_no_429(
         ]
         settings = make_settings(
             fake,
-            tmp_path / "civicbot.db",
+            test_database,
             admins=[town.admin.id],
             specialists=[],
             telegram={"global_per_second": PER_SECOND},

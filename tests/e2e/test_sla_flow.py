@@ -4,8 +4,6 @@ test moves: reminders, escalation, working time, restarts, the resident's verdic
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +13,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeTelegram
-from tests.e2e.harness import TOKEN, BotProcess, InProcessBot, Town, make_settings, toml_for
+from tests.database import TestDatabase
+from tests.e2e.harness import (
+    TOKEN,
+    BotProcess,
+    InProcessBot,
+    Town,
+    make_settings,
+    query,
+    toml_for,
+    wait_until,
+)
 
 ZONE = ZoneInfo("Asia/Kamchatka")
 REMINDER = "Обращения без ответа"
@@ -76,11 +84,16 @@ async def heads(fake: FakeTelegram, town: Town) -> FakeChat:
 
 @pytest.fixture
 async def sla_bot(
-    fake: FakeTelegram, town: Town, heads: FakeChat, clock: Clock, tmp_path: Path
+    fake: FakeTelegram,
+    town: Town,
+    heads: FakeChat,
+    clock: Clock,
+    tmp_path: Path,
+    test_database: TestDatabase,
 ) -> AsyncIterator[InProcessBot]:
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         sla={"first_response": "PT10M", "remind_every": "PT15M", "escalate_after": "PT30M"},
@@ -180,22 +193,22 @@ async def test_restart_on_the_same_database_repeats_no_reminder(
     assert count(fake, town.staff, REMINDER) == 1
 
 
-def waiting_in_outbox(database: Path, chat_id: int) -> bool:
+async def waiting_in_outbox(database: TestDatabase, chat_id: int) -> bool:
     """A message to the chat failed twice and waits for its next try (not mid-send)."""
-    with contextlib.closing(sqlite3.connect(database)) as connection:
-        row = connection.execute(
-            "SELECT count(*) FROM outbox WHERE chat_id = ? AND status = 'pending' "
-            "AND attempts >= 2",
-            (chat_id,),
-        ).fetchone()
-    return bool(row[0])
+    [(waiting,)] = await query(
+        database,
+        "SELECT count(*) FROM outbox WHERE chat_id = :chat AND status = 'pending' "
+        "AND attempts >= 2",
+        chat=chat_id,
+    )
+    return bool(waiting)
 
 
 async def test_killed_process_neither_repeats_nor_skips_a_reminder(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     # A real subprocess keeps real time, so the calendar makes all of it working time.
-    database = tmp_path / "civicbot.db"
+    database = test_database
     settings = make_settings(
         fake,
         database,
@@ -217,7 +230,7 @@ async def test_killed_process_neither_repeats_nor_skips_a_reminder(
         await town.reply_in(town.staff, "№1", timeout=15)
         # The staff chat is unreachable: the reminder is claimed and stored, not delivered.
         fake.fail_next("sendMessage", 502, "Bad Gateway", chat_id=town.staff.id, times=10_000)
-        await fake.wait_for(lambda: waiting_in_outbox(database, town.staff.id), timeout=20)
+        await wait_until(lambda: waiting_in_outbox(database, town.staff.id), timeout=20)
         assert any(
             REMINDER in str(call.params.get("text"))
             for call in fake.calls_of("sendMessage", ok=False, chat_id=town.staff.id)

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from bot.fake_telegram import FakeTelegram, FakeUser
+from tests.database import TestDatabase
 from tests.e2e.harness import (
     InProcessBot,
     cas_double,
@@ -35,12 +36,12 @@ GARDEN = "Ищу помощника на огород на выходные, о�
 
 
 @pytest.fixture
-async def started(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Any]:
+async def started(fake: FakeTelegram, test_database: TestDatabase) -> AsyncIterator[Any]:
     """Starts the bot with moderation settings for one test, stops it afterwards."""
     bots: list[InProcessBot] = []
 
     async def start(**moderation: Any) -> Community:
-        town = build_community(fake, tmp_path)
+        town = build_community(fake, test_database)
         bot = bot_for(town, newcomer_check=False, **moderation)
         await bot.start(fake)
         bots.append(bot)
@@ -67,7 +68,7 @@ async def settled(town: Community, user: FakeUser, number: int) -> None:
 
 
 async def learned(town: Community) -> list[tuple[str, bool]]:
-    return await learned_spam_examples(town.db_path)
+    return await learned_spam_examples(town.database)
 
 
 async def test_a_ban_teaches_every_chat_even_for_long_time_members(started: Any) -> None:
@@ -178,13 +179,15 @@ async def test_cas_bans_a_listed_account_on_joining(started: Any, cas: Any) -> N
     assert asked.count(spammer.id) == 1 and guest.id in asked
 
 
-async def test_cas_server_down_changes_nothing(fake: FakeTelegram, tmp_path: Path) -> None:
+async def test_cas_server_down_changes_nothing(
+    fake: FakeTelegram, tmp_path: Path, test_database: TestDatabase
+) -> None:
     """The real `civicbot run` process, its CAS service down: newcomers come in as usual and
     the log shows no error."""
-    town = build_community(fake, tmp_path)
+    town = build_community(fake, test_database)
     moderation = {"newcomer_check": False, "cas_url": f"http://127.0.0.1:{free_port()}/check",
                   "cas_timeout": "1s"}  # fmt: skip
-    settings = make_settings(fake, town.db_path, admins=[town.admin.id],
+    settings = make_settings(fake, town.database, admins=[town.admin.id],
                              specialists=[town.specialist.id], moderation=moderation)  # fmt: skip
     bot = process_for(settings, tmp_path)
     await bot.start(fake)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from bot.fake_telegram import FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import BotProcess, Town, delivered, hold_write_lock, process_bot
 
 STOP_LIMIT = 10.0
@@ -37,9 +38,9 @@ async def arrived(fake: FakeTelegram, method: str, count: int = 1) -> None:
 
 
 async def test_a_stop_during_a_send_that_hangs(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
-    bot = process_bot(fake, town, tmp_path, telegram={"request_timeout": 120})
+    bot = process_bot(fake, town, tmp_path, test_database, telegram={"request_timeout": 120})
     await bot.start(fake)
     await town.register()
     sends = fake.server.arrivals.count("sendMessage")
@@ -53,9 +54,9 @@ async def test_a_stop_during_a_send_that_hangs(
 
 
 async def test_a_stop_during_a_getupdates_that_hangs(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
-    bot = process_bot(fake, town, tmp_path)
+    bot = process_bot(fake, town, tmp_path, test_database)
     await bot.start(fake)
     polls = fake.server.arrivals.count("getUpdates")
     fake.hang("getUpdates", 300, drop=True)
@@ -65,14 +66,15 @@ async def test_a_stop_during_a_getupdates_that_hangs(
 
 
 async def test_a_stop_during_a_long_lock_wait(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     # SQLite waits for the lock inside its own call for up to the busy timeout (60 s here):
-    # a wait asyncio cannot cut short.
-    bot = process_bot(fake, town, tmp_path, storage={"busy_timeout": 60})
+    # a wait asyncio cannot cut short. PostgreSQL waits on the server for as long as the lock
+    # is held.
+    bot = process_bot(fake, town, tmp_path, test_database, storage={"busy_timeout": 60})
     await bot.start(fake)
     await town.register()
-    async with hold_write_lock(tmp_path / "data" / "civicbot.db"):
+    async with hold_write_lock(test_database):
         town.says(town.resident, town.building, "#проблема Течёт крыша")
         update_id = fake.world.updates.next_update_id - 1
         await fake.wait_for(lambda: delivered(fake, update_id), 20, "for the update")
@@ -80,7 +82,7 @@ async def test_a_stop_during_a_long_lock_wait(
         code, took = await timed_terminate(bot)
     assert code == 0 and took < STOP_LIMIT, bot.log()
     # Nothing was lost: the update was not confirmed, and comes again.
-    bot = process_bot(fake, town, tmp_path)
+    bot = process_bot(fake, town, tmp_path, test_database)
     await bot.start(fake)
     await town.reply_in(town.building, "№1 принята", timeout=20)
     assert await bot.terminate() == 0

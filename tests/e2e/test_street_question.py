@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,14 +11,15 @@ from bot.fake_telegram import FakeChat, FakeMessage, FakeTelegram, FakeUser
 from bot.fake_telegram.models import DriverError
 from storage import db
 from storage.tables_moderation import mod_actions, mod_checks
+from tests.database import TestDatabase
 from tests.e2e.test_moderation import Community, bot_for, build_community
 
 QUESTION = "На какой улице ваш дом?"
 
 
 @pytest.fixture
-async def town(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Community]:
-    community = build_community(fake, tmp_path)
+async def town(fake: FakeTelegram, test_database: TestDatabase) -> AsyncIterator[Community]:
+    community = build_community(fake, test_database)
     bot = bot_for(community)
     await bot.start(fake)
     await community.register()
@@ -56,7 +56,7 @@ async def question_for(town: Community, newbie: FakeUser) -> FakeMessage:
 
 
 async def log_rows(town: Community, user: FakeUser) -> list[tuple[str, str, str]]:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{town.db_path}")
+    engine = db.create_engine(town.database.url)
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(
@@ -153,7 +153,7 @@ async def test_chat_without_a_street_keeps_the_button_and_settings_say_why(
     town.fake.user_presses(town.building.id, welcome.message_id, newbie, button="Я житель")
     await town.wait_status(town.building, newbie, "member")
 
-    engine = db.create_engine(f"sqlite+aiosqlite:///{town.db_path}")
+    engine = db.create_engine(town.database.url)
     try:
         async with engine.connect() as conn:
             row = (

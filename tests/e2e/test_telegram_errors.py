@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import InProcessBot, Town
+from tests.e2e.harness import InProcessBot, Town, query, wait_until
 
 
-def outbox(bot: InProcessBot) -> list[tuple[object, ...]]:
-    with sqlite3.connect(bot.settings.storage.path) as connection:
-        return connection.execute("SELECT chat_id, status, last_error FROM outbox").fetchall()
+async def outbox(bot: InProcessBot) -> list[tuple[object, ...]]:
+    return await query(bot.settings, "SELECT chat_id, status, last_error FROM outbox ORDER BY id")
 
 
 async def test_429_delays_that_chat_only_and_the_message_still_arrives_once(
@@ -44,7 +41,11 @@ async def test_server_errors_and_dropped_connections_are_retried(
     await town.reply_in(town.staff, "№1", timeout=15)
     acks = [m for m in fake.bot_messages(town.building.id) if "№1 принята" in m.content]
     assert len(acks) == 1
-    await fake.wait_for(lambda: all(status == "sent" for _, status, _ in outbox(running)))
+
+    async def all_sent() -> bool:
+        return all(status == "sent" for _, status, _ in await outbox(running))
+
+    await wait_until(all_sent)
 
 
 async def test_a_bot_removed_from_a_chat_is_recorded_not_fatal(
@@ -56,10 +57,12 @@ async def test_a_bot_removed_from_a_chat_is_recorded_not_fatal(
     fake.kick_bot(town.building.id)
     town.says(town.specialist, town.staff, "/close 1 Дверь починили")
     await town.reply_in(town.staff, "Обращение №1 закрыто")
-    await fake.wait_for(
-        lambda: any(status == "failed" for _, status, _ in outbox(running)), timeout=10
-    )
-    [(chat_id, _, error)] = [row for row in outbox(running) if row[1] == "failed"]
+
+    async def one_failed() -> bool:
+        return any(status == "failed" for _, status, _ in await outbox(running))
+
+    await wait_until(one_failed, timeout=10)
+    [(chat_id, _, error)] = [row for row in await outbox(running) if row[1] == "failed"]
     assert chat_id == town.building.id
     assert "kicked" in str(error)
     # The bot goes on working elsewhere.

@@ -17,7 +17,8 @@ import aiohttp
 from bot.app import ALLOWED_UPDATES
 from bot.fake_telegram import ADMIN_RIGHTS, FakeTelegram
 from bot.fake_telegram.webhook import Delivery
-from tests.e2e.harness import BotProcess, Town, db_rows, free_port, process_bot
+from tests.database import TestDatabase
+from tests.e2e.harness import BotProcess, Database, Town, free_port, process_bot, query
 
 SECRET = "civic-webhook_Secret-42"
 PATH = "/telegram/webhook"
@@ -34,10 +35,10 @@ def webhook_keys(port: int, **more: Any) -> dict[str, Any]:
 
 
 async def start_on_webhook(
-    fake: FakeTelegram, town: Town, tmp_path: Path, port: int, **more: Any
+    fake: FakeTelegram, town: Town, tmp_path: Path, database: Database, port: int, **more: Any
 ) -> BotProcess:
     """`civicbot run` in webhook mode; ready once its setWebhook reached the double."""
-    bot = process_bot(fake, town, tmp_path, telegram=webhook_keys(port, **more))
+    bot = process_bot(fake, town, tmp_path, database, telegram=webhook_keys(port, **more))
     before = len(fake.calls_of("setWebhook", ok=True))
     await bot.start(fake, ready=lambda: len(fake.calls_of("setWebhook", ok=True)) > before)
     return bot
@@ -51,23 +52,19 @@ def deliveries_of(fake: FakeTelegram, message_id: int) -> list[Delivery]:
     ]
 
 
-def database(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "civicbot.db"
+async def inbox(database: Database) -> list[tuple[Any, ...]]:
+    return await query(database, "SELECT update_id FROM webhook_inbox")
 
 
-async def inbox(tmp_path: Path) -> list[tuple[Any, ...]]:
-    return await db_rows(database(tmp_path), "SELECT update_id FROM webhook_inbox")
-
-
-async def issue_count(tmp_path: Path) -> int:
-    return int((await db_rows(database(tmp_path), "SELECT count(*) FROM issues"))[0][0])
+async def issue_count(database: Database) -> int:
+    return int((await query(database, "SELECT count(*) FROM issues"))[0][0])
 
 
 async def test_a_tagged_message_becomes_one_issue_and_a_redelivery_nothing(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     port = free_port()
-    bot = await start_on_webhook(fake, town, tmp_path, port)
+    bot = await start_on_webhook(fake, town, tmp_path, test_database, port)
     registered = fake.calls_of("setWebhook", ok=True)[-1].params
     assert registered["url"] == f"http://127.0.0.1:{port}{PATH}"
     assert registered["secret_token"] == SECRET
@@ -90,8 +87,8 @@ async def test_a_tagged_message_becomes_one_issue_and_a_redelivery_nothing(
     assert second.reply_to == later
     acks = [m for m in fake.bot_messages(town.building.id) if "принята" in m.content]
     assert [m.reply_to for m in acks] == [asked, later]
-    assert await issue_count(tmp_path) == 2
-    assert await inbox(tmp_path) == []
+    assert await issue_count(test_database) == 2
+    assert await inbox(test_database) == []
     assert fake.webhook_info()["pending_update_count"] == 0
     assert fake.calls_of("getUpdates") == []  # webhook mode never polls
     assert await bot.terminate() == 0
@@ -101,10 +98,10 @@ async def test_a_tagged_message_becomes_one_issue_and_a_redelivery_nothing(
 
 
 async def test_a_request_without_the_secret_is_refused_and_a_bad_update_quarantined(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     port = free_port()
-    bot = await start_on_webhook(fake, town, tmp_path, port)
+    bot = await start_on_webhook(fake, town, tmp_path, test_database, port)
     await town.register()
     url = f"http://127.0.0.1:{port}{PATH}"
     update = {
@@ -136,40 +133,40 @@ async def test_a_request_without_the_secret_is_refused_and_a_bad_update_quaranti
         assert await post(poison, SECRET) == 200
     notice = await town.reply_in(town.staff, "не смог разобрать обновление", timeout=30)
     assert "556" in notice.content
-    quarantined = await db_rows(database(tmp_path), "SELECT update_id FROM quarantined_updates")
+    quarantined = await query(test_database, "SELECT update_id FROM quarantined_updates")
     assert quarantined == [(556,)]
-    assert await issue_count(tmp_path) == 0  # the forged update never reached the desk
-    assert await inbox(tmp_path) == []
+    assert await issue_count(test_database) == 0  # the forged update never reached the desk
+    assert await inbox(test_database) == []
     assert await bot.terminate() == 0
 
 
 async def test_an_update_killed_before_handling_is_handled_after_a_restart_then_polling_works(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     port = free_port()
-    bot = await start_on_webhook(fake, town, tmp_path, port)
+    bot = await start_on_webhook(fake, town, tmp_path, test_database, port)
     await town.register()
     assert await bot.terminate() == 0
     # A drill's pause between the 200 and the handling, so the kill lands exactly there.
-    bot = await start_on_webhook(fake, town, tmp_path, port, webhook_hold="1h")
+    bot = await start_on_webhook(fake, town, tmp_path, test_database, port, webhook_hold="1h")
     asked = town.says(town.resident, town.building, "#проблема Течёт крыша")
     await fake.wait_for(
         lambda: [d.status for d in deliveries_of(fake, asked)] == [200], timeout=30
     )
-    stored = await inbox(tmp_path)
+    stored = await inbox(test_database)
     assert stored == [(deliveries_of(fake, asked)[0].update_id,)]
     await bot.kill()  # SIGKILL: answered 200, not handled
-    assert await issue_count(tmp_path) == 0
+    assert await issue_count(test_database) == 0
     assert fake.webhook_info()["pending_update_count"] == 0  # Telegram holds nothing more
 
-    bot = await start_on_webhook(fake, town, tmp_path, port)
+    bot = await start_on_webhook(fake, town, tmp_path, test_database, port)
     ack = await town.reply_in(town.building, "№1", timeout=30)
     assert ack.reply_to == asked
-    assert await inbox(tmp_path) == []
+    assert await inbox(test_database) == []
     assert await bot.terminate() == 0
 
     # Back to polling: the start deletes the webhook first (getUpdates would get 409).
-    polling = process_bot(fake, town, tmp_path)
+    polling = process_bot(fake, town, tmp_path, test_database)
     await polling.start(fake)
     assert fake.webhook_info()["url"] == ""
     assert [c.params.get("drop_pending_updates") for c in fake.calls_of("deleteWebhook")] == [
@@ -186,13 +183,13 @@ async def test_an_update_killed_before_handling_is_handled_after_a_restart_then_
 
 
 async def test_a_burst_is_answered_at_once_and_every_update_becomes_an_issue(
-    fake: FakeTelegram, town: Town, tmp_path: Path
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
 ) -> None:
     residents = [fake.create_user(f"Жилец{n}", "Дома") for n in range(20)]
     house = fake.create_group(
         "Дом Мира 7", admins=[town.admin], members=residents, bot_rights=ADMIN_RIGHTS
     )
-    bot = await start_on_webhook(fake, town, tmp_path, free_port())
+    bot = await start_on_webhook(fake, town, tmp_path, test_database, free_port())
     await town.register()
     town.says(town.admin, house, "/register building Дом Мира 7")
     await town.reply_in(house, "подключён")
@@ -204,8 +201,8 @@ async def test_a_burst_is_answered_at_once_and_every_update_becomes_an_issue(
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 120 * fake.timeout_scale
-    while await issue_count(tmp_path) < len(asked) or await inbox(tmp_path):
-        assert loop.time() < deadline, f"issues: {await issue_count(tmp_path)}\n{fake.dump()}"
+    while await issue_count(test_database) < len(asked) or await inbox(test_database):
+        assert loop.time() < deadline, f"issues: {await issue_count(test_database)}\n{fake.dump()}"
         await asyncio.sleep(0.1)  # a look at the database, not a condition
     filed = time.monotonic() - started
     burst = fake.webhook_deliveries[delivered:]
@@ -217,6 +214,6 @@ async def test_a_burst_is_answered_at_once_and_every_update_becomes_an_issue(
         f"{longest:.0f} ms; all filed {filed:.1f} s after the first"
     )
     assert answers[-1] < 10.0  # far inside the time Telegram waits for an answer
-    numbers = await db_rows(database(tmp_path), "SELECT number FROM issues ORDER BY number")
+    numbers = await query(test_database, "SELECT number FROM issues ORDER BY number")
     assert [n for (n,) in numbers] == list(range(1, len(asked) + 1))
     assert await bot.terminate() == 0

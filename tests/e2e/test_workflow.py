@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.fake_telegram import ADMIN_RIGHTS, FakeMessage, FakeTelegram
+from tests.database import TestDatabase
 from tests.e2e.harness import (
     TOKEN,
     BotProcess,
@@ -55,9 +56,11 @@ async def answer_prompt(town: Town, contains: str, text: str) -> None:
 
 
 @pytest.fixture
-async def bot_process(fake: FakeTelegram, town: Town, tmp_path: Path) -> AsyncIterator[BotProcess]:
+async def bot_process(
+    fake: FakeTelegram, town: Town, tmp_path: Path, test_database: TestDatabase
+) -> AsyncIterator[BotProcess]:
     settings = make_settings(
-        fake, tmp_path / "civicbot.db", admins=[town.admin.id], specialists=[town.specialist.id]
+        fake, test_database, admins=[town.admin.id], specialists=[town.specialist.id]
     )
     fake.world.now = lambda: datetime.now(UTC)  # the process keeps real time
     config = tmp_path / "config.toml"
@@ -116,11 +119,11 @@ async def fake(clock: Clock) -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 async def desk(
-    fake: FakeTelegram, town: Town, clock: Clock, tmp_path: Path
+    fake: FakeTelegram, town: Town, clock: Clock, tmp_path: Path, test_database: TestDatabase
 ) -> AsyncIterator[InProcessBot]:
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         # Working days 09:00-18:00 (9 h); resolution in 16 h: Wednesday 10:00 -> Thursday 17:00.
@@ -370,11 +373,11 @@ CATEGORIES = {
 
 @pytest.fixture
 async def categorised(
-    fake: FakeTelegram, town: Town, clock: Clock, tmp_path: Path
+    fake: FakeTelegram, town: Town, clock: Clock, tmp_path: Path, test_database: TestDatabase
 ) -> AsyncIterator[InProcessBot]:
     settings = make_settings(
         fake,
-        tmp_path / "civicbot.db",
+        test_database,
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         categories=CATEGORIES,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.__main__ import main
 
@@ -47,6 +47,9 @@ def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 COMMANDS = [["run"], ["db", "upgrade"], ["stats"], ["export"]]
 
 
+@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c))
 def test_storage_path_under_proc(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
@@ -68,6 +71,7 @@ def test_storage_path_under_a_file(
     assert "storage.path" in line
 
 
+@pytest.mark.sqlite_only
 def test_storage_path_from_the_environment_is_blamed_on_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -172,21 +176,26 @@ def upgraded(tmp_path: Path) -> Path:
     return tmp_path / "civicbot.db"
 
 
+@pytest.mark.sqlite_only
 def test_a_file_that_is_not_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = database(tmp_path, "notes.db", b"these are my notes, not a database\n" * 10)
     line = fails(capsys, "run", "--config", str(path))
     assert "notes.db: is not an SQLite database" in line
 
 
+@pytest.mark.sqlite_only
 def test_an_sqlite_file_that_is_not_civicbots(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with sqlite3.connect(tmp_path / "other.db") as connection:
-        connection.execute("CREATE TABLE inventory (item TEXT)")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE inventory (item TEXT)"))
+    engine.dispose()
     line = fails(capsys, "run", "--config", str(database(tmp_path, "other.db")))
     assert "other.db: is an SQLite database but not civicbot's" in line
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = upgraded(tmp_path)
     capsys.readouterr()
@@ -199,6 +208,7 @@ def test_a_damaged_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         assert "restore a backup" in line
 
 
+@pytest.mark.sqlite_only
 def test_a_read_only_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,11 +4,11 @@ database's backup, check and restore."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot import config_checks
 from bot.__main__ import _parser, main
@@ -56,6 +56,7 @@ def test_a_good_config_has_no_warnings(tmp_path: Path, capsys: pytest.CaptureFix
     assert warnings_of(capsys, config(tmp_path, "[roles]\nadmins = [111]\n")) == []
 
 
+@pytest.mark.sqlite_only
 def test_no_staff_chat_warns_once_the_database_exists(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -66,6 +67,7 @@ def test_no_staff_chat_warns_once_the_database_exists(
     assert any("no staff chat is registered" in w and "/register staff" in w for w in warnings)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_on_a_network_filesystem_warns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -74,6 +76,7 @@ def test_sqlite_on_a_network_filesystem_warns(
     assert any("is on a network file system (nfs4)" in w for w in warnings)
 
 
+@pytest.mark.sqlite_only
 def test_filesystem_type_reads_the_mount_table(tmp_path: Path) -> None:
     if not Path("/proc/mounts").exists():
         pytest.skip("no /proc/mounts")
@@ -126,6 +129,7 @@ def test_the_example_config_is_package_data() -> None:
     assert (ROOT / "bot" / "config.example.toml").resolve() == ROOT / "config.example.toml"
 
 
+@pytest.mark.sqlite_only
 def test_backup_during_a_burst_of_writes_passes_db_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -137,13 +141,21 @@ def test_backup_during_a_burst_of_writes_passes_db_check(
 
     def burst() -> None:
         nonlocal written
-        with sqlite3.connect(database, timeout=30) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("CREATE TABLE IF NOT EXISTS burst (n INTEGER, pad TEXT)")
-            while not stop.is_set():
-                connection.execute("INSERT INTO burst VALUES (?, ?)", (written, "x" * 500))
+        engine = sa.create_engine(f"sqlite:///{database}", connect_args={"timeout": 30})
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+                connection.exec_driver_sql(
+                    "CREATE TABLE IF NOT EXISTS burst (n INTEGER, pad TEXT)"
+                )
                 connection.commit()
-                written += 1
+                insert = sa.text("INSERT INTO burst VALUES (:n, :pad)")
+                while not stop.is_set():
+                    connection.execute(insert, {"n": written, "pad": "x" * 500})
+                    connection.commit()
+                    written += 1
+        finally:
+            engine.dispose()
 
     writer = threading.Thread(target=burst)
     writer.start()
@@ -167,11 +179,14 @@ def test_backup_during_a_burst_of_writes_passes_db_check(
         assert main(["db", "check", "--config", str(copy)]) == 0
         out = capsys.readouterr().out
         assert "integrity ok, schema revision" in out and "(current)" in out
-        with sqlite3.connect(tmp_path / f"copy{n}.db") as connection:
-            count = connection.execute("SELECT count(*), max(n) FROM burst").fetchone()
+        engine = sa.create_engine(f"sqlite:///{tmp_path / f'copy{n}.db'}")
+        with engine.connect() as connection:
+            count = connection.execute(sa.text("SELECT count(*), max(n) FROM burst")).one()
+        engine.dispose()
         assert count[0] == count[1] + 1  # one committed state: rows 0..max, none missing
 
 
+@pytest.mark.sqlite_only
 def test_restore_is_refused_while_a_bot_runs_on_the_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -191,6 +206,7 @@ def test_restore_is_refused_while_a_bot_runs_on_the_database(
     assert "restored" in capsys.readouterr().out
 
 
+@pytest.mark.sqlite_only
 def test_restore_refuses_a_file_that_is_not_a_backup(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -200,6 +216,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(
     assert "notes.txt: is not an SQLite database" in capsys.readouterr().err
 
 
+@pytest.mark.sqlite_only
 def test_a_second_bot_on_the_same_database_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

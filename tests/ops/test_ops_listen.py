@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +12,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.server import start_ops_server
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
+from tests.database import TestDatabase
 
 
 def test_a_malformed_address_is_refused() -> None:
@@ -23,8 +23,10 @@ def test_a_malformed_address_is_refused() -> None:
     assert OpsSettings(listen="[::1]:9181").address() == ("::1", 9181)
 
 
-async def test_a_port_already_taken_is_one_line_naming_the_setting(tmp_path: Path) -> None:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'civicbot.db'}")
+async def test_a_port_already_taken_is_one_line_naming_the_setting(
+    test_database: TestDatabase,
+) -> None:
+    engine = db.create_engine(test_database.url)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

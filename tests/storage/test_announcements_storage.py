@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,17 +19,17 @@ from bot.services.reporting.export import SHEETS, EmptyExport, ExportContext, wr
 from bot.telegram.fsm_storage import SqlStorage
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
+from tests.database import TestDatabase, migrated_engine
 
 NOW = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
 KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
 
 
 async def test_dialog_state_survives_a_new_engine_and_clearing_leaves_nothing(
-    tmp_path: Path,
+    test_database: TestDatabase,
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'fsm.db'}"
-    engine = db.create_engine(url)
-    await db.upgrade(engine)
+    url = test_database.url
+    engine = await migrated_engine(test_database)
     storage = SqlStorage(SqlUnitOfWorkFactory(engine))
     await storage.set_state(KEY, "ann:when")
     await storage.set_data(KEY, {"text": "Отключение воды", "targets": {"kind": "buildings"}})

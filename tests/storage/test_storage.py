@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
 from bot.domain.outgoing import MessageRef, Outgoing, RefKind
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
+from tests.database import NewDatabase, TestDatabase, migrated_engine
 
 NOW = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
 PLACE = ChatPlace(-1001, 0)
@@ -32,16 +34,26 @@ async def add_issue(factory: SqlUnitOfWorkFactory, message_id: int, place: ChatP
     return issue
 
 
-async def test_empty_database_migrates_to_head(tmp_path: Path) -> None:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'folder' / 'bot.db'}")
+async def test_empty_database_migrates_to_head(new_database: NewDatabase) -> None:
+    engine = db.create_engine((await new_database(migrated=False)).url)
     await db.upgrade(engine)
     assert await db.current_revisions(engine) == db.head_revisions() == {"0021_inbox"}
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
-        mode = (await connection.execute(sa.text("PRAGMA journal_mode"))).scalar()
     assert {"issues", "chats", "outbox", "issue_transitions", "sent_messages"} <= names
-    assert mode == "wal"
     await db.upgrade(engine)  # a second start changes nothing
+    assert await db.current_revisions(engine) == db.head_revisions()
+    await engine.dispose()
+
+
+@pytest.mark.sqlite_only
+async def test_a_new_sqlite_file_gets_its_folders_and_wal(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'folder' / 'bot.db'}")
+    await db.upgrade(engine)
+    async with engine.connect() as connection:
+        mode = (await connection.execute(sa.text("PRAGMA journal_mode"))).scalar()
+    assert mode == "wal"
+    assert (tmp_path / "new" / "folder" / "bot.db").is_file()
     await engine.dispose()
 
 
@@ -53,8 +65,10 @@ def test_head_revisions_read_from_the_files_match_alembic() -> None:
     assert db.known_revisions() == {rev.revision for rev in script.walk_revisions()}
 
 
-async def test_a_database_at_an_older_revision_is_upgraded_to_head(tmp_path: Path) -> None:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+async def test_a_database_at_an_older_revision_is_upgraded_to_head(
+    new_database: NewDatabase,
+) -> None:
+    engine = db.create_engine((await new_database(migrated=False)).url)
     await db.upgrade(engine, "0008_outbox_order")
     assert await db.current_revisions(engine) == {"0008_outbox_order"}
     await db.upgrade(engine)
@@ -122,10 +136,11 @@ async def test_migration_moves_chat_issues_and_refs(uow_factory: SqlUnitOfWorkFa
         assert await uow.refs.find(-1009, 11) == MessageRef(RefKind.ACK, issue.number)
 
 
-async def test_an_outbox_entry_is_claimed_by_one_sender_only(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-    engine_a, engine_b = db.create_engine(url), db.create_engine(url)
-    await db.upgrade(engine_a)
+async def test_an_outbox_entry_is_claimed_by_one_sender_only(
+    test_database: TestDatabase,
+) -> None:
+    engine_a = await migrated_engine(test_database)
+    engine_b = db.create_engine(test_database.url)
     first, second = SqlUnitOfWorkFactory(engine_a), SqlUnitOfWorkFactory(engine_b)
     async with first() as uow:
         entry_id = await uow.outbox.enqueue(Outgoing(chat_id=-5, text="привет"), not_before=NOW)
