@@ -22,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import shutdown
 from bot.announcements_wiring import AnnouncementServices, build_announcement_services
 from bot.cas import CasClient
+from bot.cluster import SenderControl, lead, leader_keeper, polling_keeper
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
+from bot.domain.leases import bot_id_of
+from bot.domain.messengers import Messenger
 from bot.domain.sla import SlaPolicy
 from bot.ops.metrics import Metrics
 from bot.ops.server import OpsServer, start_ops_server
@@ -34,6 +37,7 @@ from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.issue_events import IssueEvents
 from bot.services.issues import IssueService
+from bot.services.leases import LeaseKeeper, process_name
 from bot.services.links import LinkService
 from bot.services.merging import MergeService
 from bot.services.moderation import ChatAdmins, NoChatAdmins
@@ -132,6 +136,9 @@ class App:
     scheduler: AsyncIOScheduler
     clock: Clock
     metrics: Metrics
+    leader: LeaseKeeper
+    polling: LeaseKeeper
+    bot_id: int | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     # A mixed installation: the MAX sender's own doorbell, rung with Telegram's (bot/max_app.py).
     max_doorbell: Doorbell | None = None
@@ -275,11 +282,16 @@ def build_services(
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     url = settings.storage.database_url()
     busy = settings.storage.busy_timeout.total_seconds()
-    engine = db.create_engine(url, busy)
-    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url, busy))
     telegram = settings.telegram
     if telegram.token is None:
         raise ConfigError("telegram.token: is required but missing")
+    bot_id = bot_id_of(telegram.token.get_secret_value())
+    engine = db.create_engine(url, busy)
+    uow_factory = SqlUnitOfWorkFactory(
+        engine,
+        inline=db.create_inline_engine(url, busy),
+        bots={Messenger.TELEGRAM.value: bot_id} if bot_id is not None else None,
+    )
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
     )
@@ -331,6 +343,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
             services.announcements.polls,
         ),
         telemetry=metrics,
+        bot_id=bot_id,
     )
     dispatcher = Dispatcher(
         storage=SqlStorage(uow_factory),
@@ -378,9 +391,17 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     add_report_jobs(scheduler, settings, services.reports)
     schedule_moderation(scheduler, settings, services.newcomers)
     add_announcement_jobs(scheduler, settings.scheduler.tick, services.announcements)
+    holder, lease, telegram_name = process_name(), settings.cluster.lease, Messenger.TELEGRAM.value
     return App(
         settings=settings,
         engine=engine,
+        leader=leader_keeper(
+            uow_factory, clock, messenger=telegram_name, bot_id=bot_id, holder=holder, lease=lease
+        ),
+        polling=polling_keeper(
+            uow_factory, clock, messenger=telegram_name, bot_id=bot_id, holder=holder, lease=lease
+        ),
+        bot_id=bot_id,
         uow_factory=uow_factory,
         bot=bot,
         dispatcher=dispatcher,
@@ -495,11 +516,22 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event) -> None:
         from bot.max_app import start_beside
 
         await start_beside(app, stop)
-    app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
     app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
-    app.scheduler.start()
+    # The jobs and the sender run in the one process that holds the leader's lease.
+    app.scheduler.start(paused=True)
+    sender = SenderControl(
+        app.outbox.run,
+        app.outbox.resume,
+        lambda: app.outbox.stand_down(shutdown.SEND_GRACE),
+        app.outbox.take_over,
+    )
+    app.background.append(
+        asyncio.create_task(
+            app.leader.hold(stop, lambda lost: lead(lost, sender, app.scheduler)), name="leader"
+        )
+    )
     log.info("polling for updates")
     try:
-        await app.poller.run(stop)
+        await app.polling.hold(stop, app.poller.run)
     except TelegramUnauthorizedError:
         raise ConfigError(TOKEN_REJECTED) from None

@@ -35,7 +35,7 @@ async def add_issue(factory: SqlUnitOfWorkFactory, message_id: int, place: ChatP
 async def test_empty_database_migrates_to_head(tmp_path: Path) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'folder' / 'bot.db'}")
     await db.upgrade(engine)
-    assert await db.current_revisions(engine) == db.head_revisions() == {"0019_report_speed"}
+    assert await db.current_revisions(engine) == db.head_revisions() == {"0020_leases"}
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
         mode = (await connection.execute(sa.text("PRAGMA journal_mode"))).scalar()

@@ -1,0 +1,184 @@
+"""Holding a lease: work that one process of the installation does at a time.
+
+Several `civicbot run` processes share one database. Each asks for a named lease every third
+of its duration; the one that gets it does the work and renews it on the same beat, the
+others stand by. A process that dies stops renewing, its lease runs out, and another takes it
+within one duration and a third. A process that cannot renew (the database is unreachable)
+stops the work a third of the duration before its lease runs out, so two processes never do
+it at once; this relies on the hosts' clocks agreeing to well within that third (NTP).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.services.ports import Clock, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[asyncio.Event], Awaitable[None]]
+"""The work done while the lease is held; it returns soon after its event is set (the lease
+was lost, or the process stops)."""
+
+
+def process_name() -> str:
+    """This process among the installation's: host, pid and a random part (a pid is reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class LeaseKeeper:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        name: str,
+        holder: str,
+        duration: timedelta,
+        *,
+        what: str,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self.name = name
+        self.holder = holder
+        self._duration = duration
+        self._every = duration / 3
+        self._what = what
+        self._expires: datetime | None = None
+        self.held = asyncio.Event()  # set while this process holds the lease
+
+    async def hold(self, stop: asyncio.Event, work: Work) -> None:
+        """Until `stop`: stand by until the lease is free, then do `work` while it is held.
+
+        The lease is given up at the end, so another process takes over at once after a
+        clean stop. An exception from `work` ends this too, after giving the lease up.
+        """
+        standing_by = False
+        try:
+            while not stop.is_set():
+                if await self._take():
+                    standing_by = False
+                    await self._while_held(stop, work)
+                    continue
+                if not standing_by:
+                    standing_by = True
+                    await self._say_standing_by()
+                await _wait(stop, self._every.total_seconds())
+        finally:
+            await self._give_up()
+
+    async def _take(self) -> bool:
+        now = self._clock()
+        try:
+            async with self._uow_factory() as uow:
+                got = await uow.leases.acquire(self.name, self.holder, now, now + self._duration)
+                await uow.commit()
+        except Exception as exc:
+            log.warning("lease %s: could not ask for it (%s); asking again", self.name, exc)
+            return False
+        if got:
+            self._expires = now + self._duration
+        return got
+
+    async def _say_standing_by(self) -> None:
+        try:
+            async with self._uow_factory.reader() as uow:
+                current = await uow.leases.holder(self.name)
+        except Exception:
+            current = None
+        other = current.holder if current is not None else "another process"
+        log.info(
+            "%s: %s does it now (lease %s); this process stands by and takes over within %s "
+            "if it stops",
+            self._what,
+            other,
+            self.name,
+            _seconds(self._duration + self._every),
+        )
+
+    async def _while_held(self, stop: asyncio.Event, work: Work) -> None:
+        log.info("%s: this process does it now (lease %s)", self._what, self.name)
+        self.held.set()
+        lost = asyncio.Event()
+        task = asyncio.create_task(_run(work, lost), name=f"lease {self.name}")
+        try:
+            while not stop.is_set() and not task.done():
+                await _wait_any(stop, task, self._every.total_seconds())
+                if stop.is_set() or task.done():
+                    break
+                if not await self._renew():
+                    break
+        finally:
+            lost.set()
+            self.held.clear()
+            # The work ends before the lease is given up or runs out: the caller waits here.
+            await asyncio.gather(task, return_exceptions=True)
+        if task.cancelled():
+            raise asyncio.CancelledError
+        if task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+    async def _renew(self) -> bool:
+        """True while the lease is still this process's and safely so."""
+        now = self._clock()
+        try:
+            async with (
+                asyncio.timeout(self._every.total_seconds() / 2),
+                self._uow_factory() as uow,
+            ):
+                kept = await uow.leases.acquire(self.name, self.holder, now, now + self._duration)
+                await uow.commit()
+        except Exception as exc:
+            assert self._expires is not None
+            if now + self._every < self._expires:
+                log.warning("lease %s: could not renew it (%s); trying again", self.name, exc)
+                return True
+            log.warning(
+                "%s: stopped, the lease %s could not be renewed in time (%s)",
+                self._what,
+                self.name,
+                exc,
+            )
+            return False
+        if not kept:
+            log.warning("%s: stopped, another process has the lease %s", self._what, self.name)
+            return False
+        self._expires = now + self._duration
+        return True
+
+    async def _give_up(self) -> None:
+        if self._expires is None:
+            return
+        self._expires = None
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(1.0), self._uow_factory() as uow:
+                await uow.leases.release(self.name, self.holder)
+                await uow.commit()
+
+
+async def _run(work: Work, lost: asyncio.Event) -> None:
+    await work(lost)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _wait_any(stop: asyncio.Event, task: asyncio.Task[None], seconds: float) -> None:
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({stopped, task}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+
+
+def _seconds(duration: timedelta) -> str:
+    return f"{duration.total_seconds():g} s"
