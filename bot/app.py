@@ -522,7 +522,8 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event) -> None:
     sender = SenderControl(
         app.outbox.run,
         app.outbox.resume,
-        lambda: app.outbox.stand_down(shutdown.SEND_GRACE),
+        # Within a third of the lease, so the next sender starts after this one has ended.
+        lambda: app.outbox.stand_down(min(shutdown.SEND_GRACE, app.leader.margin / 2)),
         app.outbox.take_over,
     )
     app.background.append(

@@ -54,6 +54,11 @@ class LeaseKeeper:
         self._expires: datetime | None = None
         self.held = asyncio.Event()  # set while this process holds the lease
 
+    @property
+    def margin(self) -> float:
+        """Seconds the work has to stop in once told to: a third of the lease."""
+        return self._every.total_seconds()
+
     async def hold(self, stop: asyncio.Event, work: Work) -> None:
         """Until `stop`: stand by until the lease is free, then do `work` while it is held.
 
@@ -113,7 +118,7 @@ class LeaseKeeper:
                 await _wait_any(stop, task, self._every.total_seconds())
                 if stop.is_set() or task.done():
                     break
-                if not await self._renew():
+                if not await self._renew(stop):
                     break
         finally:
             lost.set()
@@ -125,32 +130,48 @@ class LeaseKeeper:
         if task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
 
-    async def _renew(self) -> bool:
-        """True while the lease is still this process's and safely so."""
-        now = self._clock()
-        try:
-            async with (
-                asyncio.timeout(self._every.total_seconds() / 2),
-                self._uow_factory() as uow,
-            ):
-                kept = await uow.leases.acquire(self.name, self.holder, now, now + self._duration)
-                await uow.commit()
-        except Exception as exc:
+    async def _renew(self, stop: asyncio.Event) -> bool:
+        """True while the lease is still this process's and safely so.
+
+        A renewal that fails or hangs (the database is busy or unreachable) is tried again
+        until a third of the lease is left; then the work stops, before the lease runs out
+        and another process may take it.
+        """
+        warned = False
+        while not stop.is_set():
             assert self._expires is not None
-            if now + self._every < self._expires:
-                log.warning("lease %s: could not renew it (%s); trying again", self.name, exc)
-                return True
-            log.warning(
-                "%s: stopped, the lease %s could not be renewed in time (%s)",
-                self._what,
-                self.name,
-                exc,
-            )
-            return False
-        if not kept:
-            log.warning("%s: stopped, another process has the lease %s", self._what, self.name)
-            return False
-        self._expires = now + self._duration
+            now = self._clock()
+            left = (self._expires - self._every - now).total_seconds()
+            if left <= 0:
+                log.warning(
+                    "%s: stopped, the lease %s could not be renewed in time",
+                    self._what,
+                    self.name,
+                )
+                return False
+            try:
+                async with asyncio.timeout(left), self._uow_factory() as uow:
+                    kept = await uow.leases.acquire(
+                        self.name, self.holder, now, now + self._duration
+                    )
+                    await uow.commit()
+            except Exception as exc:
+                if not warned:
+                    warned = True
+                    log.warning(
+                        "lease %s: could not renew it (%s); trying again",
+                        self.name,
+                        type(exc).__name__,
+                    )
+                await _wait(stop, min(left, 0.2))
+                continue
+            if not kept:
+                log.warning(
+                    "%s: stopped, another process has the lease %s", self._what, self.name
+                )
+                return False
+            self._expires = now + self._duration
+            return True
         return True
 
     async def _give_up(self) -> None:
