@@ -76,6 +76,7 @@ from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
+from storage.notify import listen_for_queued
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -517,6 +518,17 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event) -> None:
 
         await start_beside(app, stop)
     app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
+    # Another process's queued messages wake this one's sender (PostgreSQL's NOTIFY).
+    max_doorbell = app.max_doorbell
+
+    def wake() -> None:
+        app.outbox.wake()
+        if max_doorbell is not None:
+            max_doorbell.ring()
+
+    app.background.append(
+        asyncio.create_task(listen_for_queued(app.engine, wake), name="outbox-notify")
+    )
     # The jobs and the sender run in the one process that holds the leader's lease.
     app.scheduler.start(paused=True)
     sender = SenderControl(
@@ -532,7 +544,19 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event) -> None:
         )
     )
     log.info("polling for updates")
+    app.metrics.polling_elsewhere = True  # until this process gets the polling lease
     try:
-        await app.polling.hold(stop, app.poller.run)
+        await app.polling.hold(stop, lambda lost: _poll(app, lost))
     except TelegramUnauthorizedError:
         raise ConfigError(TOKEN_REJECTED) from None
+
+
+async def _poll(app: App, lost: asyncio.Event) -> None:
+    """Long polling while this process holds the polling lease; /health says "standing by"
+    while another process has it."""
+    app.metrics.polling_elsewhere = False
+    app.metrics.last_poll_ok = None  # a poll of this term, not of the last one, counts
+    try:
+        await app.poller.run(lost)
+    finally:
+        app.metrics.polling_elsewhere = True

@@ -33,6 +33,7 @@ from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
+from storage.notify import listen_for_queued
 from storage.uow import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -183,6 +184,11 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
         await db.upgrade(engine)
         if not await adapter.connect(stop):
             return
+        background.append(
+            asyncio.create_task(
+                listen_for_queued(engine, adapter.outbox.wake), name="max-outbox-notify"
+            )
+        )
         # The jobs and the sender run in the one process that holds the leader's lease.
         scheduler.start(paused=True)
         sender = _sender_control(adapter)

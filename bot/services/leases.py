@@ -166,9 +166,7 @@ class LeaseKeeper:
                 await _wait(stop, min(left, 0.2))
                 continue
             if not kept:
-                log.warning(
-                    "%s: stopped, another process has the lease %s", self._what, self.name
-                )
+                log.warning("%s: stopped, another process has the lease %s", self._what, self.name)
                 return False
             self._expires = now + self._duration
             return True

@@ -26,6 +26,7 @@ from bot.domain.outgoing import (
     RefKind,
     TargetAction,
 )
+from storage.notify import notify_queued
 from storage.repositories._util import inserted_id
 from storage.tables import outbox
 
@@ -248,7 +249,11 @@ class SqlOutboxRepository:
         self._bots: Mapping[str, int] = bots or {}
 
     async def enqueue(self, message: Outgoing, *, not_before: datetime) -> int:
-        return inserted_id(await self._db.execute(_ENQUEUE, _row(message, not_before, self._bots)))
+        entry = inserted_id(
+            await self._db.execute(_ENQUEUE, _row(message, not_before, self._bots))
+        )
+        await notify_queued(self._db)
+        return entry
 
     async def enqueue_all(self, messages: Sequence[Outgoing], *, not_before: datetime) -> None:
         """Store a decision's messages (an acknowledgement and its cards) with one statement;
@@ -257,6 +262,8 @@ class SqlOutboxRepository:
             await self._db.execute(_ENQUEUE, _row(messages[0], not_before, self._bots))
         elif messages:
             await self._db.execute(_ENQUEUE, [_row(m, not_before, self._bots) for m in messages])
+        if messages:
+            await notify_queued(self._db)
 
     async def enqueue_batch(
         self, messages: Sequence[Outgoing], *, not_before: datetime, created_at: datetime
@@ -279,6 +286,8 @@ class SqlOutboxRepository:
                 )
             )
             ids.append(inserted_id(result))
+        if ids:
+            await notify_queued(self._db)
         return ids
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxEntry]:

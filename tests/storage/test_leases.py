@@ -124,3 +124,36 @@ async def test_a_new_sender_releases_what_the_dead_one_had_claimed(
 def test_a_bot_id_is_its_tokens_numeric_prefix() -> None:
     assert bot_id_of("123456789:AAAbbb") == 123456789
     assert bot_id_of("not-a-telegram-token") is None
+
+
+async def test_a_queued_entry_wakes_the_sender_of_another_process_on_postgres(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """PostgreSQL: a message queued and committed by one process wakes the listening sender in
+    another at the commit; one rolled back wakes nobody. (SQLite has no such channel: the
+    listener returns at once and senders poll.)"""
+    from storage import db
+    from storage.notify import listen_for_queued
+
+    woken = asyncio.Event()
+    listener_engine = db.create_engine(uow_factory.engine.url.render_as_string(False))
+    listening = asyncio.create_task(listen_for_queued(listener_engine, woken.set, retry=0.1))
+    try:
+        if uow_factory.engine.dialect.name != "postgresql":
+            await asyncio.wait_for(listening, 10)  # nothing to listen to
+            return
+        await asyncio.sleep(0.5)  # the listener is connected (a notification before is lost)
+        async with uow_factory() as uow:
+            await uow.outbox.enqueue(Outgoing(chat_id=-1, text="rolled back"), not_before=T0)
+        await asyncio.sleep(0.5)
+        assert not woken.is_set()
+        async with uow_factory() as uow:
+            await uow.outbox.enqueue(Outgoing(chat_id=-1, text="hi"), not_before=T0)
+            await asyncio.sleep(0.3)
+            assert not woken.is_set()  # not before the commit
+            await uow.commit()
+        await asyncio.wait_for(woken.wait(), 30)
+    finally:
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+        await listener_engine.dispose()
