@@ -188,7 +188,7 @@ async def test_a_second_process_stands_by_and_takes_over_a_killed_one(
         message="for the first acknowledgements",
     )
     polls = fake.world.updates.polls
-    standing_by = second.log()
+    standing_by = second.log_path.read_text("utf-8")
     await first.kill()
     killed = time.monotonic()
     for n in range(total, total + 4):  # and more come while nobody polls
@@ -230,7 +230,7 @@ async def test_a_second_process_stands_by_and_takes_over_a_killed_one(
     assert "polling: this process does it now" not in standing_by
     assert standing_by.count("this process stands by") == 2  # one line each: jobs, polling
     assert len(fake.calls_of("getUpdates", ok=False)) <= 3
-    log = second.log()
+    log = second.log_path.read_text("utf-8")
     assert "polling: this process does it now" in log
     assert "Traceback" not in log
 
