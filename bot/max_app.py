@@ -9,7 +9,6 @@ database and the scheduler.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -180,6 +179,7 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
     add_announcement_jobs(scheduler, settings.scheduler.tick, services.announcements)
     background: list[asyncio.Task[None]] = []
     leader, polling = _keepers(settings, uow_factory, clock)
+    leading: asyncio.Task[None] | None = None
     try:
         await db.upgrade(engine)
         if not await adapter.connect(stop):
@@ -192,11 +192,10 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
         # The jobs and the sender run in the one process that holds the leader's lease.
         scheduler.start(paused=True)
         sender = _sender_control(adapter)
-        background.append(
-            asyncio.create_task(
-                leader.hold(stop, lambda lost: lead(lost, sender, scheduler)), name="max-leader"
-            )
+        leading = asyncio.create_task(
+            leader.hold(stop, lambda lost: lead(lost, sender, scheduler)), name="max-leader"
         )
+        background.append(leading)
         log.info("taking MAX updates (%s)", max_settings.mode)
         try:
             await _receive(adapter, polling, stop, uow_factory)
@@ -209,8 +208,8 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await adapter.outbox.stop()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*background, return_exceptions=True), 4.0)
+        if leading is not None:  # it hands the lease over once the sender has stopped
+            await asyncio.wait({leading}, timeout=4.0)
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)

@@ -29,8 +29,36 @@ was lost, or the process stops)."""
 
 
 def process_name() -> str:
-    """This process among the installation's: host, pid and a random part (a pid is reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """This process among the installation's: host, pid namespace, pid and a random part (a
+    pid is reused)."""
+    return f"{_here()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _here() -> str:
+    """This host and pid namespace: processes with the same one see each other's pids."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:").strip("[]")
+    except OSError:
+        namespace = "-"
+    return f"{socket.gethostname()}:{namespace}"
+
+
+def gone(holder: str) -> bool:
+    """Is `holder` a process of this host and pid namespace that no longer runs? (A bot
+    restarted after a crash need not wait for its own old lease to run out.)"""
+    parts = holder.rsplit(":", 3)
+    if len(parts) != 4 or f"{parts[0]}:{parts[1]}" != _here() or not parts[2].isdecimal():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it runs, as another user
+    return False
 
 
 class LeaseKeeper:
@@ -53,6 +81,7 @@ class LeaseKeeper:
         self._what = what
         self._expires: datetime | None = None
         self.held = asyncio.Event()  # set while this process holds the lease
+        self._asking_failed = False
 
     @property
     def margin(self) -> float:
@@ -81,15 +110,35 @@ class LeaseKeeper:
 
     async def _take(self) -> bool:
         now = self._clock()
+        until = now + self._duration
         try:
             async with self._uow_factory() as uow:
-                got = await uow.leases.acquire(self.name, self.holder, now, now + self._duration)
+                got = await uow.leases.acquire(self.name, self.holder, now, until)
+                if not got:
+                    current = await uow.leases.holder(self.name)
+                    if current is not None and gone(current.holder):
+                        got = await uow.leases.take_from(
+                            self.name, current.holder, self.holder, until
+                        )
+                        if got:
+                            log.info(
+                                "lease %s: %s, a process of this host, is gone; taken over",
+                                self.name,
+                                current.holder,
+                            )
                 await uow.commit()
         except Exception as exc:
-            log.warning("lease %s: could not ask for it (%s); asking again", self.name, exc)
+            if not self._asking_failed:  # once per outage, not at every beat
+                self._asking_failed = True
+                log.warning(
+                    "lease %s: could not ask for it (%s); asking again",
+                    self.name,
+                    type(exc).__name__,
+                )
             return False
+        self._asking_failed = False
         if got:
-            self._expires = now + self._duration
+            self._expires = until
         return got
 
     async def _say_standing_by(self) -> None:

@@ -35,6 +35,16 @@ class SqlLeaseRepository:
         )
         return (await self._db.execute(statement)).rowcount == 1
 
+    async def take_from(self, name: str, dead: str, holder: str, until: datetime) -> bool:
+        """Take the lease of a holder known to be dead (a process of this host that is gone),
+        unless someone else has taken it meanwhile."""
+        result = await self._db.execute(
+            update(leases)
+            .where(leases.c.name == name, leases.c.holder == dead)
+            .values(holder=holder, expires_at=until)
+        )
+        return result.rowcount == 1
+
     async def release(self, name: str, holder: str) -> bool:
         """Give the lease up at once (a clean stop), if `holder` still has it."""
         result = await self._db.execute(

@@ -143,3 +143,33 @@ async def test_a_holder_refused_its_renewal_stops_working(
     async with uow_factory.reader() as uow:  # its stop does not give up the other's lease
         current = await uow.leases.holder(NAME)
     assert current is not None and current.holder == "other"
+
+
+async def test_a_restart_on_the_same_host_takes_its_dead_predecessors_lease_at_once(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """A bot restarted after a crash (systemd, a container's restart policy) need not wait for
+    the lease its killed predecessor held: that process is gone from this host."""
+    import subprocess
+    import sys
+
+    from bot.services.leases import _here
+
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = f"{_here()}:{int(finished.stdout)}:0badf00d"
+    clock = Clock()
+    async with uow_factory() as uow:
+        assert await uow.leases.acquire(NAME, dead, clock.now, clock.now + 100 * LEASE)
+        await uow.commit()
+    stop, work = asyncio.Event(), Worker()
+    task = asyncio.create_task(keeper(uow_factory, clock, "restarted").hold(stop, work))
+    try:
+        await asyncio.wait_for(work.started.wait(), WAIT)  # the clock never moved
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, WAIT)
