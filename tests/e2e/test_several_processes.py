@@ -1,8 +1,10 @@
 """Several `civicbot run` processes on one database, as real subprocesses against the double.
 
 One process holds the leases (the scheduled jobs and the sender; long polling) and the others
-stand by; when the holder is SIGKILLed its leases run out and another takes over within the
-lease and a third. Two bots (two tokens) on one database each send only their own entries.
+stand by; when the holder is SIGKILLed another takes over within the lease and a third (here,
+on one host, sooner: it sees the holder's pid gone; the lease running out is driven by a
+controlled clock in tests/services/test_lease_keeper.py). Two bots (two tokens) on one
+database each send only their own entries.
 """
 
 from __future__ import annotations
