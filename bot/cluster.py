@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.domain.leases import leader_lease, polling_lease
 from bot.services.leases import LeaseKeeper
 from bot.services.ports import Clock, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 Sender = Callable[[], Coroutine[Any, Any, None]]
 
@@ -80,7 +83,10 @@ async def lead(
     """The leader's work until `lost`: the sender and the scheduled jobs (the scheduler was
     started paused; it runs only here)."""
     if sender.take_over is not None:
-        await sender.take_over()
+        try:
+            await sender.take_over()
+        except Exception as exc:  # the dead sender's claims then run out on their own
+            log.warning("outbox: could not take over the claims of a dead sender (%s)", exc)
     sender.resume()
     task = asyncio.create_task(sender.run(), name="outbox")
     if scheduler is not None:
