@@ -43,6 +43,7 @@ LEASE = 6.0
 TAKEOVER_BOUND = LEASE * 4 / 3
 ACK = r"№(\d+) принята"
 DIGEST = "Сводка обращений"
+REMINDER = "Обращения без ответа"
 OPEN = "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
 EVERY_DAY = {"weekdays": [1, 2, 3, 4, 5, 6, 7], "start": "00:00", "end": "23:59:59"}
 
@@ -120,13 +121,26 @@ async def drained(fakes: list[FakeTelegram], database: TestDatabase, timeout: fl
         await asyncio.sleep(0.1)
 
 
-def numbered(fake: FakeTelegram, chat_ids: list[int], pattern: str) -> Counter[int]:
+def numbered(
+    fake: FakeTelegram, chat_ids: list[int], pattern: str, but_not: str | None = None
+) -> Counter[int]:
     found: Counter[int] = Counter()
     for chat_id in chat_ids:
         for message in fake.bot_messages(chat_id):
+            if but_not is not None and but_not in message.content:
+                continue
             match = re.search(pattern, message.content)
             if match:
                 found[int(match.group(1))] += 1
+    return found
+
+
+def reminded(fake: FakeTelegram, chat_id: int) -> Counter[int]:
+    """How many reminders listed each issue."""
+    found: Counter[int] = Counter()
+    for message in fake.bot_messages(chat_id):
+        if REMINDER in message.content:
+            found.update(int(n) for n in re.findall(r"№(\d+)", message.content))
     return found
 
 
@@ -158,7 +172,12 @@ async def test_a_second_process_stands_by_and_takes_over_a_killed_one(
     second_building = group(fake, town, "Дом Мира 7")
     buildings = [town.building, second_building]
     settings = settings_for(
-        fake, town, test_database, digest={"time": "00:00", "chat_ids": [heads.id]}
+        fake,
+        town,
+        test_database,
+        digest={"time": "00:00", "chat_ids": [heads.id]},
+        # Every issue is overdue 2 s after it is filed: one reminder lists it, once.
+        sla={"first_response": "PT2S", "remind_every": "PT1H", "escalate_after": "PT2H"},
     )
     (tmp_path / "first").mkdir()
     (tmp_path / "second").mkdir()
@@ -201,6 +220,12 @@ async def test_a_second_process_stands_by_and_takes_over_a_killed_one(
     )
     took_over = time.monotonic() - killed
     await drained([fake], test_database, timeout=60)
+    await fake.wait_for(
+        lambda: set(reminded(fake, town.staff.id)) == set(range(1, total + 1)),
+        timeout=90,
+        message="for every issue to be reminded of",
+    )
+    await drained([fake], test_database, timeout=60)
     await asyncio.sleep(1.0)  # five more ticks of the new leader's jobs
     assert await second.terminate() == 0
 
@@ -213,12 +238,15 @@ async def test_a_second_process_stands_by_and_takes_over_a_killed_one(
         test_database, f"SELECT count(*) FROM outbox WHERE last_error = '{MAYBE_SENT}'"
     )
     acks = numbered(fake, [b.id for b in buildings], ACK)
-    cards = numbered(fake, [town.staff.id], r"№(\d+)")
-    repeated = [n for n in acks | cards if acks[n] > 1 or cards[n] > 1]
+    cards = numbered(fake, [town.staff.id], r"№(\d+)", but_not=REMINDER)
+    reminders = reminded(fake, town.staff.id)
+    repeated = [n for n in acks | cards if acks[n] > 1 or cards[n] > 1 or reminders[n] > 1]
     missing = (total - len(acks)) + (total - len(cards))
     print(
         f"took over {took_over:.1f} s after the kill (bound {TAKEOVER_BOUND:.1f} s); "
         f"busiest second {busiest_second(fake)} sends; {maybe} maybe sent, {missing} missing; "
+        f"{sum(reminders.values())} reminded in {len(fake.bot_messages(town.staff.id))} staff "
+        "messages; "
         f"409s {len(fake.calls_of('getUpdates', ok=False))}"
     )
     assert repeated == []
