@@ -392,15 +392,26 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     add_report_jobs(scheduler, settings, services.reports)
     schedule_moderation(scheduler, settings, services.newcomers)
     add_announcement_jobs(scheduler, settings.scheduler.tick, services.announcements)
-    holder, lease, telegram_name = process_name(), settings.cluster.lease, Messenger.TELEGRAM.value
+    holder, lease, name = process_name(), settings.cluster.lease, Messenger.TELEGRAM.value
     return App(
         settings=settings,
         engine=engine,
+        # Leases keep real time whatever clock the core is given (the demo moves its clock).
         leader=leader_keeper(
-            uow_factory, clock, messenger=telegram_name, bot_id=bot_id, holder=holder, lease=lease
+            uow_factory,
+            utc_now,
+            messenger=name,
+            bot_id=bot_id,
+            holder=holder,
+            lease=lease,
         ),
         polling=polling_keeper(
-            uow_factory, clock, messenger=telegram_name, bot_id=bot_id, holder=holder, lease=lease
+            uow_factory,
+            utc_now,
+            messenger=name,
+            bot_id=bot_id,
+            holder=holder,
+            lease=lease,
         ),
         bot_id=bot_id,
         uow_factory=uow_factory,

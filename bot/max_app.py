@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.cluster import SenderControl, lead, leader_keeper, polling_keeper
@@ -255,12 +256,17 @@ def _keepers(
 ) -> tuple[LeaseKeeper, LeaseKeeper]:
     """The MAX bot's leases: its sender (and, on MAX alone, the jobs), and its long polling."""
     holder, lease, name = process_name(), settings.cluster.lease, Messenger.MAX.value
+    clock = _real_time  # leases keep real time whatever clock the core is given
     return (
         leader_keeper(uow_factory, clock, messenger=name, bot_id=None, holder=holder, lease=lease),
         polling_keeper(
             uow_factory, clock, messenger=name, bot_id=None, holder=holder, lease=lease
         ),
     )
+
+
+def _real_time() -> datetime:
+    return datetime.now(UTC)
 
 
 def _sender_control(adapter: MaxAdapter) -> SenderControl:
