@@ -311,7 +311,10 @@ def _run(settings: Settings, path: Path | None) -> int:
     from bot.cli_db import CliError
     from storage import db
 
-    lock: Any = db.instance_lock(path) if path is not None else contextlib.nullcontext()
+    # Shared: several processes may run on one database; a restore waits for all to stop.
+    lock: Any = (
+        db.instance_lock(path, shared=True) if path is not None else contextlib.nullcontext()
+    )
     try:
         with lock:
             asyncio.run(app.run(settings))

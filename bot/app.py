@@ -22,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import shutdown
 from bot.announcements_wiring import AnnouncementServices, build_announcement_services
 from bot.cas import CasClient
+from bot.cluster import SenderControl, lead, leader_keeper, polling_keeper
 from bot.config import ConfigError, Settings
 from bot.domain.calendar import WorkCalendar
+from bot.domain.leases import bot_id_of
+from bot.domain.messengers import Messenger
 from bot.domain.sla import SlaPolicy
 from bot.ops.metrics import Metrics
 from bot.ops.server import OpsServer, start_ops_server
@@ -34,6 +37,7 @@ from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.issue_events import IssueEvents
 from bot.services.issues import IssueService
+from bot.services.leases import LeaseKeeper, process_name
 from bot.services.links import LinkService
 from bot.services.merging import MergeService
 from bot.services.moderation import ChatAdmins, NoChatAdmins
@@ -73,6 +77,7 @@ from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
+from storage.notify import listen_for_queued
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -133,6 +138,9 @@ class App:
     scheduler: AsyncIOScheduler
     clock: Clock
     metrics: Metrics
+    leader: LeaseKeeper
+    polling: LeaseKeeper
+    bot_id: int | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     # A mixed installation: the MAX sender's own doorbell, rung with Telegram's (bot/max_app.py).
     max_doorbell: Doorbell | None = None
@@ -276,11 +284,16 @@ def build_services(
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     url = settings.storage.database_url()
     busy = settings.storage.busy_timeout.total_seconds()
-    engine = db.create_engine(url, busy)
-    uow_factory = SqlUnitOfWorkFactory(engine, inline=db.create_inline_engine(url, busy))
     telegram = settings.telegram
     if telegram.token is None:
         raise ConfigError("telegram.token: is required but missing")
+    bot_id = bot_id_of(telegram.token.get_secret_value())
+    engine = db.create_engine(url, busy)
+    uow_factory = SqlUnitOfWorkFactory(
+        engine,
+        inline=db.create_inline_engine(url, busy),
+        bots={Messenger.TELEGRAM.value: bot_id} if bot_id is not None else None,
+    )
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(telegram.api_base), timeout=telegram.request_timeout
     )
@@ -332,6 +345,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
             services.announcements.polls,
         ),
         telemetry=metrics,
+        bot_id=bot_id,
     )
     dispatcher = Dispatcher(
         storage=SqlStorage(uow_factory),
@@ -379,9 +393,28 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     add_report_jobs(scheduler, settings, services.reports)
     schedule_moderation(scheduler, settings, services.newcomers)
     add_announcement_jobs(scheduler, settings.scheduler.tick, services.announcements)
+    holder, lease, name = process_name(), settings.cluster.lease, Messenger.TELEGRAM.value
     return App(
         settings=settings,
         engine=engine,
+        # Leases keep real time whatever clock the core is given (the demo moves its clock).
+        leader=leader_keeper(
+            uow_factory,
+            utc_now,
+            messenger=name,
+            bot_id=bot_id,
+            holder=holder,
+            lease=lease,
+        ),
+        polling=polling_keeper(
+            uow_factory,
+            utc_now,
+            messenger=name,
+            bot_id=bot_id,
+            holder=holder,
+            lease=lease,
+        ),
+        bot_id=bot_id,
         uow_factory=uow_factory,
         bot=bot,
         dispatcher=dispatcher,
@@ -496,9 +529,32 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event) -> None:
         from bot.max_app import start_beside
 
         await start_beside(app, stop)
-    app.background.append(asyncio.create_task(app.outbox.run(), name="outbox"))
     app.background.append(asyncio.create_task(app.services.spam.warm_up(), name="antispam"))
-    app.scheduler.start()
+    # Another process's queued messages wake this one's sender (PostgreSQL's NOTIFY).
+    max_doorbell = app.max_doorbell
+
+    def wake() -> None:
+        app.outbox.wake()
+        if max_doorbell is not None:
+            max_doorbell.ring()
+
+    app.background.append(
+        asyncio.create_task(listen_for_queued(app.engine, wake), name="outbox-notify")
+    )
+    # The jobs and the sender run in the one process that holds the leader's lease.
+    app.scheduler.start(paused=True)
+    sender = SenderControl(
+        app.outbox.run,
+        app.outbox.resume,
+        # Within a third of the lease, so the next sender starts after this one has ended.
+        lambda: app.outbox.stand_down(min(shutdown.SEND_GRACE, app.leader.margin / 2)),
+        app.outbox.take_over,
+    )
+    app.background.append(
+        asyncio.create_task(
+            app.leader.hold(stop, lambda lost: lead(lost, sender, app.scheduler)), name="leader"
+        )
+    )
     try:
         await _receive(app, settings, stop)
     except TelegramUnauthorizedError:
@@ -509,6 +565,8 @@ async def _receive(app: App, settings: Settings, stop: asyncio.Event) -> None:
     """Take updates until `stop`: on the webhook, or by long polling (the default)."""
     telegram = settings.telegram
     if telegram.mode == "webhook":
+        # Every process takes the webhook's calls (a load balancer may spread them): the
+        # inbox hands each stored update to one of them. No polling lease is needed.
         webhook = TelegramWebhook(
             app.bot, app.poller, app.uow_factory, app.clock, telegram, ALLOWED_UPDATES, app.metrics
         )
@@ -520,4 +578,16 @@ async def _receive(app: App, settings: Settings, stop: asyncio.Event) -> None:
         return
     await handle_leftovers(app.poller, app.uow_factory, app.clock, stop)
     log.info("polling for updates")
-    await app.poller.run(stop)
+    app.metrics.polling_elsewhere = True  # until this process gets the polling lease
+    await app.polling.hold(stop, lambda lost: _poll(app, lost))
+
+
+async def _poll(app: App, lost: asyncio.Event) -> None:
+    """Long polling while this process holds the polling lease; /health says "standing by"
+    while another process has it."""
+    app.metrics.polling_elsewhere = False
+    app.metrics.last_poll_ok = None  # a poll of this term, not of the last one, counts
+    try:
+        await app.poller.run(lost)
+    finally:
+        app.metrics.polling_elsewhere = True

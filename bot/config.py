@@ -626,6 +626,22 @@ class ModerationSettings(_Section):
         )
 
 
+class ClusterSettings(_Section):
+    """Several `civicbot run` processes on one database: one of them (the holder of a lease)
+    runs the scheduled jobs and the sender, and one polls; the others stand by."""
+
+    # How long a process that stopped answering keeps its lease; renewed every third of it.
+    # Another process takes over within this and a third once the holder dies.
+    lease: Duration = timedelta(seconds=15)
+
+    @field_validator("lease")
+    @classmethod
+    def _at_least_a_second(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1):
+            raise ValueError("must be at least 1s, like 15s or PT15S")
+        return value
+
+
 class OpsSettings(_Section):
     """The health and metrics endpoint; off unless `listen` is set."""
 
@@ -688,6 +704,7 @@ class Settings(BaseSettings):
     summaries: SummariesSettings = SummariesSettings()
     moderation: ModerationSettings = ModerationSettings()
     announcements: AnnouncementsSettings = AnnouncementsSettings()
+    cluster: ClusterSettings = ClusterSettings()
     ops: OpsSettings = OpsSettings()
     logging: LoggingSettings = LoggingSettings()
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot.cluster import SenderControl, lead, leader_keeper, polling_keeper
 from bot.config import ConfigError, MaxSettings, Settings
+from bot.domain.messengers import Messenger
 from bot.max.client import MaxClient, MaxError
 from bot.max.commands import DeskServices, MaxRouter
 from bot.max.delivery import MaxOutboxDispatcher
@@ -22,6 +25,7 @@ from bot.max.polling import UPDATE_TYPES, MaxPoller, wait_for
 from bot.max.webhook import MaxWebhook
 from bot.services.delivery_events import DeliveryEvents, Doorbell
 from bot.services.housekeeping import HousekeepingService
+from bot.services.leases import LeaseKeeper, process_name
 from bot.services.ports import Clock
 from scheduler import build_scheduler
 from scheduler.announcements import add_announcement_jobs
@@ -29,6 +33,7 @@ from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
+from storage.notify import listen_for_queued
 from storage.uow import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -174,15 +179,27 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
     schedule_moderation(scheduler, settings, services.newcomers)
     add_announcement_jobs(scheduler, settings.scheduler.tick, services.announcements)
     background: list[asyncio.Task[None]] = []
+    leader, polling = _keepers(settings, uow_factory, clock)
+    leading: asyncio.Task[None] | None = None
     try:
         await db.upgrade(engine)
         if not await adapter.connect(stop):
             return
-        background.append(asyncio.create_task(adapter.outbox.run(), name="max-outbox"))
-        scheduler.start()
+        background.append(
+            asyncio.create_task(
+                listen_for_queued(engine, adapter.outbox.wake), name="max-outbox-notify"
+            )
+        )
+        # The jobs and the sender run in the one process that holds the leader's lease.
+        scheduler.start(paused=True)
+        sender = _sender_control(adapter)
+        leading = asyncio.create_task(
+            leader.hold(stop, lambda lost: lead(lost, sender, scheduler)), name="max-leader"
+        )
+        background.append(leading)
         log.info("taking MAX updates (%s)", max_settings.mode)
         try:
-            await adapter.receive(stop, uow_factory)
+            await _receive(adapter, polling, stop, uow_factory)
         except MaxError as exc:
             if exc.status == 401:
                 raise ConfigError(TOKEN_REJECTED) from None
@@ -192,6 +209,8 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await adapter.outbox.stop()
+        if leading is not None:  # it hands the lease over once the sender has stopped
+            await asyncio.wait({leading}, timeout=4.0)
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
@@ -211,16 +230,18 @@ async def start_beside(app: App, stop: asyncio.Event) -> None:
     )
     if not await adapter.connect(stop):
         return
+    leader, polling = _keepers(app.settings, app.uow_factory, app.clock)
+    sender = _sender_control(adapter)
 
     async def outbox() -> None:
         try:
-            await adapter.outbox.run()
+            await leader.hold(stop, lambda lost: lead(lost, sender, None))
         finally:
             await adapter.client.close()
 
     async def poller() -> None:
         try:
-            await adapter.receive(stop, app.uow_factory)
+            await _receive(adapter, polling, stop, app.uow_factory)
         except MaxError as exc:
             log.error("MAX updates stopped: %s", exc)
         finally:
@@ -228,3 +249,38 @@ async def start_beside(app: App, stop: asyncio.Event) -> None:
 
     app.background.append(asyncio.create_task(outbox(), name="max-outbox"))
     app.background.append(asyncio.create_task(poller(), name="max-polling"))
+
+
+def _keepers(
+    settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock
+) -> tuple[LeaseKeeper, LeaseKeeper]:
+    """The MAX bot's leases: its sender (and, on MAX alone, the jobs), and its long polling."""
+    holder, lease, name = process_name(), settings.cluster.lease, Messenger.MAX.value
+    clock = _real_time  # leases keep real time whatever clock the core is given
+    return (
+        leader_keeper(uow_factory, clock, messenger=name, bot_id=None, holder=holder, lease=lease),
+        polling_keeper(
+            uow_factory, clock, messenger=name, bot_id=None, holder=holder, lease=lease
+        ),
+    )
+
+
+def _real_time() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sender_control(adapter: MaxAdapter) -> SenderControl:
+    return SenderControl(adapter.outbox.run, adapter.outbox.resume, adapter.outbox.stop)
+
+
+async def _receive(
+    adapter: MaxAdapter,
+    polling: LeaseKeeper,
+    stop: asyncio.Event,
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """Every process takes webhook calls; one at a time polls."""
+    if adapter.settings.mode == "webhook":
+        await adapter.receive(stop, uow_factory)
+        return
+    await polling.hold(stop, lambda lost: adapter.receive(lost, uow_factory))

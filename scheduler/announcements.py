@@ -7,13 +7,14 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.announcements_wiring import AnnouncementServices
+from scheduler import stoppable
 
 
 def add_announcement_jobs(
     scheduler: AsyncIOScheduler, tick: timedelta, services: AnnouncementServices
 ) -> None:
     scheduler.add_job(
-        services.sweep,
+        stoppable(services.sweep),
         "interval",
         seconds=tick.total_seconds(),
         id="announcements_sweep",

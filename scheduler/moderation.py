@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.services.moderation_newcomers import NewcomerService
+from scheduler import stoppable
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def schedule_moderation(
             log.info("removed %d newcomers who did not pass the check", removed)
 
     scheduler.add_job(
-        expire_newcomers,
+        stoppable(expire_newcomers),
         "interval",
         seconds=settings.moderation.sweep_interval.total_seconds(),
         id="expire_newcomers",

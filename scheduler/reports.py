@@ -8,6 +8,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.services.reports import ReportService
+from scheduler import stoppable
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def add_report_jobs(
             log.exception("daily digest failed; the next tick tries again")
 
     scheduler.add_job(
-        daily_digest,
+        stoppable(daily_digest),
         "interval",
         seconds=settings.scheduler.tick.total_seconds(),
         id="daily_digest",

@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.reminders import ReminderService
 from bot.services.summaries import SummaryService
+from scheduler import stoppable
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def add_sla_jobs(
     summaries: SummaryService,
 ) -> None:
     scheduler.add_job(
-        sla_sweep,
+        stoppable(sla_sweep),
         "interval",
         seconds=tick.total_seconds(),
         args=(reminders, summaries),

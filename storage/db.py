@@ -332,24 +332,29 @@ def lock_path(database: Path) -> Path:
 
 
 @contextlib.contextmanager
-def instance_lock(database: Path) -> Iterator[None]:
-    """An advisory lock beside the database, held by a running bot for its lifetime: a second
-    bot, or a restore, on the same file is refused instead of corrupting the other's work.
-    The kernel drops it when the process ends, however it ends."""
+def instance_lock(database: Path, *, shared: bool = False) -> Iterator[None]:
+    """An advisory lock beside the database. Running bots hold it `shared` for their lifetime
+    (several processes may share one database: bot.cluster elects which does what); a
+    restore holds it alone, so it is refused while any bot runs and a bot is refused while a
+    restore runs. The kernel drops it when the process ends, however it ends."""
     import fcntl
 
     handle = lock_path(database).open("a+")
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StorageProblem(
-                f"{database}: a civicbot process is running on this database"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+            problem = (
+                "a restore is writing this database"
+                if shared
+                else "a civicbot process is running on this database"
+            )
+            raise StorageProblem(f"{database}: {problem}") from None
+        if not shared:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
         yield
     finally:
         handle.close()

@@ -200,6 +200,9 @@ outbox = Table(
     # picks only its own entries.
     Column("messenger", String(16), nullable=False, server_default="telegram"),
     Index("ix_outbox_messenger_due", "messenger", "status", "not_before"),
+    # The bot (its numeric id, the token's prefix) that wrote the entry: only that bot's
+    # sender carries it out. NULL for entries written before the column existed.
+    Column("bot_id", BigInteger, nullable=True),
 )
 
 processed_updates = Table(
@@ -267,4 +270,15 @@ counters = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+# Work that one process of the installation does at a time (the scheduled jobs and the
+# sender, long polling): the process named `holder` has it until `expires_at` unless it
+# renews; a process that dies leaves its lease to run out, and another takes it then.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )

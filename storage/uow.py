@@ -18,7 +18,7 @@ Callbacks a service registers with `on_commit` run after that commit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from types import TracebackType
@@ -33,6 +33,7 @@ from storage.repositories.announcements import SqlAnnouncementRepository, SqlPol
 from storage.repositories.chats import SqlChatRepository
 from storage.repositories.dialogs import SqlDialogStateRepository
 from storage.repositories.issues import SqlIssueRepository
+from storage.repositories.leases import SqlLeaseRepository
 from storage.repositories.links import SqlLinkRepository
 from storage.repositories.messages import SqlMessageRefRepository
 from storage.repositories.moderation import SqlModerationRepository
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     refs: SqlMessageRefRepository
     outbox: SqlOutboxRepository
+    leases: SqlLeaseRepository
     updates: SqlProcessedUpdates
     sla: SqlSlaRepository
     reports: SqlReportRepository
@@ -68,8 +70,10 @@ class SqlUnitOfWork:
         *,
         read_only: bool = False,
         parent: SqlUnitOfWork | None = None,
+        bots: Mapping[str, int] | None = None,
     ) -> None:
         self._engine = engine
+        self._bots = bots or {}
         self._cache = cache
         self._read_only = read_only
         self._parent = parent
@@ -124,7 +128,8 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(connection)
         self.refs = SqlMessageRefRepository(connection)
         self.dialogs = SqlDialogStateRepository(connection)
-        self.outbox = SqlOutboxRepository(connection)
+        self.outbox = SqlOutboxRepository(connection, self._bots)
+        self.leases = SqlLeaseRepository(connection)
         self.updates = SqlProcessedUpdates(connection)
         self.sla = SqlSlaRepository(connection)
         self.reports = SqlReportRepository(connection)
@@ -145,6 +150,7 @@ class SqlUnitOfWork:
         self.refs = parent.refs
         self.dialogs = parent.dialogs
         self.outbox = parent.outbox
+        self.leases = parent.leases
         self.updates = parent.updates
         self.sla = parent.sla
         self.reports = parent.reports
@@ -249,10 +255,14 @@ class SqlUnitOfWorkFactory:
         cache: ReadCache | None = None,
         *,
         inline: AsyncEngine | None = None,
+        bots: Mapping[str, int] | None = None,
     ) -> None:
         self.engine = engine
         self.cache = cache if cache is not None else ReadCache()
         self._inline = inline
+        # The bot of each messenger this process runs (its id): outbox entries written here
+        # carry it, so only that bot's sender carries them out.
+        self.bots: Mapping[str, int] = dict(bots or {})
 
     async def dispose(self) -> None:
         """Close the update engine's connections (the caller owns `engine`)."""
@@ -272,20 +282,22 @@ class SqlUnitOfWorkFactory:
     def __call__(self) -> SqlUnitOfWork:
         """A unit that writes: its own IMMEDIATE transaction, or a savepoint in the update's."""
         parent = self._joinable()
-        return SqlUnitOfWork(self.engine, self.cache, parent=parent)
+        return SqlUnitOfWork(self.engine, self.cache, parent=parent, bots=self.bots)
 
     def is_locked(self, exc: BaseException) -> bool:
         return db.is_locked(exc)
 
     def reader(self) -> SqlUnitOfWork:
         """A unit that only reads: DEFERRED (no write lock), or the update's connection."""
-        return SqlUnitOfWork(self.engine, self.cache, read_only=True, parent=self._joinable())
+        return SqlUnitOfWork(
+            self.engine, self.cache, read_only=True, parent=self._joinable(), bots=self.bots
+        )
 
     @asynccontextmanager
     async def update_unit(self) -> AsyncIterator[SqlUnitOfWork]:
         """The one transaction of an update; units opened inside it join it."""
         engine = self._inline or self.engine
-        async with SqlUnitOfWork(engine, self.cache) as unit:
+        async with SqlUnitOfWork(engine, self.cache, bots=self.bots) as unit:
             token = _scope.set(_UpdateScope(self, unit, asyncio.current_task()))
             try:
                 yield unit

@@ -129,3 +129,15 @@ def test_cli_exits_2_with_one_line(tmp_path: Path, config: str, command: str) ->
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("civicbot: config error:")
     assert "Traceback" not in result.stderr
+
+
+def test_the_cluster_lease_defaults_to_15_s_and_refuses_less_than_a_second(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n'))
+    assert settings.cluster.lease == timedelta(seconds=15)
+    path = write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n[cluster]\nlease = "6s"\n')
+    assert load_settings(path).cluster.lease == timedelta(seconds=6)
+    path = write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n[cluster]\nlease = "0.5s"\n')
+    with pytest.raises(ConfigError, match=r"config.toml: cluster\.lease: "):
+        load_settings(path)

@@ -108,6 +108,10 @@ class MaxOutboxDispatcher:
         async with self._round:
             return
 
+    def resume(self) -> None:
+        """Take entries again after a stop (before `run` is started again)."""
+        self._stopping.clear()
+
     async def _one_round(self) -> bool:
         now = self._clock()
         async with self._uow_factory() as uow:

@@ -58,6 +58,8 @@ class HealthCheck:
         return Health((self._polling(), database, outbox))
 
     def _polling(self) -> Check:
+        if self._metrics.polling_elsewhere:
+            return Check("polling", True, "standing by: another process polls")
         last = self._metrics.last_poll_ok
         if last is None:
             return Check("polling", False, "no successful getUpdates yet")

@@ -74,6 +74,8 @@ class Metrics:
         # When getUpdates last succeeded and whether the last call failed, for /health.
         self.last_poll_ok: float | None = None
         self.last_poll_failed = False
+        # Another process of the installation holds the polling lease; this one stands by.
+        self.polling_elsewhere = False
 
     # --- the Telemetry port ---------------------------------------------------------------
 

@@ -210,8 +210,11 @@ class OutboxDispatcher:
         doorbell: Doorbell | None = None,
         listener: DeliveryListener | None = None,
         telemetry: Telemetry | None = None,
+        bot_id: int | None = None,
     ) -> None:
         self._bot = bot
+        # Only this bot's entries: another token's process on the same database sends its own.
+        self._bot_id = bot_id
         self._telemetry: Telemetry = telemetry or NoTelemetry()
         self._uow_factory = uow_factory
         self._planner = planner
@@ -326,6 +329,32 @@ class OutboxDispatcher:
             await asyncio.wait(self._tasks, timeout=grace)
         log.info("outbox: %s", self.stats.windows())
 
+    def resume(self) -> None:
+        """Take entries again after `stand_down` (before `run` is started again)."""
+        self._stopping = False
+
+    async def take_over(self) -> None:
+        """This process has just become the bot's one sender: what a sender that died had
+        claimed may go at once (an entry it had begun to send stays "maybe sent")."""
+        async with self._db_turn, self._uow_factory() as uow:
+            released = await uow.outbox.release_claims(self._clock(), bot_id=self._bot_id)
+            await uow.commit()
+        if released:
+            log.info("outbox: took over %d entries another sender had claimed", released)
+
+    async def stand_down(self, grace: float) -> None:
+        """Another process is to send now: stop, give the sends under way `grace` seconds,
+        then cancel what is left, so nothing of this process leaves after the hand-over (an
+        entry cut short after its attempt mark stays "maybe sent", one before it is sent by
+        the next sender)."""
+        await self.stop(grace)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=1.0)
+        self._busy_chats.clear()
+
     async def _round(self) -> float:
         self.stats.enter()
         try:
@@ -338,10 +367,12 @@ class OutboxDispatcher:
         whether it claims one entry or many. Seconds until the next round is worth it."""
         now = self._clock()
         async with self._db_turn, self._uow_factory() as uow:
-            heads = await uow.outbox.due_heads(now, limit=4 * self._concurrency)
+            heads = await uow.outbox.due_heads(
+                now, limit=4 * self._concurrency, bot_id=self._bot_id
+            )
             chosen, next_in = self._choose(heads, now)
             if not chosen:
-                due_at = await uow.outbox.next_due_at()
+                due_at = await uow.outbox.next_due_at(bot_id=self._bot_id)
                 if due_at is not None:
                     next_in = min(next_in, max((due_at - now).total_seconds(), 0.01))
                 return next_in

@@ -4,12 +4,12 @@ a member) is stored here, in its decision's transaction, before it is carried ou
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.outgoing import (
@@ -26,6 +26,7 @@ from bot.domain.outgoing import (
     RefKind,
     TargetAction,
 )
+from storage.notify import notify_queued
 from storage.repositories._util import inserted_id
 from storage.tables import outbox
 
@@ -171,6 +172,15 @@ def _unref(value: list[Any] | None) -> MessageRef | None:
 
 
 _earlier = outbox.alias("earlier")
+_A_MOMENT = timedelta(microseconds=1)
+
+
+def _of_bot(bot_id: int | None) -> Any:
+    """One bot's entries, and those written before entries named their bot; any bot's when
+    no id is given."""
+    if bot_id is None:
+        return true()
+    return or_(outbox.c.bot_id == bot_id, outbox.c.bot_id.is_(None))
 
 
 def _claimable(now: datetime) -> Any:
@@ -218,7 +228,7 @@ _UNFINISHED = select(func.count()).where(
 _ENQUEUE = insert(outbox)
 
 
-def _row(message: Outgoing, not_before: datetime) -> dict[str, Any]:
+def _row(message: Outgoing, not_before: datetime, bots: Mapping[str, int]) -> dict[str, Any]:
     return {
         "chat_id": message.chat_id,
         "payload": encode(message),
@@ -229,23 +239,31 @@ def _row(message: Outgoing, not_before: datetime) -> dict[str, Any]:
         "kind": message.kind.value,
         "batch": message.batch,
         "messenger": message.messenger.value,
+        "bot_id": bots.get(message.messenger.value),
     }
 
 
 class SqlOutboxRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, bots: Mapping[str, int] | None = None) -> None:
         self._db = connection
+        self._bots: Mapping[str, int] = bots or {}
 
     async def enqueue(self, message: Outgoing, *, not_before: datetime) -> int:
-        return inserted_id(await self._db.execute(_ENQUEUE, _row(message, not_before)))
+        entry = inserted_id(
+            await self._db.execute(_ENQUEUE, _row(message, not_before, self._bots))
+        )
+        await notify_queued(self._db)
+        return entry
 
     async def enqueue_all(self, messages: Sequence[Outgoing], *, not_before: datetime) -> None:
         """Store a decision's messages (an acknowledgement and its cards) with one statement;
         their ids follow the given order, which keeps each chat's messages in order."""
         if len(messages) == 1:
-            await self._db.execute(_ENQUEUE, _row(messages[0], not_before))
+            await self._db.execute(_ENQUEUE, _row(messages[0], not_before, self._bots))
         elif messages:
-            await self._db.execute(_ENQUEUE, [_row(m, not_before) for m in messages])
+            await self._db.execute(_ENQUEUE, [_row(m, not_before, self._bots) for m in messages])
+        if messages:
+            await notify_queued(self._db)
 
     async def enqueue_batch(
         self, messages: Sequence[Outgoing], *, not_before: datetime, created_at: datetime
@@ -264,9 +282,12 @@ class SqlOutboxRepository:
                     kind=message.kind.value,
                     batch=message.batch,
                     messenger=message.messenger.value,
+                    bot_id=self._bots.get(message.messenger.value),
                 )
             )
             ids.append(inserted_id(result))
+        if ids:
+            await notify_queued(self._db)
         return ids
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxEntry]:
@@ -282,14 +303,20 @@ class SqlOutboxRepository:
         ]
 
     async def due_heads(
-        self, now: datetime, limit: int, messenger: str = "telegram"
+        self, now: datetime, limit: int, messenger: str = "telegram", bot_id: int | None = None
     ) -> Sequence[OutboxHead]:
-        """Like `due`, without payloads, for one messenger's sender; interactive messages
-        first, then bulk, each by id."""
+        """Like `due`, without payloads, for one messenger's sender (and, given its id, one
+        bot's: entries another bot wrote are not its to send); interactive messages first,
+        then bulk, each by id."""
         bulk = outbox.c.batch.is_not(None)
         rows = await self._db.execute(
             select(outbox.c.id, outbox.c.chat_id, bulk.label("bulk"))
-            .where(outbox.c.messenger == messenger, _claimable(now), _first_in_chat())
+            .where(
+                outbox.c.messenger == messenger,
+                _of_bot(bot_id),
+                _claimable(now),
+                _first_in_chat(),
+            )
             .order_by(bulk, outbox.c.id)
             .limit(limit)
         )
@@ -423,13 +450,34 @@ class SqlOutboxRepository:
             .values(status=FAILED, last_error=error, lease_until=None, attempted_at=None)
         )
 
-    async def next_due_at(self, messenger: str = "telegram") -> datetime | None:
-        """The earliest `not_before` among a messenger's pending entries, or None."""
+    async def next_due_at(
+        self, messenger: str = "telegram", bot_id: int | None = None
+    ) -> datetime | None:
+        """The earliest `not_before` among a messenger's (a bot's) pending entries, or None."""
         query = select(func.min(outbox.c.not_before)).where(
-            outbox.c.status == PENDING, outbox.c.messenger == messenger
+            outbox.c.status == PENDING, outbox.c.messenger == messenger, _of_bot(bot_id)
         )
         value = (await self._db.execute(query)).scalar()
         return value if isinstance(value, datetime) else None
+
+    async def release_claims(
+        self, now: datetime, messenger: str = "telegram", bot_id: int | None = None
+    ) -> int:
+        """Make the entries a sender claimed claimable now: called by the one sender of a bot
+        when it takes over from a process that died, so what that process had claimed goes
+        out without waiting for its claims to run out. An entry it had begun to send keeps
+        its `attempted_at` mark and is not sent again."""
+        result = await self._db.execute(
+            update(outbox)
+            .where(
+                outbox.c.status == SENDING,
+                outbox.c.messenger == messenger,
+                _of_bot(bot_id),
+                outbox.c.lease_until >= now,
+            )
+            .values(lease_until=now - _A_MOMENT)
+        )
+        return result.rowcount
 
     async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
         """How many entries wait to be sent, and the `not_before` of the oldest due one."""

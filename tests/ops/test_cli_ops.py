@@ -195,7 +195,7 @@ def test_restore_is_refused_while_a_bot_runs_on_the_database(
     database = tmp_path / "civicbot.db"
     assert main(["db", "backup", str(tmp_path / "copy.db"), "--config", str(path)]) == 0
     capsys.readouterr()
-    with db.instance_lock(database):  # what `civicbot run` holds for its lifetime
+    with db.instance_lock(database, shared=True):  # what `civicbot run` holds for its lifetime
         assert main(["db", "restore", str(tmp_path / "copy.db"), "--config", str(path)]) == 2
         line = capsys.readouterr().err.strip()
     assert line == (
@@ -217,13 +217,26 @@ def test_restore_refuses_a_file_that_is_not_a_backup(
 
 
 @pytest.mark.sqlite_only
-def test_a_second_bot_on_the_same_database_is_refused(
+def test_a_bot_is_refused_while_a_restore_writes_its_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = config(tmp_path)
-    with db.instance_lock(tmp_path / "civicbot.db"):
+    with db.instance_lock(tmp_path / "civicbot.db"):  # what `civicbot db restore` holds
         assert main(["run", "--config", str(path)]) == 2
-    assert "a civicbot process is running on this database" in capsys.readouterr().err
+    assert "a restore is writing this database" in capsys.readouterr().err
+
+
+def test_a_restore_is_refused_while_any_of_several_bots_runs(tmp_path: Path) -> None:
+    database = tmp_path / "civicbot.db"
+    with (
+        db.instance_lock(database, shared=True),
+        db.instance_lock(database, shared=True),
+        pytest.raises(db.StorageProblem, match="a civicbot process is running"),
+        db.instance_lock(database),
+    ):
+        pass
+    with db.instance_lock(database):  # all stopped: the restore may go on
+        pass
 
 
 def test_alembic_and_scheduler_chatter_stays_out_of_the_log() -> None:

@@ -21,11 +21,13 @@ class _Outbox:
     def __init__(self) -> None:
         self.rounds = 0
 
-    async def due_heads(self, now: datetime, limit: int) -> list[OutboxHead]:
+    async def due_heads(
+        self, now: datetime, limit: int, bot_id: int | None = None
+    ) -> list[OutboxHead]:
         self.rounds += 1
         return []
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, bot_id: int | None = None) -> datetime | None:
         return None
 
 
