@@ -10,6 +10,7 @@ worded by bot.texts.errors); what a messenger supplies (a person's name) is shor
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class Bounded(StrEnum):
@@ -39,3 +40,17 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def without_nul(value: Any) -> Any:
+    """A messenger's raw update with U+0000 taken out of every string, keys included.
+
+    PostgreSQL's text types cannot hold that character at all (SQLite can), and no person
+    types it: a forged or broken update must not fail on one backend only."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value

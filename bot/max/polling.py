@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.domain.limits import without_nul
 from bot.domain.messengers import Messenger, max_chat
 from bot.services.ports import Clock, UnitOfWorkFactory
 
@@ -136,6 +137,7 @@ class MaxPoller:
 
     async def handle(self, update: dict[str, Any]) -> None:
         """Handle one update unless its effects were committed before (one transaction)."""
+        update = without_nul(update)
         key = update_key(update)
         kind = str(update.get("update_type"))
         if self._settle is not None and kind in ("message_callback", "message_created"):

@@ -22,6 +22,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from pydantic import ValidationError
 
+from bot.domain.limits import without_nul
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.telemetry import NoTelemetry, Telemetry
 from bot.telegram.outage import Outage
@@ -131,6 +132,7 @@ class Poller:
         if not isinstance(update_id, int):
             log.warning("an update without an id could not be parsed; skipped")
             return None
+        item = without_nul(item)
         try:
             return Update.model_validate(item, context={"bot": self._bot})
         except ValidationError as exc:

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.domain.outgoing import MAYBE_SENT
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeTelegram
-from bot.telegram.delivery import MAYBE_SENT
-from storage import db
 from tests.database import TestDatabase
 from tests.e2e import harness
 from tests.e2e.harness import (
@@ -34,6 +33,7 @@ from tests.e2e.harness import (
     http_get,
     make_settings,
     process_for,
+    query,
 )
 
 # Seconds: renewed every 2 s, taken over within 8 s of a death. Shorter leases work on an idle
@@ -101,22 +101,10 @@ async def wait_for_log(fake: FakeTelegram, process: BotProcess, text: str) -> No
         await asyncio.sleep(0.05)
 
 
-async def rows(database: TestDatabase, sql: str) -> list[tuple[Any, ...]]:
-    """Read the shared database through SQLAlchemy, beside the running bots."""
-    engine = db.create_engine(database.url)
-    try:
-        async with engine.connect() as connection:
-            if engine.dialect.name == "sqlite":
-                connection = await connection.execution_options(**{db.BEGIN_OPTION: "DEFERRED"})
-            return [tuple(row) for row in (await connection.exec_driver_sql(sql)).all()]
-    finally:
-        await engine.dispose()
-
-
 async def drained(fakes: list[FakeTelegram], database: TestDatabase, timeout: float) -> None:
     """Every update taken and the outbox empty, checked after each call to a double."""
     deadline = time.monotonic() + timeout * fakes[0].timeout_scale
-    while any(f.pending_updates for f in fakes) or (await rows(database, OPEN))[0][0]:
+    while any(f.pending_updates for f in fakes) or (await query(database, OPEN))[0][0]:
         assert time.monotonic() < deadline, f"not drained\n{fakes[0].dump()}"
         await asyncio.sleep(0.1)
 
@@ -229,12 +217,12 @@ async def test_a_second_process_stands_by_and_takes_over_a_killed_one(
     await asyncio.sleep(1.0)  # five more ticks of the new leader's jobs
     assert await second.terminate() == 0
 
-    issues = await rows(
+    issues = await query(
         test_database, "SELECT count(*) FROM (SELECT DISTINCT chat_id, message_id FROM issues) m"
     )
     assert issues == [(total,)]  # every tagged message got an issue (one: a unique key)
-    assert (await rows(test_database, "SELECT count(*) FROM issues")) == [(total,)]
-    ((maybe,),) = await rows(
+    assert (await query(test_database, "SELECT count(*) FROM issues")) == [(total,)]
+    ((maybe,),) = await query(
         test_database, f"SELECT count(*) FROM outbox WHERE last_error = '{MAYBE_SENT}'"
     )
     acks = numbered(fake, [b.id for b in buildings], ACK)
@@ -306,7 +294,7 @@ async def test_two_bots_on_one_database_each_send_their_own(
         assert not any(call.ok is False for call in fake.calls_of("sendMessage"))
         assert not any(call.ok is False for call in other.calls_of("sendMessage"))
         first_bot, second_bot = 123456789, 987654321
-        stamped = await rows(
+        stamped = await query(
             test_database, "SELECT bot_id, chat_id FROM outbox WHERE status = 'sent'"
         )
         first_chats = {town.building.id}
