@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -461,10 +461,33 @@ class OutboxDispatcher:
 
     async def _mark_attempted(self, entry: OutboxEntry) -> float:
         """Commit the attempt just before a new message's request leaves; its moment."""
-        async with self._db_turn, self._uow_factory() as uow:
-            await uow.outbox.mark_attempted(entry.id, self._clock())
-            await uow.commit()
+
+        async def mark() -> None:
+            async with self._db_turn, self._uow_factory() as uow:
+                await uow.outbox.mark_attempted(entry.id, self._clock())
+                await uow.commit()
+
+        await self._through_locks(mark)
         return time.perf_counter()
+
+    async def _through_locks(self, write: Callable[[], Awaitable[None]]) -> None:
+        """One of the sender's own writes (an attempt, an outcome, a retry), tried again while
+        another connection holds the database's write lock. Given up, it would leave the
+        entry claimed until its lease ran out, and a message already sent, or one whose
+        failure was known, "maybe sent" for good."""
+        delay, warned = 0.05, False
+        while True:
+            try:
+                await write()
+                return
+            except Exception as exc:
+                if not self._uow_factory.is_locked(exc):
+                    raise
+                if not warned:
+                    log.warning("outbox waits to record a send: the database is locked")
+                    warned = True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     async def _deliver_once(self, entry: OutboxEntry) -> None:
         chat_id = entry.message.chat_id
@@ -732,7 +755,9 @@ class OutboxDispatcher:
 
     async def _write_outcomes(self, group: list[_Outcome]) -> None:
         self.stats.enter()
-        try:
+        done: set[int] = set()
+
+        async def write() -> None:
             async with self._db_turn, self._uow_factory() as uow:
                 now = self._clock()
                 for o in group:
@@ -747,12 +772,14 @@ class OutboxDispatcher:
                 for o in group:
                     if o.entry.message.batch is not None:
                         last_of[o.entry.message.batch] = o
-                done = {
-                    id(o)
-                    for batch, o in last_of.items()
-                    if not await uow.outbox.unfinished([batch])
-                }
+                done.clear()
+                for batch, o in last_of.items():
+                    if not await uow.outbox.unfinished([batch]):
+                        done.add(id(o))
                 await uow.commit()
+
+        try:
+            await self._through_locks(write)
         except BaseException as exc:
             for o in group:
                 if not o.future.done():
@@ -800,9 +827,13 @@ class OutboxDispatcher:
         """Try again after `delay`; the chat waits too, so no later message overtakes this one."""
         until = self._clock() + delay
         self._planner.pause_chat(entry.message.chat_id, until)
-        async with self._uow_factory() as uow:
-            await uow.outbox.retry_later(entry.id, until, error)
-            await uow.commit()
+
+        async def write() -> None:
+            async with self._uow_factory() as uow:
+                await uow.outbox.retry_later(entry.id, until, error)
+                await uow.commit()
+
+        await self._through_locks(write)
 
 
 MODERATION_OPS = frozenset(
