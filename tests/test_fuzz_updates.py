@@ -23,7 +23,6 @@ from aiogram.methods import GetMe, TelegramMethod
 from aiogram.types import Update, User
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.app import App, build_app
@@ -292,9 +291,8 @@ def test_generated_updates_log_no_error_and_intake_goes_on(
     @given(updates())
     def no_error(raw: dict[str, Any]) -> None:
         data = {"update_id": next(counter), **raw}
-        try:
-            update = Update.model_validate(data, context={"bot": app.bot})
-        except ValidationError:
+        update = app.poller.parse(data)  # the poller's own reading of a raw update
+        if not isinstance(update, Update):
             return  # a poison update: the poller's quarantine, tested end to end
         before = len(errors.records)
         runner.run(app.poller.handle(update))
