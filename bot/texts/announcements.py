@@ -20,6 +20,7 @@ from bot.domain.announcements import (
     TargetKind,
     Targets,
 )
+from bot.domain.outgoing import MAYBE_SENT
 from bot.texts.format import esc, fit_lines, local_time, plain, quote
 
 WEEKDAYS_ACC = ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье")
@@ -125,6 +126,12 @@ _REASONS = (
     ("can't be deleted", "сообщение уже нельзя удалить (прошло больше 48 часов)"),
     ("can't be edited", "сообщение уже нельзя изменить"),
     ("internal error", "внутренняя ошибка"),
+    (MAYBE_SENT, "возможно, доставлено до перезапуска бота; повторно не отправлялось"),
+)
+
+MAYBE_DELIVERED = (
+    "Возможно, доставлено (бот перезапустился во время отправки; повторно не отправляли, "
+    "проверьте чат):"
 )
 
 
@@ -241,9 +248,16 @@ def report(a: Announcement, deliveries: Sequence[Delivery]) -> str:
         header += f" Отменено: {cancelled}."
     lines: list[str] = []
     failed = [d for d in deliveries if d.status is DeliveryStatus.FAILED]
+    # A copy whose send a restart cut short may have reached the chat; it is neither counted
+    # as delivered nor called a failure, and the admin sees where to check.
+    unknown = [d for d in failed if d.error == MAYBE_SENT]
+    failed = [d for d in failed if d.error != MAYBE_SENT]
     if failed:
         lines.append("Не доставлено:")
         lines += [f"• {esc(d.chat_name)} — {reason(d.error)}" for d in failed]
+    if unknown:
+        lines.append(MAYBE_DELIVERED)
+        lines += [f"• {esc(d.chat_name)}" for d in unknown]
     unpinned = [
         d for d in deliveries if a.pin and d.status is DeliveryStatus.SENT and not d.pinned
     ]

@@ -22,6 +22,7 @@ from bot.domain.announcements import (
     tally,
 )
 from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
+from bot.domain.outgoing import MAYBE_SENT
 from bot.domain.when import WhenError, parse_when
 from bot.texts import announcements as t
 
@@ -175,3 +176,28 @@ def test_report_names_the_failed_chat_and_why() -> None:
     assert "Дом 3 — бот удалён из чата" in text
     assert "Дом 2 — у бота нет прав" in text
     assert t.reason("Bad Request: <weird>") == "Bad Request: &lt;weird&gt;"
+
+
+def test_report_tells_a_copy_a_restart_cut_short_apart_from_a_failure() -> None:
+    announcement = Announcement(
+        8,
+        Person(1, "Пресс-служба"),
+        1,
+        "текст",
+        Targets(TargetKind.BUILDINGS),
+        False,
+        AnnouncementStatus.DONE,
+        NOW,
+    )
+    deliveries = [
+        delivery(1, DeliveryStatus.SENT),
+        delivery(2, DeliveryStatus.FAILED, error=MAYBE_SENT),
+        delivery(3, DeliveryStatus.FAILED, error="Forbidden: bot was kicked from the group chat"),
+    ]
+    text = t.report(announcement, deliveries)
+    assert "Доставлено: 1 из 3." in text
+    assert "Не доставлено:\n• Дом 3 — бот удалён из чата" in text
+    assert "Возможно, доставлено" in text and "\n• Дом 2" in text
+    # The outbox's own wording never reaches the admin, in the report or anywhere else.
+    assert "maybe sent" not in text
+    assert t.reason(MAYBE_SENT).startswith("возможно, доставлено")

@@ -129,10 +129,15 @@ async def test_killed_mid_delivery_the_restarted_bot_finishes_without_duplicates
 
         await process.start(fake)
         report = await fake.wait_for_bot_message(desk.chat_id, "отчёт о доставке", timeout=40)
-        assert "Доставлено: 12 из 13" in report.content
         assert "Дом 13 — бот удалён из чата" in report.content
+        # A copy whose request was under way at the kill may or may not have reached its chat;
+        # it is not sent again and the report says so. Every other copy arrives exactly once.
+        unsure = {chat.title for chat in chats if f"\n• {chat.title}\n" in report.content + "\n"}
+        assert ("Возможно, доставлено" in report.content) == bool(unsure)
+        assert f"Доставлено: {12 - len(unsure)} из 13" in report.content
         for chat in chats[:-1]:
-            assert len(announcement_copies(fake, chat, TEXT)) == 1, chat.title
+            copies = len(announcement_copies(fake, chat, TEXT))
+            assert copies == 1 or (chat.title in unsure and copies == 0), chat.title
         assert not announcement_copies(fake, removed, TEXT)
     finally:
         if process.process is not None and process.process.returncode is None:
