@@ -119,7 +119,10 @@ async def serve_double(chats: int, bursts: int, quiet: int) -> None:
 
         def push(b: int) -> dict[str, Any]:
             ids = burst_ids[b]
-            state = {"staff_before": len(fake.bot_messages(staff.id)), "started": time.monotonic()}
+            state: dict[str, Any] = {
+                "staff_before": len(fake.bot_messages(staff.id)),
+                "started": time.monotonic(),
+            }
             state["keys"] = [write(chat_id, n) for n, chat_id in enumerate(ids)]
             state["last_update"] = world.updates.next_update_id - 1
             pushed[b] = state

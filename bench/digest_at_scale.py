@@ -89,7 +89,8 @@ def issue_rows(
         due = calendar.add(created, FIRST_RESPONSE)
         specialist = rng.randrange(SPECIALISTS)
         who = (500 + specialist, f"Специалист {specialist}")
-        status, assignee, answered, closed, control = "closed", (None, None), None, None, None
+        status, answered, closed, control = "closed", None, None, None
+        assignee: tuple[int | None, str | None] = (None, None)
         verdict, verdict_at, answer = None, None, None
         roll = rng.random()
         if not is_open or roll > 0.25:

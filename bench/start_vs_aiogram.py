@@ -167,7 +167,7 @@ class FirstPoll:
                 self.arrived.set_result(time.monotonic())
             return await original(*args)
 
-        queue.get_updates = get_updates  # type: ignore[method-assign]
+        queue.get_updates = get_updates  # type: ignore[method-assign,assignment]
 
 
 async def measure(contender: Contender, chats: int, burst: int, *, start_only: bool) -> Figures:
@@ -190,9 +190,8 @@ async def measure(contender: Contender, chats: int, burst: int, *, start_only: b
             first.pid = process.pid
             try:
                 exited = asyncio.ensure_future(process.wait())
-                await asyncio.wait(
-                    {first.arrived, exited}, timeout=120, return_when="FIRST_COMPLETED"
-                )
+                waiting: list[asyncio.Future[Any]] = [first.arrived, exited]
+                await asyncio.wait(waiting, timeout=120, return_when="FIRST_COMPLETED")
                 if not first.arrived.done():
                     raise RuntimeError(f"{contender.name} did not poll:\n{log_path.read_text()}")
                 figures = Figures(

@@ -58,7 +58,18 @@ def service(factory: UnitOfWorkFactory, now: datetime = NOW) -> ReportService:
 
 
 # number: (chat, created, answered, status, assignee, closed, verdict, verdict_at, due_date)
-ISSUES = {
+IssueRow = tuple[
+    ChatPlace,
+    datetime,
+    datetime | None,
+    str,
+    Person | None,
+    datetime | None,
+    str | None,
+    datetime | None,
+    date | None,
+]
+ISSUES: dict[int, IssueRow] = {
     1: (
         CHAT_A,
         at(3, 17, 9),
@@ -140,7 +151,8 @@ async def build(factory: UnitOfWorkFactory) -> None:
                     first_response_at=answered,
                     closed_at=closed,
                     verdict=verdict,
-                    verdict_at=verdict_at or (closed + timedelta(hours=1) if verdict else None),
+                    verdict_at=verdict_at
+                    or (closed + timedelta(hours=1) if closed and verdict else None),
                     due_date=due,
                 )
             )

@@ -26,6 +26,7 @@ def test_example_config_is_valid_with_a_token(
 ) -> None:
     monkeypatch.setenv("CIVICBOT_TELEGRAM__TOKEN", TOKEN)
     settings = load_settings(ROOT / "config.example.toml")
+    assert settings.telegram.token is not None
     assert settings.telegram.token.get_secret_value() == TOKEN
     assert settings.work_time.timezone == "Asia/Kamchatka"
     assert settings.tags.issue == ("#проблема", "#вопрос", "#заявка", "#жалоба")

@@ -31,8 +31,8 @@ ZONE = ZoneInfo("Asia/Kamchatka")  # UTC+12
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=ZONE).astimezone(UTC)
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ZONE).astimezone(UTC)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZONE).astimezone(UTC)
 
 
 @pytest.mark.parametrize(

@@ -49,4 +49,4 @@ def test_config_spelling() -> None:
     assert describe_person(111) == "111"
     for wrong in ("vk:1", "max:", "max:-1", True, 2**60):
         with pytest.raises(ValueError):
-            parse_person(wrong)  # type: ignore[arg-type]
+            parse_person(wrong)

@@ -302,9 +302,10 @@ class BotProcess:
                 preexec_fn=_die_with_parent,
             )
         _PROCESSES.add(self)
+        process = self.process
         # Ready is the bot's own signal: its first getUpdates (or setWebhook) reaching the double.
         await fake.wait_for(
-            lambda: ready() or self.process.returncode is not None,
+            lambda: ready() or process.returncode is not None,
             timeout=START_TIMEOUT,
             message=f"for the bot process to be ready; log:\n{self.log()}",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -106,8 +107,9 @@ async def test_poll_in_three_chats_is_closed_at_its_time_with_combined_totals_an
 
         polls = {}
         for chat in chats:
-            await fake.wait_for(lambda c=chat: any(m.poll_id for m in fake.bot_messages(c.id)))
-            polls[chat.id] = next(m for m in fake.bot_messages(chat.id) if m.poll_id)
+            polls[chat.id] = await fake.wait_for_bot_message(
+                chat.id, predicate=lambda m: m.poll_id is not None
+            )
         votes = {  # chat index -> option chosen by each voting resident
             0: [0, 0, 1],
             1: [2, 0, 0, 0, 1],
@@ -168,7 +170,10 @@ async def test_a_half_made_announcement_survives_a_restart(
         await desk.presses("Отправить", "отправляется в 2")
         for chat in chats:
             await fake.wait_for(
-                lambda c=chat: len(announcement_copies(fake, c, "Отключение электричества")) == 1
+                partial(
+                    lambda c: len(announcement_copies(fake, c, "Отключение электричества")) == 1,
+                    chat,
+                )
             )
     finally:
         await restarted.stop()

@@ -31,7 +31,7 @@ async def test_late_and_forged_button_presses_change_nothing_and_log_no_error(
     await town.register()
     sent = fake.user_sends(town.building.id, town.resident, "#проблема Мусор")
     card = await town.reply_in(town.staff, "№1")
-    card_api = fake.world.message_api(fake.world.message(town.staff.id, card.message_id))
+    card_api = fake.world.message_api(fake.message(town.staff.id, card.message_id))
     resident = sent["from"]
     specialist = {**resident, "id": town.specialist.id, "first_name": "Ольга"}
     for user, data in [

@@ -5,6 +5,7 @@ author removed, warnings whose limit removes instead of muting (and says so)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,8 @@ async def test_newcomers_spam_and_warnings_on_max(
         assert "t.me/easy_money_now" in (card.text or "")
         for chat in (house, other):
             await fake_max.wait_for(
-                lambda c=chat: maxim.user_id not in c.members, message=f"removed: {chat.title}"
+                partial(lambda members, user: user not in members, chat.members, maxim.user_id),
+                message=f"removed: {chat.title}",
             )
 
         # Warnings: the one that reaches the limit removes, and says so.

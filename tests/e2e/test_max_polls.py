@@ -4,6 +4,7 @@ button per option in the MAX chats, closed together with combined totals."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -56,9 +57,9 @@ async def test_a_poll_across_both_messengers_closes_with_combined_totals_equal_t
     try:
         await register(fake, town.admin, tg_chats)
         await fake_max.wait_for(lambda: fake_max.world.updates.polls > 0, message="MAX polls")
-        for chat in max_chats:
-            fake_max.user_sends(chat, head, f"/register building {chat.title}")
-            await _latest(fake_max, chat, "подключён")
+        for house in max_chats:
+            fake_max.user_sends(house, head, f"/register building {house.title}")
+            await _latest(fake_max, house, "подключён")
 
         desk = Desk(fake, town.admin)
         await desk.says("/poll", "Пришлите вопрос")
@@ -74,8 +75,9 @@ async def test_a_poll_across_both_messengers_closes_with_combined_totals_equal_t
         # Telegram: native polls. Дом 1: 0, 0, 1; Дом 2: 1.
         polls = {}
         for chat in tg_chats:
-            await fake.wait_for(lambda c=chat: any(m.poll_id for m in fake.bot_messages(c.id)))
-            polls[chat.id] = next(m for m in fake.bot_messages(chat.id) if m.poll_id)
+            polls[chat.id] = await fake.wait_for_bot_message(
+                chat.id, predicate=lambda m: m.poll_id is not None
+            )
         for chat, chosen in zip(tg_chats, ([0, 0, 1], [1]), strict=True):
             for resident, option in zip(residents, chosen, strict=False):
                 fake.user_votes(chat.id, polls[chat.id].message_id, resident, [option])
@@ -117,7 +119,8 @@ async def test_a_poll_across_both_messengers_closes_with_combined_totals_equal_t
         # The MAX copies are closed: totals stay, buttons go.
         for message in (poll_1, poll_2):
             await fake_max.wait_for(
-                lambda m=message: "Опрос завершён" in (m.text or ""), message="closed on MAX"
+                partial(lambda m: "Опрос завершён" in (m.text or ""), message),
+                message="closed on MAX",
             )
             assert message.buttons == []
         shared = await _latest(fake_max, first, "Итоги опроса №1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -293,7 +294,7 @@ async def test_three_warnings_across_chats_mute(town: Community) -> None:
         if number < 3:
             notice = await town.bot_says(chat, f"предупреждение {number} из 3", after=after)
             assert "грубость" in notice.content
-        await town.fake.wait_for(lambda c=chat, m=command: town.fake.message(c.id, m).deleted)
+        await town.fake.wait_for(partial(lambda m: m.deleted, town.fake.message(chat.id, command)))
     await town.bot_says(town.building, "не может писать 1 день")
     await town.wait_status(town.building, town.resident, "restricted")
 
@@ -370,6 +371,7 @@ async def test_rules_appear_in_the_welcome(town: Community) -> None:
 async def test_settings_switch_off_the_newcomer_check_for_one_chat(town: Community) -> None:
     town.says(town.admin, town.building, "/settings")
     panel = await town.bot_says(town.building, "Модерация в «Ленина 5»")
+    assert panel.reply_markup is not None
     data = [b["callback_data"] for row in panel.reply_markup["inline_keyboard"] for b in row]
     assert all(len(d.encode()) < 64 for d in data)
     town.fake.user_presses(

@@ -43,8 +43,9 @@ async def test_closing_a_poll_by_button_stops_it_everywhere_and_posts_the_totals
         await desk.presses("Отправить", "Опрос №1 отправляется в 3")
         polls = {}
         for chat in chats:
-            await fake.wait_for(lambda c=chat: any(m.poll_id for m in fake.bot_messages(c.id)))
-            polls[chat.id] = next(m for m in fake.bot_messages(chat.id) if m.poll_id)
+            polls[chat.id] = await fake.wait_for_bot_message(
+                chat.id, predicate=lambda m: m.poll_id is not None
+            )
         for chat, option in zip(chats, (0, 0, 1), strict=True):
             fake.user_votes(chat.id, polls[chat.id].message_id, residents[0], [option])
 

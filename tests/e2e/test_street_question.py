@@ -78,6 +78,7 @@ async def test_right_street_releases_the_newcomer_and_only_their_press_counts(
     streets = [text for row in welcome.buttons for text in row]
     assert len(streets) == 4 and "Ленина" in streets and "Мира" in streets
     assert len(set(streets)) == 4
+    assert welcome.reply_markup is not None
     data = [b["callback_data"] for row in welcome.reply_markup["inline_keyboard"] for b in row]
     assert all(len(d.encode()) < 64 for d in data)
     assert "Я житель" not in welcome.content and "#проблема" in welcome.content

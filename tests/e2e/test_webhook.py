@@ -104,7 +104,7 @@ async def test_a_request_without_the_secret_is_refused_and_a_bad_update_quaranti
     bot = await start_on_webhook(fake, town, tmp_path, test_database, port)
     await town.register()
     url = f"http://127.0.0.1:{port}{PATH}"
-    update = {
+    update: dict[str, Any] = {
         "update_id": 555,
         "message": {
             "message_id": 77,

@@ -119,7 +119,7 @@ async def test_a_pinned_announcement_is_pinned_and_its_batch_reported(
         )
         await uow.commit()
     client = MaxClient(fake.token, fake.api_base)
-    sender = MaxOutboxDispatcher(client, uow_factory, lambda: NOW, listener=Listener())  # type: ignore[arg-type]
+    sender = MaxOutboxDispatcher(client, uow_factory, lambda: NOW, listener=Listener())
     try:
         await sender._one_round()
     finally:

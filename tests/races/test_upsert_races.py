@@ -165,7 +165,7 @@ async def test_a_new_residents_two_messages_at_once_are_two_issues(
             lambda: one.intake(message(10, ANNA)), lambda: two.intake(message(11, ANNA))
         )
 
-        assert sorted(r.number for r in results) == [1, 2], results  # type: ignore[union-attr]
+        assert sorted(r.number for r in results) == [1, 2], results
         async with plain.reader() as uow:
             count = select(func.count()).select_from(issues)
             assert (await uow.connection.execute(count)).scalar_one() == 2

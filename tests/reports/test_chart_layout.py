@@ -35,7 +35,12 @@ def test_fitted_margins_equal_tight_layout(
     days: list[DayPoint], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     figures: list[Figure] = []
-    monkeypatch.setattr(chart, "_save", lambda figure: figures.append(figure) or b"")
+
+    def keep(figure: Figure) -> bytes:
+        figures.append(figure)
+        return b""
+
+    monkeypatch.setattr(chart, "_save", keep)
     chart.digest_chart(days)
     (figure,) = figures
     fitted = figure.subplotpars

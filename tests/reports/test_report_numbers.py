@@ -171,7 +171,7 @@ async def sqlite_plan(connection: AsyncConnection, statement: str, parameters: A
     """The steps of SQLite's plan (EXPLAIN QUERY PLAN); a full scan of a report table or of
     one of its indexes fails the test."""
     result = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-    plan = [row[3] for row in result]
+    plan: list[str] = [str(row[-1]) for row in result.all()]
     scans = [s for s in plan if s.startswith("SCAN") and s != "SCAN CONSTANT ROW"]
     assert not scans, (statement, plan)
     return plan

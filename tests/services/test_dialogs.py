@@ -102,6 +102,7 @@ async def test_a_poll_dialog_refuses_bad_options_then_goes_on(
     ):
         step = await wizard.on_button(ADMIN, step.state, step.data, action, value)
         assert step.state == state
+    assert step.state is not None
     with pytest.raises(UsageError) as refused:
         await wizard.on_input(ADMIN, step.state, step.data, DraftInput("вчера"))
     assert refused.value.args[0] == t.BAD_CLOSES

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.domain.models import ChatKind, ChatPlace, Person, RegisteredChat
+from bot.domain.models import ChatKind, ChatPlace, Issue, Person, RegisteredChat
 from bot.domain.outgoing import MessageRef, Outgoing, RefKind
 from storage import db
 from storage.uow import SqlUnitOfWorkFactory
@@ -19,7 +19,9 @@ PLACE = ChatPlace(-1001, 0)
 ANNA = Person(1, "Анна")
 
 
-async def add_issue(factory: SqlUnitOfWorkFactory, message_id: int, place: ChatPlace = PLACE):
+async def add_issue(
+    factory: SqlUnitOfWorkFactory, message_id: int, place: ChatPlace = PLACE
+) -> Issue | None:
     async with factory() as uow:
         issue = await uow.issues.add(
             place=place,
