@@ -77,7 +77,7 @@ from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
-from storage.notify import listen_for_queued
+from storage.notify import listen_to_other_processes
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -539,7 +539,10 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event) -> None:
             max_doorbell.ring()
 
     app.background.append(
-        asyncio.create_task(listen_for_queued(app.engine, wake), name="outbox-notify")
+        asyncio.create_task(
+            listen_to_other_processes(app.engine, wake, app.uow_factory.cache.clear),
+            name="notifications",
+        )
     )
     # The jobs and the sender run in the one process that holds the leader's lease.
     app.scheduler.start(paused=True)

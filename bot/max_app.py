@@ -33,7 +33,7 @@ from scheduler.moderation import schedule_moderation
 from scheduler.reports import add_report_jobs
 from scheduler.sla import add_sla_jobs
 from storage import db
-from storage.notify import listen_for_queued
+from storage.notify import listen_to_other_processes
 from storage.uow import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -187,7 +187,8 @@ async def run_max(settings: Settings, clock: Clock, stop: asyncio.Event) -> None
             return
         background.append(
             asyncio.create_task(
-                listen_for_queued(engine, adapter.outbox.wake), name="max-outbox-notify"
+                listen_to_other_processes(engine, adapter.outbox.wake, uow_factory.cache.clear),
+                name="max-notifications",
             )
         )
         # The jobs and the sender run in the one process that holds the leader's lease.

@@ -1,10 +1,16 @@
-"""Waking another process's sender on PostgreSQL: `NOTIFY` when an entry is queued, `LISTEN`
-in every process.
+"""What one process tells the others on PostgreSQL: `NOTIFY` at a commit, `LISTEN` in every
+process.
 
-With several processes, an update handled by one (a webhook call) queues its answer for the
-sender in another (the leader, `bot/cluster.py`). The notification is sent at the commit of
-the queuing transaction, so the sender looks at once instead of at its next poll. SQLite runs
-on one host with no such channel: its senders poll (`scheduler.outbox_poll`).
+- An entry queued. With several processes, an update handled by one (a webhook call) queues
+  its answer for the sender in another (the leader, `bot/cluster.py`); the sender looks at once
+  instead of at its next poll.
+- A cached table changed (registrations, grants, links, moderation overrides: `storage/cache`).
+  Every other process drops its read cache, so a chat registered through one process is known
+  to the next update whichever process takes it, not only when the cache expires.
+
+Each notification is sent within the writing transaction, so listeners hear it when (and only
+if) it commits. SQLite runs on one host with no such channel: its senders poll
+(`scheduler.outbox_poll`) and its caches expire (`ReadCache.ttl`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "civicbot_outbox"
 NOTIFY = text(f"NOTIFY {CHANNEL}")
+CACHE_CHANNEL = "civicbot_cache"
+NOTIFY_CACHE = text(f"NOTIFY {CACHE_CHANNEL}")
 
 
 async def notify_queued(connection: AsyncConnection) -> None:
@@ -31,40 +39,57 @@ async def notify_queued(connection: AsyncConnection) -> None:
         await connection.execute(NOTIFY)
 
 
-async def listen_for_queued(
-    engine: AsyncEngine, wake: Callable[[], None], *, retry: float = 5.0
+async def notify_cache_changed(connection: AsyncConnection) -> None:
+    """Within a transaction that wrote a cached table: the other processes drop their caches
+    when it commits."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(NOTIFY_CACHE)
+
+
+async def listen_to_other_processes(
+    engine: AsyncEngine,
+    queued: Callable[[], None],
+    cache_changed: Callable[[], None] | None = None,
+    *,
+    retry: float = 5.0,
 ) -> None:
-    """Call `wake` for every notification, until cancelled; reconnects after a failure."""
+    """Call `queued` for every queued entry and `cache_changed` for every change of a cached
+    table, until cancelled; reconnects after a failure."""
     if engine.dialect.name != "postgresql":
         return
+    handlers = {CHANNEL: queued}
+    if cache_changed is not None:
+        handlers[CACHE_CHANNEL] = cache_changed
     warned = False
     while True:
         try:
-            await _listen(engine, wake)
+            await _listen(engine, handlers)
             warned = False
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             if not warned:
                 warned = True
-                log.warning("outbox notifications: %s; the sender polls meanwhile", exc)
+                log.warning("notifications: %s; the sender polls and caches expire meanwhile", exc)
+        if cache_changed is not None:
+            # Changes made while nobody listened are unknown: forget everything once.
+            cache_changed()
         await asyncio.sleep(retry)
 
 
-async def _listen(engine: AsyncEngine, wake: Callable[[], None]) -> None:
+async def _listen(engine: AsyncEngine, handlers: dict[str, Callable[[], None]]) -> None:
     """Until the connection is lost."""
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
         lost = asyncio.Event()
-
-        def heard(*_: object) -> None:
-            wake()
-
-        await driver.add_listener(CHANNEL, heard)
+        callbacks = {channel: (lambda *_, act=act: act()) for channel, act in handlers.items()}
+        for channel, callback in callbacks.items():
+            await driver.add_listener(channel, callback)
         driver.add_termination_listener(lambda *_: lost.set())
         try:
             await lost.wait()
         finally:
-            with contextlib.suppress(Exception):
-                await driver.remove_listener(CHANNEL, heard)
+            for channel, callback in callbacks.items():
+                with contextlib.suppress(Exception):
+                    await driver.remove_listener(channel, callback)

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from storage import db
 from storage.cache import ReadCache, UnitState
 from storage.db import BEGIN_OPTION
+from storage.notify import notify_cache_changed
 from storage.repositories.announcements import SqlAnnouncementRepository, SqlPollRepository
 from storage.repositories.chats import SqlChatRepository
 from storage.repositories.dialogs import SqlDialogStateRepository
@@ -176,6 +177,8 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Commit a unit of its own; a joined unit only keeps its changes in the update's."""
         if self._transaction is not None and self._transaction.is_active:
+            if self._parent is None and self._state.dirty:
+                await notify_cache_changed(self.connection)
             await self._transaction.commit()
         if self._parent is not None:
             if not self._read_only:

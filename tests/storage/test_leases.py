@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.leases import bot_id_of
+from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
 from bot.domain.outgoing import Outgoing
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -133,11 +134,13 @@ async def test_a_queued_entry_wakes_the_sender_of_another_process_on_postgres(
     another at the commit; one rolled back wakes nobody. (SQLite has no such channel: the
     listener returns at once and senders poll.)"""
     from storage import db
-    from storage.notify import listen_for_queued
+    from storage.notify import listen_to_other_processes
 
     woken = asyncio.Event()
     listener_engine = db.create_engine(uow_factory.engine.url.render_as_string(False))
-    listening = asyncio.create_task(listen_for_queued(listener_engine, woken.set, retry=0.1))
+    listening = asyncio.create_task(
+        listen_to_other_processes(listener_engine, woken.set, retry=0.1)
+    )
     try:
         if uow_factory.engine.dialect.name != "postgresql":
             await asyncio.wait_for(listening, 10)  # nothing to listen to
@@ -157,3 +160,43 @@ async def test_a_queued_entry_wakes_the_sender_of_another_process_on_postgres(
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)
         await listener_engine.dispose()
+
+
+async def test_a_registration_in_one_process_is_seen_at_once_by_another_on_postgres(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """PostgreSQL: a chat registered through one process (a webhook call it took) is known to
+    the next update another process takes, although that process had the registrations cached
+    and its cache would not expire for an hour. (SQLite: one host, the cache's expiry.)"""
+    from storage import db
+    from storage.cache import ReadCache
+    from storage.notify import listen_to_other_processes
+
+    other_engine = db.create_engine(uow_factory.engine.url.render_as_string(False))
+    other = SqlUnitOfWorkFactory(other_engine, ReadCache(ttl=3600))
+    listening = asyncio.create_task(
+        listen_to_other_processes(other_engine, lambda: None, other.cache.clear, retry=0.1)
+    )
+
+    async def known_to_other() -> list[str]:
+        async with other.reader() as uow:
+            return [chat.name for chat in await uow.chats.all()]
+
+    try:
+        if uow_factory.engine.dialect.name != "postgresql":
+            await asyncio.wait_for(listening, 10)  # nothing to listen to
+            return
+        assert await known_to_other() == []  # and now cached in the other process
+        await asyncio.sleep(0.5)  # the listener is connected (a notification before is lost)
+        async with uow_factory() as uow:
+            await uow.chats.save(RegisteredChat(ChatPlace(-5), ChatKind.BUILDING, "Дом 5", 9, T0))
+            await uow.commit()
+        for _ in range(300):
+            if await known_to_other() == ["Дом 5"]:
+                break
+            await asyncio.sleep(0.1)
+        assert await known_to_other() == ["Дом 5"]
+    finally:
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+        await other_engine.dispose()
