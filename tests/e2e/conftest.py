@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,6 +12,32 @@ from bot.fake_telegram import FakeTelegram
 from tests.database import TestDatabase
 from tests.e2e import harness
 from tests.e2e.harness import TOKEN, InProcessBot, Town, make_settings
+
+# How long a task left behind by a test may take to end once cancelled.
+CANCEL_LIMIT = 30.0
+
+
+@pytest.fixture(autouse=True)
+async def _every_task_ends_when_cancelled() -> AsyncIterator[None]:
+    """Torn down last: what the test left running is cancelled, as asyncio.run does at a real
+    bot's exit. A task that ignores the cancellation would hang the real process at its stop
+    (and this worker's event loop for ever), so it fails the test with its stack instead, and
+    is let go of so that the loop can close."""
+    yield
+    me = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not me and not task.done()]
+    for task in left:
+        task.cancel()
+    if not left:
+        return
+    _, stuck = await asyncio.wait(left, timeout=CANCEL_LIMIT)
+    if stuck:
+        stacks = io.StringIO()
+        for task in stuck:
+            stacks.write(f"{task!r}\n")
+            task.print_stack(file=stacks)
+            asyncio.tasks._unregister_task(task)
+        pytest.fail(f"{len(stuck)} task(s) ignored cancellation:\n{stacks.getvalue()}")
 
 
 @pytest.fixture(autouse=True)
