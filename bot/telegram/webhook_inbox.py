@@ -42,6 +42,7 @@ class InboxWorker:
         telemetry: Telemetry | None = None,
     ) -> None:
         self._poller = poller
+        self.bot_id = poller.bot_id
         self._uow_factory = uow_factory
         self._clock = clock
         self._delay = delay
@@ -82,7 +83,7 @@ class InboxWorker:
         """Handle the oldest stored update; its id, or None if none waits."""
         now = self._clock()
         async with self._uow_factory() as uow:
-            claimed = await uow.updates.inbox.claim_next(now, now + HOLD)
+            claimed = await uow.updates.inbox.claim_next(self.bot_id, now, now + HOLD)
             await uow.commit()
         if claimed is None:
             return None
@@ -92,7 +93,7 @@ class InboxWorker:
         if update is not None and not await self._poller.process(update, stop):
             return update_id  # stopped while the database was locked: it stays stored
         async with self._uow_factory() as uow:
-            await uow.updates.inbox.remove(update_id)
+            await uow.updates.inbox.remove(self.bot_id, update_id)
             await uow.commit()
         self._telemetry.update_handled(asyncio.get_running_loop().time() - started)
         return update_id
