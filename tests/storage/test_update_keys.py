@@ -77,7 +77,8 @@ async def test_two_bots_updates_with_the_same_id_are_both_handled(apps: tuple[Ap
 
     async with first.uow_factory.reader() as uow:
         issues = await uow.issues.list_open()
-        assert sorted(issue.text for issue in issues) == ["#проблема нет воды", "#проблема нет света"]
+        texts = sorted(issue.text for issue in issues)
+        assert texts == ["#проблема нет воды", "#проблема нет света"]
         assert await uow.updates.seen(first.poller.bot_id, 7)
         assert await uow.updates.seen(second.poller.bot_id, 7)
         assert not await uow.updates.seen(333333333, 7)
