@@ -168,6 +168,14 @@ class SqlWebhookInbox:
         row = (await self._db.execute(statement)).first()
         return None if row is None else (int(row[0]), str(row[1]))
 
+    async def hold(self, bot_id: int, update_id: int, until: datetime) -> None:
+        """Renew the hold on an update being handled."""
+        await self._db.execute(
+            update(webhook_inbox)
+            .where(webhook_inbox.c.update_id == update_id, _of_bot(webhook_inbox, bot_id))
+            .values(claimed_until=until)
+        )
+
     async def remove(self, bot_id: int, update_id: int) -> None:
         await self._db.execute(
             delete(webhook_inbox).where(
