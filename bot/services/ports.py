@@ -144,6 +144,9 @@ class OutboxRepository(Protocol):
     async def release_claims(
         self, now: datetime, messenger: str = "telegram", bot_id: int | None = None
     ) -> int: ...
+    async def recent_sends(
+        self, since: datetime, messenger: str = "telegram", bot_id: int | None = None
+    ) -> list[tuple[int, datetime]]: ...
     async def backlog(self, now: datetime) -> tuple[int, datetime | None]: ...
 
 

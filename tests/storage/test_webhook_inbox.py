@@ -86,3 +86,23 @@ async def test_a_process_takes_only_its_own_bots_updates(
         await uow.updates.inbox.remove(other, 7)
         assert await uow.updates.inbox.claim_next(BOT, NOW, NOW + HOLD) == (7, '{"bot": "first"}')
         await uow.commit()
+
+
+async def test_a_renewed_hold_keeps_the_update_from_another_process(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        await uow.updates.inbox.add(BOT, 5, "{}", NOW)
+        assert await uow.updates.inbox.claim_next(BOT, NOW, NOW + HOLD) == (5, "{}")
+        await uow.commit()
+    later = NOW + HOLD  # the first hold ran out, but the process renewed it just before
+    async with uow_factory() as uow:
+        await uow.updates.inbox.hold(BOT, 5, later + HOLD)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.updates.inbox.claim_next(BOT, later, later + HOLD) is None
+        assert await uow.updates.inbox.claim_next(BOT, later + HOLD, later + 2 * HOLD) == (
+            5,
+            "{}",
+        )
+        await uow.commit()
