@@ -147,6 +147,7 @@ async def test_two_webhook_processes_behind_a_balancer_lose_nothing_and_repeat_n
         )
         for process in processes:
             await wait_for_log(fake, process, "scheduled jobs and sending: ")
+        print(f"both processes ready {time.monotonic() - started:.1f} s after the start")
         try:
             await _run(
                 fake, town, test_database, proxy, buildings, residents, desks, heads, processes
@@ -274,7 +275,8 @@ async def _run(
     print(
         f"acks at the kill {acks_at_kill}/{total}, announcement copies {copies_at_kill}/{CHATS}; "
         f"took over {took_over:.1f} s after the kill; busiest second {busiest} sends; "
-        f"maybe sent: {len(maybe_acks)} acks, {len(maybe_chats)} copies; "
+        f"maybe sent: {len(maybe_acks)} acks ({len(missing_acks)} of them missing), "
+        f"{len(maybe_chats)} copies; "
         f"answered by process: {proxy.answered}, failovers {proxy.failovers}"
     )
     assert acks_at_kill < total, "the kill came after the burst"
