@@ -348,7 +348,8 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         bot_id=bot_id,
     )
     dispatcher = Dispatcher(
-        storage=SqlStorage(uow_factory),
+        # In webhook mode every process takes updates: a dialog may go on in another one.
+        storage=SqlStorage(uow_factory, shared=telegram.mode == "webhook"),
         announcements=services.announcements.announcements,
         polls=services.announcements.polls,
         wizard=services.announcements.wizard,

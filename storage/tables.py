@@ -205,9 +205,14 @@ outbox = Table(
     Column("bot_id", BigInteger, nullable=True),
 )
 
+# Updates are keyed by the bot that received them: each bot of an installation (two Telegram
+# tokens, or Telegram beside MAX) numbers its updates on its own. `bot_id` is the Telegram
+# bot's id; NO_BOT (0) for MAX, whose keys lie in a range of their own, and for rows written
+# before the key had a bot (storage.repositories.updates takes those for every bot's own).
 processed_updates = Table(
     "processed_updates",
     metadata,
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False, server_default="0"),
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("processed_at", UtcDateTime(), nullable=False),
     Index("ix_processed_updates_at", "processed_at"),
@@ -218,6 +223,7 @@ processed_updates = Table(
 quarantined_updates = Table(
     "quarantined_updates",
     metadata,
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False, server_default="0"),
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("kind", String(64), nullable=False),
     Column("error", Text, nullable=False),
@@ -235,6 +241,7 @@ quarantined_updates = Table(
 webhook_inbox = Table(
     "webhook_inbox",
     metadata,
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False, server_default="0"),
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("payload", Text, nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from storage.tables import metadata
@@ -44,6 +45,16 @@ mod_checks = Table(
     Column("answer", String(100), nullable=True),
     Index("ix_mod_checks_due", "status", "deadline"),
     Index("ix_mod_checks_member", "chat_id", "user_id", "status"),
+    # One pending check per member and chat, kept by the database: two processes handling
+    # the member's join at once insert one (INSERT … ON CONFLICT DO NOTHING).
+    Index(
+        "ux_mod_checks_pending",
+        "chat_id",
+        "user_id",
+        unique=True,
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
 )
 
 mod_actions = Table(

@@ -131,7 +131,7 @@ class SqlUnitOfWork:
         self.dialogs = SqlDialogStateRepository(connection)
         self.outbox = SqlOutboxRepository(connection, self._bots)
         self.leases = SqlLeaseRepository(connection)
-        self.updates = SqlProcessedUpdates(connection)
+        self.updates = SqlProcessedUpdates(connection, self._bots)
         self.sla = SqlSlaRepository(connection)
         self.reports = SqlReportRepository(connection)
         self.moderation = SqlModerationRepository(connection, cache, state)

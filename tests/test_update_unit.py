@@ -139,7 +139,7 @@ async def test_a_tagged_message_is_taken_in_with_one_transaction_and_one_registr
     async with app.uow_factory.reader() as uow:
         issues = await uow.issues.list_open()
         assert [issue.number for issue in issues] == [1]
-        assert await uow.updates.seen(2)
+        assert await uow.updates.seen(app.poller.bot_id, 2)
         due = await uow.outbox.due(NOW, 10)
     assert sorted(entry.message.chat_id for entry in due) == [STAFF, BUILDING]
 
@@ -195,7 +195,7 @@ async def test_units_opened_while_handling_an_update_commit_once_with_it(
         async with uow_factory() as second:
             await second.users.remember(Person(2, "вторая"), NOW)
             await second.commit()
-        await update.updates.claim(1, NOW)
+        await update.updates.claim(1, 1, NOW)
         await update.commit()
     assert len(begins) == 1 + 1  # the update's, and the reading connection's above
     assert await _names(uow_factory) == ["первая", "вторая"]

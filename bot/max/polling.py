@@ -20,7 +20,7 @@ from bot.services.ports import Clock, UnitOfWorkFactory
 
 from .client import MaxClient, MaxError
 from .commands import MaxRouter
-from .updates import callback_in, message_in, person, update_key
+from .updates import MAX_BOT, callback_in, message_in, person, update_key
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class MaxPoller:
             await self._settle()
         try:
             async with self._uow_factory.update_unit() as uow:
-                if await uow.updates.seen(key):
+                if await uow.updates.seen(MAX_BOT, key):
                     log.info("MAX update %s was handled before; skipped", kind)
                     return
                 try:
@@ -154,14 +154,14 @@ class MaxPoller:
                     uow.failed = True
                 if uow.wrote or uow.failed:
                     await self._remember_mid(update)
-                    await uow.updates.claim(key, self._clock())
+                    await uow.updates.claim(MAX_BOT, key, self._clock())
                     await uow.commit()
         except Exception as exc:
             if self._uow_factory.is_locked(exc):
                 raise  # nothing was written: the caller waits the lock out and retries
             log.exception("MAX update %s could not be committed", kind)
             async with self._uow_factory() as uow:
-                await uow.updates.mark(key, self._clock())
+                await uow.updates.mark(MAX_BOT, key, self._clock())
                 await uow.commit()
 
     async def _remember_mid(self, update: dict[str, Any]) -> None:

@@ -17,6 +17,10 @@ UPDATE_KEY_BASE = 1 << 62
 """MAX updates carry no id: each is keyed by a digest of its content in a range (2**62 and
 up) that Telegram's update ids never reach, so `processed_updates` serves both."""
 
+MAX_BOT = 0
+"""The bot key of MAX's updates (updates are keyed by (bot, id)): one MAX bot per database,
+as its leases assume, and its keys never meet a Telegram bot's."""
+
 
 def update_key(update: dict[str, Any]) -> int:
     digest = hashlib.blake2b(

@@ -68,6 +68,9 @@ from bot.telegram.waiting import wait_for_event
 log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(seconds=1)
+RECENT = timedelta(minutes=1)
+"""How far back a sender taking over counts the bot's sends: Telegram's longest window (20 a
+minute into one group)."""
 """How far ahead of its slot a message may be claimed; it then waits for the slot."""
 REFILL_AT = LOOKAHEAD / 2
 """While the sender is saturated, the next round waits until the messages already claimed
@@ -335,10 +338,17 @@ class OutboxDispatcher:
 
     async def take_over(self) -> None:
         """This process has just become the bot's one sender: what a sender that died had
-        claimed may go at once (an entry it had begun to send stays "maybe sent")."""
+        claimed may go at once (an entry it had begun to send stays "maybe sent"), and what
+        the other sender sent within the last minute counts against Telegram's limits here,
+        as if this process had sent it (a takeover within a second of the death sent more
+        than 30 messages in that second otherwise)."""
+        now = self._clock()
         async with self._db_turn, self._uow_factory() as uow:
-            released = await uow.outbox.release_claims(self._clock(), bot_id=self._bot_id)
+            released = await uow.outbox.release_claims(now, bot_id=self._bot_id)
+            recent = await uow.outbox.recent_sends(now - RECENT, bot_id=self._bot_id)
             await uow.commit()
+        for chat_id, at in recent:
+            self._planner.record_sent(chat_id, at)
         if released:
             log.info("outbox: took over %d entries another sender had claimed", released)
 

@@ -23,6 +23,11 @@ class SqlStorage(BaseStorage):
     behind. aiogram asks for the state of every update; the keys of open dialogs are kept in
     memory (read once), so an update from someone with no dialog open costs no query. Inside
     an update, reads and writes join the update's transaction.
+
+    `shared`: other processes handle this bot's updates too (webhook mode, where a load
+    balancer spreads the calls). A dialog one of them opened is not in this process's keys,
+    so every read asks the database; the next step of a dialog begun in another process was
+    ignored otherwise.
     """
 
     def __init__(
@@ -30,10 +35,13 @@ class SqlStorage(BaseStorage):
         units: UnitOfWorkFactory,
         key_builder: KeyBuilder | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        *,
+        shared: bool = False,
     ) -> None:
         self._units = units
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
         self._clock = clock
+        self._shared = shared
         self._open: set[str] | None = None
 
     async def _open_keys(self) -> set[str]:
@@ -44,7 +52,7 @@ class SqlStorage(BaseStorage):
 
     async def _read(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
         name = self._keys.build(key)
-        if name not in await self._open_keys():
+        if not self._shared and name not in await self._open_keys():
             return None, {}
         async with self._units.reader() as uow:
             found = await uow.dialogs.get(name)

@@ -62,6 +62,9 @@ class Poller:
     ) -> None:
         self._telemetry: Telemetry = telemetry or NoTelemetry()
         self._bot = bot
+        # Updates are keyed by the bot that received them: another bot on the database (a
+        # second token) numbers its updates on its own.
+        self.bot_id: int = bot.id
         self._dispatcher = dispatcher
         self._uow_factory = uow_factory
         self._clock = clock
@@ -193,7 +196,7 @@ class Poller:
             await self._settle()
         try:
             async with self._uow_factory.update_unit() as uow:
-                if await uow.updates.seen(update_id):
+                if await uow.updates.seen(self.bot_id, update_id):
                     log.info("update %d was handled before; skipped", update_id)
                     return
                 try:
@@ -204,7 +207,7 @@ class Poller:
                 # An update that changed nothing (most group messages) needs no mark: handled
                 # again, it would change nothing again. Its transaction is rolled back unwritten.
                 if uow.wrote or uow.failed:
-                    await uow.updates.claim(update_id, self._clock())
+                    await uow.updates.claim(self.bot_id, update_id, self._clock())
                     await uow.commit()
         except Exception as exc:
             if self._uow_factory.is_locked(exc):
@@ -213,7 +216,7 @@ class Poller:
             # poisonous one is not taken again and again.
             log.exception("update %d could not be committed", update_id)
             async with self._uow_factory() as uow:
-                await uow.updates.mark(update_id, self._clock())
+                await uow.updates.mark(self.bot_id, update_id, self._clock())
                 await uow.commit()
 
     async def _confirm(self) -> None:

@@ -136,8 +136,9 @@ class TelegramWebhook:
         payload = json.dumps(update, ensure_ascii=False)
         try:
             async with self._uow_factory() as uow:
-                if not await uow.updates.seen(update_id):
-                    await uow.updates.inbox.add(update_id, payload, self._clock())
+                bot_id = self.worker.bot_id
+                if not await uow.updates.seen(bot_id, update_id):
+                    await uow.updates.inbox.add(bot_id, update_id, payload, self._clock())
                 await uow.commit()
         except Exception as exc:
             if self._uow_factory.is_locked(exc):

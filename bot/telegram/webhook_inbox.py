@@ -5,12 +5,14 @@ An update answered 200 lives in the inbox (`uow.updates.inbox`) until its own tr
 it removed. A crash anywhere in between leaves it there for the next start: handled again,
 it finds its mark and changes nothing, as a polled update redelivered after a crash does.
 Several processes on one database share the inbox: a process holds the update it handles
-for `HOLD`, so another takes it only if the first died with it.
+for `HOLD` and renews the hold while it works on it, so another takes it only if the first
+died with it, within `HOLD` of the death.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import timedelta
@@ -23,8 +25,12 @@ from bot.telegram.waiting import wait_for_event
 
 log = logging.getLogger(__name__)
 
-HOLD = timedelta(seconds=30)
-"""How long a process holds the update it handles; another takes it over after that."""
+HOLD = timedelta(seconds=10)
+"""How long a process holds the update it handles unless it renews the hold; another takes
+it over after that (an update a killed process held waited this long)."""
+RENEW_EVERY = HOLD.total_seconds() / 4
+"""Seconds between renewals of the hold while an update is handled (a lock wait, a slow
+handler): a beat late on a loaded machine still leaves three."""
 IDLE_CHECK = 5.0
 """Seconds between looks at the inbox without news (updates another process stored)."""
 
@@ -42,6 +48,7 @@ class InboxWorker:
         telemetry: Telemetry | None = None,
     ) -> None:
         self._poller = poller
+        self.bot_id = poller.bot_id
         self._uow_factory = uow_factory
         self._clock = clock
         self._delay = delay
@@ -82,20 +89,38 @@ class InboxWorker:
         """Handle the oldest stored update; its id, or None if none waits."""
         now = self._clock()
         async with self._uow_factory() as uow:
-            claimed = await uow.updates.inbox.claim_next(now, now + HOLD)
+            claimed = await uow.updates.inbox.claim_next(self.bot_id, now, now + HOLD)
             await uow.commit()
         if claimed is None:
             return None
         update_id, payload = claimed
         started = asyncio.get_running_loop().time()
         update = self._poller.parse(_json(payload))
-        if update is not None and not await self._poller.process(update, stop):
-            return update_id  # stopped while the database was locked: it stays stored
+        keeper = asyncio.create_task(self._keep_holding(update_id))
+        try:
+            if update is not None and not await self._poller.process(update, stop):
+                return update_id  # stopped while the database was locked: it stays stored
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
         async with self._uow_factory() as uow:
-            await uow.updates.inbox.remove(update_id)
+            await uow.updates.inbox.remove(self.bot_id, update_id)
             await uow.commit()
         self._telemetry.update_handled(asyncio.get_running_loop().time() - started)
         return update_id
+
+    async def _keep_holding(self, update_id: int) -> None:
+        """Renew the hold on the update being handled until cancelled; a failed renewal (the
+        database away or locked) is tried again at the next beat."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                async with self._uow_factory() as uow:
+                    await uow.updates.inbox.hold(self.bot_id, update_id, self._clock() + HOLD)
+                    await uow.commit()
+            except Exception:
+                log.debug("webhook inbox: the hold on update %d was not renewed", update_id)
 
 
 def _json(payload: str) -> object:

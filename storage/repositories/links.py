@@ -9,7 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.messengers import is_max_user
 from storage.cache import Cached, Links, ReadCache, UnitState
+from storage.repositories._util import dialect_insert
 from storage.tables_links import link_codes, person_links
+
+LINK_ATTEMPTS = 10  # each repeat needs another process to have linked one of the two meanwhile
 
 
 class SqlLinkRepository(Cached):
@@ -49,15 +52,25 @@ class SqlLinkRepository(Cached):
         return None if row is None else int(row.user_id)
 
     async def link(self, telegram_id: int, max_id: int, at: datetime) -> None:
-        """Link the two accounts, replacing any earlier link of either."""
+        """Link the two accounts, replacing any earlier link of either.
+
+        The insert skips a row another process committed meanwhile (ON CONFLICT DO NOTHING on
+        either unique key, waiting for it if uncommitted); the earlier links are then removed
+        again and the insert repeated, so the last of two links at once holds and neither
+        fails with a unique-key error, as a delete followed by a plain insert did."""
         self._changed()
-        await self._db.execute(
-            delete(person_links).where(
-                or_(person_links.c.telegram_id == telegram_id, person_links.c.max_id == max_id)
-            )
+        earlier = or_(person_links.c.telegram_id == telegram_id, person_links.c.max_id == max_id)
+        statement = (
+            dialect_insert(self._db, person_links)
+            .values(telegram_id=telegram_id, max_id=max_id, linked_at=at)
+            .on_conflict_do_nothing()
         )
-        await self._db.execute(
-            insert(person_links).values(telegram_id=telegram_id, max_id=max_id, linked_at=at)
+        for _ in range(LINK_ATTEMPTS):
+            await self._db.execute(delete(person_links).where(earlier))
+            if (await self._db.execute(statement)).rowcount == 1:
+                return
+        raise RuntimeError(
+            f"linking {telegram_id} and {max_id} met a new link {LINK_ATTEMPTS} times"
         )
 
     async def linked(self, user_id: int) -> int | None:

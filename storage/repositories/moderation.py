@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.models import ChatKind, Person, RegisteredChat
 from bot.domain.moderation import MemberRecord, ModEntry, ModKind, NewcomerCheck, Report
 from storage.cache import Cached, ReadCache, UnitState
-from storage.repositories._util import insert_unless_duplicate, inserted_id
+from storage.repositories._util import dialect_insert, insert_unless_duplicate, inserted_id
 from storage.repositories.chats import SqlChatRepository, _chat_from_row
 from storage.tables import chats
 from storage.tables_moderation import (
@@ -169,23 +169,37 @@ class SqlModerationRepository(Cached):
         choices: tuple[str, ...] = (),
         answer: str | None = None,
     ) -> int | None:
-        """A new check; None if one is already pending for that member there."""
-        if await self.pending_check(chat_id, user.user_id) is not None:
-            return None
-        result = await self._db.execute(
-            insert(mod_checks).values(
-                chat_id=chat_id,
-                user_id=user.user_id,
-                user_name=user.name,
-                status=status,
-                via_request=via_request,
-                created_at=at,
-                deadline=deadline,
-                choices=list(choices) if choices else None,
-                answer=answer,
+        """A new check; None if one is already pending for that member there.
+
+        A pending one is inserted by one statement against the unique index of pending checks
+        (`ux_mod_checks_pending`): of two processes handling the member's join at once, one
+        inserts and the other gets None, where a look followed by an insert made two."""
+        values = {
+            "chat_id": chat_id,
+            "user_id": user.user_id,
+            "user_name": user.name,
+            "status": status,
+            "via_request": via_request,
+            "created_at": at,
+            "deadline": deadline,
+            "choices": list(choices) if choices else None,
+            "answer": answer,
+        }
+        if status != "pending":  # a closed record (a skipped check), unless one is pending
+            if await self.pending_check(chat_id, user.user_id) is not None:
+                return None
+            return inserted_id(await self._db.execute(insert(mod_checks).values(values)))
+        statement = (
+            dialect_insert(self._db, mod_checks)
+            .values(values)
+            .on_conflict_do_nothing(
+                index_elements=[mod_checks.c.chat_id, mod_checks.c.user_id],
+                index_where=mod_checks.c.status == "pending",
             )
+            .returning(mod_checks.c.id)
         )
-        return inserted_id(result)
+        inserted = (await self._db.execute(statement)).scalar_one_or_none()
+        return None if inserted is None else int(inserted)
 
     async def joined_since(self, chat_id: int, user_id: int, since: datetime) -> bool:
         """Whether a join of the member there was handled after `since` (updates overlap)."""

@@ -479,6 +479,20 @@ class SqlOutboxRepository:
         )
         return result.rowcount
 
+    async def recent_sends(
+        self, since: datetime, messenger: str = "telegram", bot_id: int | None = None
+    ) -> list[tuple[int, datetime]]:
+        """The bot's sends since `since`, each chat and moment: those Telegram answered
+        (`sent_at`), and those a sender began and never saw answered (`attempted_at`), which
+        may have arrived. A sender taking over counts them against Telegram's limits."""
+        moment = func.coalesce(outbox.c.sent_at, outbox.c.attempted_at)
+        rows = await self._db.execute(
+            select(outbox.c.chat_id, moment).where(
+                outbox.c.messenger == messenger, _of_bot(bot_id), moment >= since
+            )
+        )
+        return [(int(chat_id), at) for chat_id, at in rows]
+
     async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
         """How many entries wait to be sent, and the `not_before` of the oldest due one."""
         waiting = outbox.c.status.in_((PENDING, SENDING))

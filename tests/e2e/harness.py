@@ -476,3 +476,70 @@ async def http_get(url: str) -> tuple[int, str]:
 
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         return response.status, await response.text()
+
+
+class RoundRobinProxy:
+    """A load balancer on 127.0.0.1 in front of several bot processes' webhook ports, as an
+    operator's nginx or HAProxy would be: each POST goes to the next process in turn, and to
+    the one after it when that one refuses or drops the connection (a process that died).
+    Status and body come back as the process answered; 502 when no process answered."""
+
+    def __init__(self, backends: list[str]) -> None:
+        self.backends = backends
+        self.port = free_port()
+        self.answered: list[int] = [0] * len(backends)  # requests each process answered
+        self.failovers = 0  # requests a process failed and the next one took
+        self._next = 0
+        self._runner: Any = None
+        self._session: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> RoundRobinProxy:
+        import aiohttp
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._forward)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._session.close()
+        await self._runner.cleanup()
+
+    async def _forward(self, request: Any) -> Any:
+        import aiohttp
+        from aiohttp import web
+
+        body = await request.read()
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in ("host", "content-length", "connection")
+        }
+        first, self._next = self._next, (self._next + 1) % len(self.backends)
+        for step in range(len(self.backends)):
+            index = (first + step) % len(self.backends)
+            try:
+                async with self._session.request(
+                    request.method,
+                    self.backends[index] + request.path_qs,
+                    data=body,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=30),
+                ) as answer:
+                    payload = await answer.read()
+            except (aiohttp.ClientError, TimeoutError):
+                self.failovers += 1
+                continue
+            self.answered[index] += 1
+            return web.Response(
+                status=answer.status, body=payload, content_type=answer.content_type
+            )
+        return web.Response(status=502, text="no process answered")
