@@ -39,6 +39,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """On PostgreSQL, run the tests that use a database (through the fixtures above, directly
     or by way of another fixture) and deselect the rest, which the SQLite pass runs anyway."""
     if not on_postgres():
+        # Deselected, not skipped: the PostgreSQL pass runs them.
+        postgres_only = [item for item in items if item.get_closest_marker("postgres_only")]
+        if postgres_only:
+            config.hook.pytest_deselected(items=postgres_only)
+            items[:] = [item for item in items if item not in postgres_only]
         return
     keep: list[pytest.Item] = []
     other: list[pytest.Item] = []

@@ -26,7 +26,7 @@ import pytest
 from bot.domain.outgoing import MAYBE_SENT
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeTelegram, FakeUser
 from bot.texts.announcements import MAYBE_DELIVERED
-from tests.database import TestDatabase, on_postgres
+from tests.database import TestDatabase
 from tests.e2e.announce_kit import Desk, announcement_copies
 from tests.e2e.harness import (
     START_TIMEOUT,
@@ -50,10 +50,8 @@ from tests.e2e.test_several_processes import (
     wait_for_log,
 )
 
-pytestmark = pytest.mark.skipif(
-    not on_postgres(),
-    reason="several processes share a PostgreSQL database: set CIVICBOT_TEST_DATABASE_URL",
-)
+# Several webhook processes share a PostgreSQL database (SQLite serves one host's processes).
+pytestmark = pytest.mark.postgres_only
 
 SECRET = "cluster-webhook_Secret-7"
 PATH = "/telegram/webhook"
