@@ -227,7 +227,10 @@ def build_sqlite(path: Path, calendar: WorkCalendar, total: int, open_count: int
     connection.execute("PRAGMA cache_size=-400000")  # 400 MB of page cache
     connection.execute("PRAGMA temp_store=MEMORY")
     connection.executemany(_insert("chats", CHAT_COLUMNS), _sqlite_rows(chat_rows()))
-    issue_sql, step_sql = _insert("issues", ISSUE_COLUMNS), _insert("issue_transitions", STEP_COLUMNS)
+    issue_sql, step_sql = (
+        _insert("issues", ISSUE_COLUMNS),
+        _insert("issue_transitions", STEP_COLUMNS),
+    )
     steps = 0
     for rows in batches(calendar, total, open_count):
         connection.executemany(issue_sql, _sqlite_rows(rows.issues))
@@ -325,7 +328,9 @@ async def build_postgres(url: str, calendar: WorkCalendar, total: int, open_coun
 # --- measuring -------------------------------------------------------------------------------
 
 
-async def timed(label: str, runs: int, action: Callable[[], Awaitable[Any]], target: float) -> None:
+async def timed(
+    label: str, runs: int, action: Callable[[], Awaitable[Any]], target: float
+) -> None:
     """Print the first and the best of `runs` beside the target (seconds)."""
     times = []
     for _ in range(runs):
@@ -423,12 +428,16 @@ async def measure(url: str, calendar: WorkCalendar, runs: int) -> None:
         await timed("digest numbers", runs, numbers, 1)
         await timed(f"/stats {FIRST} .. {LAST}", runs, stats, 1)
         await timed("department breakdown (per_department)", runs, departments, 1)
-        print(f"{'  departments':<44} {json.dumps(sorted(breakdown, key=str), ensure_ascii=False)}")
+        print(
+            f"{'  departments':<44} {json.dumps(sorted(breakdown, key=str), ensure_ascii=False)}"
+        )
         for label, action in (("XLSX", month_xlsx), ("CSV", month_csv)):
             reset = reset_peak_memory()
             await timed(f"export {label} {FIRST} .. {LAST}", runs, action, 20)
             peak = f"{peak_memory_mb():.0f} MB" if reset else "n/a"
-            print(f"{'  file, peak resident memory':<44} {sizes[label] / 1e6:7.1f} MB  peak {peak}")
+            print(
+                f"{'  file, peak resident memory':<44} {sizes[label] / 1e6:7.1f} MB  peak {peak}"
+            )
         for label, action in (("XLSX", month_xlsx), ("CSV", month_csv)):
             stall = await longest_stall(action)
             print(
