@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import make_url  # noqa: E402
+from sqlalchemy import event, make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from bot.domain.calendar import WorkCalendar, WorkSchedule  # noqa: E402
@@ -411,6 +411,32 @@ async def measure(url: str, calendar: WorkCalendar, runs: int) -> None:
         async with factory.reader() as uow:
             breakdown.update(await uow.reports.per_department(start, end))
 
+    async def plans() -> list[str]:
+        """How the database reads each department query (EXPLAIN's access to issues)."""
+        statements: list[tuple[str, Any]] = []
+
+        def record(*args: Any) -> None:
+            statements.append((args[2], args[3]))
+
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        await departments()
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        found = []
+        async with engine.connect() as connection:
+            for statement, parameters in statements:
+                if "GROUP BY issues.department" not in statement:
+                    continue
+                if engine.dialect.name == "postgresql":
+                    result = await connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+                    lines = [str(row[0]).strip() for row in result]
+                    found += [line for line in lines if " on issues" in line][:1]
+                else:
+                    result = await connection.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN " + statement, parameters
+                    )
+                    found += [str(row[3]) for row in result if "issues" in str(row[3])][:1]
+        return found
+
     sizes: dict[str, int] = {}
 
     async def month_xlsx() -> None:
@@ -431,6 +457,8 @@ async def measure(url: str, calendar: WorkCalendar, runs: int) -> None:
         print(
             f"{'  departments':<44} {json.dumps(sorted(breakdown, key=str), ensure_ascii=False)}"
         )
+        for line in await plans():
+            print(f"{'  plan':<44} {line}")
         for label, action in (("XLSX", month_xlsx), ("CSV", month_csv)):
             reset = reset_peak_memory()
             await timed(f"export {label} {FIRST} .. {LAST}", runs, action, 20)
