@@ -35,7 +35,7 @@ Index(
     issues.c.assignee_name,
     issues.c.merged_into,
 )
-# Closed in a period, confirmed, per specialist: covering.
+# Closed in a period, confirmed, per specialist, per department: covering.
 Index(
     "ix_issues_closed_cover",
     issues.c.closed_at,
@@ -43,14 +43,16 @@ Index(
     issues.c.assignee_id,
     issues.c.assignee_name,
     issues.c.merged_into,
+    issues.c.department,
 )
-# Received in a period per chat: covering.
+# Received in a period per chat, per department: covering (migration 0024_report_pg).
 Index(
     "ix_issues_created_chat",
     issues.c.created_at,
     issues.c.chat_id,
     issues.c.thread_id,
     issues.c.merged_into,
+    issues.c.department,
 )
 # The open issues now, by status, chat and specialist in one pass: covering.
 Index(

@@ -48,7 +48,7 @@ __all__ = [
     "write_xlsx",
 ]
 
-PAGE = 250
+PAGE = 500
 """Issues read per unit of work."""
 
 
@@ -74,14 +74,16 @@ class IssueRows:
             after = (page[-1].created_at, page[-1].number)
 
 
-def issue_cells(facts: IssueFacts, ctx: ExportContext, summary: Summary | None) -> list[Cell]:
+def issue_cells(
+    facts: IssueFacts, ctx: ExportContext, summary: Summary | None
+) -> tuple[Cell, ...]:
     """The issue's row as cells, counted into `summary` on the way."""
     chat = ctx.chat_names.get(ChatPlace(facts.chat_id, facts.thread_id), REMOVED_CHAT)
     topic = ctx.pos_topics.get(facts.category_code or "")
     row = export_row(facts, chat, ctx.calendar, ctx.now, topic)
     if summary is not None:
         summary.add(row)
-    return list(t.issue_cells(row, ctx.calendar.schedule.timezone))
+    return t.issue_cells(row, ctx.calendar.schedule.timezone)
 
 
 SHEETS: list[SheetProvider] = [AnnouncementsSheet()]
@@ -278,7 +280,7 @@ async def write_xlsx(
         from bot.services.reporting.xlsx import SheetWriter, XlsxWriter
 
         buffer = io.BytesIO()
-        book = XlsxWriter(buffer)
+        book = XlsxWriter(buffer, ctx.calendar.schedule.timezone)
         summary = Summary() if sources[0].issues else None
         issues_written, current = 0, -1
         sheet: SheetWriter | None = None
@@ -289,9 +291,11 @@ async def write_xlsx(
                     current = index
                     sheet = book.sheet(source.title, len(source.columns))
                     sheet.append(source.columns, header=True)
-                for row in rows:
-                    cells = issue_cells(row, ctx, summary) if source.issues else row
-                    sheet.append([_local_cell(value, ctx.calendar) for value in cells])
+                if source.issues:
+                    for row in rows:
+                        sheet.append(issue_cells(row, ctx, summary))
+                else:
+                    sheet.extend(rows)
                 if source.issues:
                     issues_written += len(rows)
                 _check_size(filename, buffer.tell(), max_bytes)
