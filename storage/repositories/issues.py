@@ -20,6 +20,7 @@ from bot.domain.models import (
     TextVersion,
     Transition,
 )
+from storage.inline_sqlite import prepared
 from storage.repositories._util import dialect_insert
 from storage.tables import counters, issue_text_versions, issue_transitions, issues
 
@@ -73,7 +74,7 @@ def issue_from_row(row: Row[Any]) -> Issue:
 # The next issue number, taken from its counter row in the intake's transaction: a rollback
 # gives it back, and on PostgreSQL the row stays locked until the intake commits, so the next
 # intake waits and takes the following number (a sequence would have skipped one).
-_NEXT_NUMBER = (
+_NEXT_NUMBER = prepared(
     update(counters)
     .where(counters.c.name == "issues")
     .values(value=counters.c.value + 1)
@@ -146,8 +147,10 @@ class SqlIssueRepository:
         }
         statement = _ADD.get(self._db.dialect.name)
         if statement is None:
-            statement = dialect_insert(self._db, issues).on_conflict_do_nothing(
-                index_elements=[issues.c.chat_id, issues.c.message_id]
+            statement = prepared(
+                dialect_insert(self._db, issues).on_conflict_do_nothing(
+                    index_elements=[issues.c.chat_id, issues.c.message_id]
+                )
             )
             _ADD[self._db.dialect.name] = statement
         if (await self._db.execute(statement, values)).rowcount != 1:
