@@ -160,7 +160,7 @@ class SqlIssueRepository:
             number=number,
             place=place,
             message_id=message_id,
-            author=author,
+            author=Person(author.user_id, author.name),  # as read back: no username kept
             text=text,
             tag=tag,
             status=IssueStatus.NEW,

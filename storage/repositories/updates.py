@@ -9,11 +9,14 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.quarantine import QuarantinedUpdate
+from storage.inline_sqlite import prepared
 from storage.repositories._util import dialect_insert, insert_unless_duplicate
 from storage.tables import processed_updates, quarantined_updates, webhook_inbox
 
-_SEEN = select(processed_updates.c.update_id).where(
-    processed_updates.c.update_id == bindparam("update_id")
+_SEEN = prepared(
+    select(processed_updates.c.update_id).where(
+        processed_updates.c.update_id == bindparam("update_id")
+    )
 )
 # Built once per dialect: building a statement costs more than running this one.
 _CLAIM: dict[str, Any] = {}
