@@ -69,7 +69,7 @@ from bot.telegram.session import AnswerMiddleware, LateAnswerMiddleware, RetryMi
 from bot.telegram.waiting import wait_for_event
 from bot.telegram.webhook import TelegramWebhook, handle_leftovers, leave_webhook
 from bot.texts import help as help_t
-from handlers import build_router
+from handlers import build_routers
 from handlers.scope import ScopeMiddleware
 from scheduler import build_scheduler
 from scheduler.announcements import add_announcement_jobs
@@ -374,7 +374,7 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         links=services.links,
     )
     dispatcher.update.outer_middleware(ScopeMiddleware(services.scopes))
-    dispatcher.include_router(build_router())
+    dispatcher.include_routers(*build_routers())
     quarantine = QuarantineService(uow_factory, clock, outbox.wake, roles=services.roles)
     poller = Poller(
         bot,

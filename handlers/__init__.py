@@ -24,7 +24,14 @@ from handlers import (
     transfers,
     work,
 )
-from handlers.filters import CommandOrReply, IsCommand, PrivateChat, ServiceMessage
+from handlers.filters import (
+    CommandOrReply,
+    CommandReplyOrPrivate,
+    IsCommand,
+    PrivateChat,
+    ServiceMessage,
+    ServiceOrCommand,
+)
 
 # Order matters: membership changes and the moderation guard see messages before the desk's
 # commands, and every command comes before the catch-all intake of tagged group messages. The
@@ -34,8 +41,9 @@ from handlers.filters import CommandOrReply, IsCommand, PrivateChat, ServiceMess
 # or registered, ...), so a message leaves a router that cannot take it after one check; the
 # scope itself (registration, role) is resolved once per update by handlers.scope. Neighbours
 # that share a scope are grouped under one router carrying it (service messages, commands,
-# private chats), so an ordinary group message passes each group with one check: it visits
-# the groups, the guard and intake, nothing else. The error handlers come last: they answer
+# private chats), and the groups on either side of the guard under one more, so an ordinary
+# group message passes each side with one check: it visits two groups, the guard and intake,
+# nothing else. The error handlers come last: they answer
 # errors only, and no message reaches them after intake took it.
 SERVICE = (service_messages.router, moderation_members.router)
 COMMANDS_BEFORE_GUARD = (admin.router, help.router, moderation.router)
@@ -53,11 +61,13 @@ MODULE_ROUTERS = (
 )
 
 
-def build_router() -> Router:
-    """A fresh root with every module's router, in MODULE_ROUTERS order.
+def build_routers() -> tuple[Router, ...]:
+    """Fresh top-level routers holding every module's router, in MODULE_ROUTERS order, for the
+    dispatcher to include directly (a root router between them would be one more level that
+    every update walks through).
 
     Module routers are created once per process but an app can be built more than once (tests,
-    the demo); aiogram refuses to attach a router twice, so the previous root lets go first.
+    the demo); aiogram refuses to attach a router twice, so the previous parent lets go first.
     """
     for router in MODULE_ROUTERS:
         router._parent_router = None
@@ -68,24 +78,27 @@ def build_router() -> Router:
     before = Router(name="commands_before_guard")
     before.message.filter(IsCommand())
     before.include_routers(*COMMANDS_BEFORE_GUARD)
+    # An ordinary group message is neither: it passes both groups with one check.
+    early = Router(name="before_guard")
+    early.message.filter(ServiceOrCommand())
+    early.include_routers(service, before)
     after = Router(name="commands_after_guard")
     after.message.filter(CommandOrReply())
     after.include_routers(*COMMANDS_AFTER_GUARD)
     private = Router(name="private_chats")
     private.message.filter(PrivateChat())
     private.include_routers(*PRIVATE)
-    root = Router(name="civicbot")
-    root.include_routers(
-        service,
-        before,
+    late = Router(name="after_guard")
+    late.message.filter(CommandReplyOrPrivate())
+    late.include_routers(after, private)
+    return (
+        early,
         guard.router,
-        after,
-        private,
+        late,
         intake.router,
         announcements.router,
         errors.router,
     )
-    return root
 
 
 def _inline_magic_filters(router: Router) -> None:

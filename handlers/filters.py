@@ -49,8 +49,30 @@ class ServiceMessage(BaseFilter):
     """A chat's migration to a supergroup, or members who joined."""
 
     async def __call__(self, message: Message) -> bool:
-        return bool(
-            message.migrate_to_chat_id or message.migrate_from_chat_id or message.new_chat_members
+        return _service_message(message)
+
+
+def _service_message(message: Message) -> bool:
+    return bool(
+        message.migrate_to_chat_id or message.migrate_from_chat_id or message.new_chat_members
+    )
+
+
+class ServiceOrCommand(BaseFilter):
+    """A service message or a command: what the routers before the guard take."""
+
+    async def __call__(self, message: Message) -> bool:
+        return _command_text(message) or _service_message(message)
+
+
+class CommandReplyOrPrivate(BaseFilter):
+    """A command, a reply or a private message: what the routers after the guard take."""
+
+    async def __call__(self, message: Message) -> bool:
+        return (
+            message.chat.type == "private"
+            or message.reply_to_message is not None
+            or _command_text(message)
         )
 
 

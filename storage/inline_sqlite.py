@@ -25,6 +25,13 @@ pass copies the pages without stopping anyone, then a RESTART pass copies what w
 meanwhile and lets the next writer start the WAL from its beginning, so it does not grow.
 While that second pass holds the write lock, an update's BEGIN waits asynchronously as for
 any other lock. The threaded engine's connections keep SQLite's default.
+
+The intake's few hot statements (the new issue, its number, its author, its outbox entries)
+are marked `prepared()`: compiled once by SQLAlchemy, with its own parameter conversions, and
+run through `exec_driver_sql`, which skips the per-call cache lookup and result set-up of
+`execute` but fires the same cursor events (the statement counters see them). A prepared
+statement is one whose caller reads no converted columns back: only the row count, or
+columns that need no conversion (an integer). Elsewhere the mark means nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
@@ -41,6 +49,8 @@ from sqlalchemy import Dialect, Engine, Executable
 from sqlalchemy.engine import Connection, CursorResult, RootTransaction, Transaction
 from sqlalchemy.engine.interfaces import CoreExecuteOptionsParameter, _CoreAnyExecuteParams
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 RETRY_FIRST = 0.001
 RETRY_MAX = 0.05
@@ -53,6 +63,55 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+PREPARED = "civicbot_inline_prepared"
+"""The execution option that marks a statement for `InlineConnection`'s prepared path."""
+
+S = TypeVar("S", bound=Executable)
+
+
+def prepared(statement: S) -> S:
+    """Mark a statement built once and run often (see the module's note)."""
+    return statement.execution_options(**{PREPARED: True})
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    statement: Executable  # kept, so its id is not reused while the entry lives
+    compiled: SQLCompiler
+    sql: str
+    order: tuple[str, ...]
+    convert: Mapping[str, Callable[[Any], Any]]
+
+    def row(self, parameters: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = self.compiled.construct_params(parameters, escape_names=False)
+        convert = self.convert
+        return tuple(
+            convert[name](values[name]) if name in convert else values[name] for name in self.order
+        )
+
+
+def _prepare(statement: Executable, keys: Sequence[str], dialect: Dialect) -> _Prepared | None:
+    """The statement compiled for `keys`, or None if it cannot take the prepared path."""
+    if not isinstance(statement, ClauseElement):
+        return None
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    if not isinstance(compiled, SQLCompiler) or not compiled.positional:
+        return None
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        return None
+    for column in getattr(statement, "exported_columns", ()):
+        # A column read back that SQLAlchemy would convert (a moment, JSON): not here.
+        if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+            return None
+    order = tuple(compiled.positiontup or ())
+    convert: dict[str, Callable[[Any], Any]] = {}
+    for name, processor in compiled._bind_processors.items():
+        if not callable(processor):
+            return None  # a tuple's processors, one per element: not here
+        convert[name] = processor
+    return _Prepared(statement, compiled, compiled.string, order, convert)
 
 
 def _locked(exc: BaseException) -> bool:
@@ -102,6 +161,16 @@ class InlineEngine:
         self.sync_engine = sync_engine
         self._busy_timeout = busy_timeout
         self._checkpointer = checkpointer
+        self._prepared: dict[tuple[int, tuple[str, ...]], _Prepared | None] = {}
+
+    def prepared(self, statement: Executable, keys: tuple[str, ...]) -> _Prepared | None:
+        """The marked statement compiled for these parameter names, once."""
+        key = (id(statement), keys)
+        try:
+            found = self._prepared[key]
+        except KeyError:
+            found = self._prepared[key] = _prepare(statement, keys, self.dialect)
+        return found if found is None or found.statement is statement else None
 
     @property
     def dialect(self) -> Dialect:
@@ -150,6 +219,13 @@ class InlineConnection:
         *,
         execution_options: CoreExecuteOptionsParameter | None = None,
     ) -> CursorResult[Any]:
+        if execution_options is None and statement.get_execution_options().get(PREPARED):
+            many = isinstance(parameters, list)
+            rows: Sequence[Mapping[str, Any]] = parameters if many else [parameters or {}]  # type: ignore[assignment,list-item]
+            ready = self.engine.prepared(statement, tuple(rows[0])) if rows else None
+            if ready is not None:
+                converted = [ready.row(row) for row in rows] if many else ready.row(rows[0])
+                return await self._run(self.sync_connection.exec_driver_sql, ready.sql, converted)
         return await self._run(
             self.sync_connection.execute,
             statement,

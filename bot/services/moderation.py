@@ -76,7 +76,9 @@ class ModerationBase(Service):
             await uow.commit()
 
     async def _settings(self, uow: UnitOfWork, chat_id: int) -> ChatModeration:
-        return self._defaults.with_overrides(await uow.moderation.overrides(chat_id))
+        overrides = await uow.moderation.overrides(chat_id)
+        # Most chats keep the defaults: every message's guard reads them without a copy.
+        return self._defaults.with_overrides(overrides) if overrides else self._defaults
 
     async def _moderated_chat(self, uow: UnitOfWork, chat_id: int) -> RegisteredChat | None:
         chat = await uow.moderation.registered(chat_id)

@@ -26,6 +26,7 @@ from bot.domain.outgoing import (
     RefKind,
     TargetAction,
 )
+from storage.inline_sqlite import prepared
 from storage.notify import notify_queued
 from storage.repositories._util import inserted_id
 from storage.tables import outbox
@@ -224,8 +225,9 @@ _UNFINISHED = select(func.count()).where(
 )
 
 
-# Built once: every acknowledgement and card goes through it.
+# Built once: every acknowledgement and card goes through it (the ids are not read back).
 _ENQUEUE = insert(outbox)
+_ENQUEUE_ALL = prepared(insert(outbox))
 
 
 def _row(message: Outgoing, not_before: datetime, bots: Mapping[str, int]) -> dict[str, Any]:
@@ -259,9 +261,10 @@ class SqlOutboxRepository:
         """Store a decision's messages (an acknowledgement and its cards) with one statement;
         their ids follow the given order, which keeps each chat's messages in order."""
         if len(messages) == 1:
-            await self._db.execute(_ENQUEUE, _row(messages[0], not_before, self._bots))
+            await self._db.execute(_ENQUEUE_ALL, _row(messages[0], not_before, self._bots))
         elif messages:
-            await self._db.execute(_ENQUEUE, [_row(m, not_before, self._bots) for m in messages])
+            rows = [_row(m, not_before, self._bots) for m in messages]
+            await self._db.execute(_ENQUEUE_ALL, rows)
         if messages:
             await notify_queued(self._db)
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Person
 from storage.cache import Cached, ReadCache, UnitState
+from storage.inline_sqlite import prepared
 from storage.repositories._util import dialect_insert
 from storage.tables import specialist_grants, users
 
@@ -28,9 +29,11 @@ class SqlUserRepository:
         if statement is None:
             insert_ = dialect_insert(self._db, users)
             kept = ("name", "username", "updated_at", *(("started_bot",) if started else ()))
-            statement = insert_.on_conflict_do_update(
-                index_elements=[users.c.user_id],
-                set_={name: insert_.excluded[name] for name in kept},
+            statement = prepared(
+                insert_.on_conflict_do_update(
+                    index_elements=[users.c.user_id],
+                    set_={name: insert_.excluded[name] for name in kept},
+                )
             )
             _REMEMBER[key] = statement
         params = {

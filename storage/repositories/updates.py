@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, or
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.quarantine import QuarantinedUpdate
+from storage.inline_sqlite import prepared
 from storage.repositories._util import dialect_insert, insert_unless_duplicate
 from storage.tables import processed_updates, quarantined_updates, webhook_inbox
 
@@ -29,9 +30,11 @@ def _of_bot(table: Table, bot_id: int) -> ColumnElement[bool]:
     return table.c.bot_id.in_((bot_id, NO_BOT))
 
 
-_SEEN = select(processed_updates.c.update_id).where(
-    processed_updates.c.update_id == bindparam("update_id"),
-    processed_updates.c.bot_id.in_((bindparam("bot_id"), NO_BOT)),
+_SEEN = prepared(
+    select(processed_updates.c.update_id).where(
+        processed_updates.c.update_id == bindparam("update_id"),
+        processed_updates.c.bot_id.in_((bindparam("bot_id"), NO_BOT)),
+    )
 )
 # Built once per dialect: building a statement costs more than running this one.
 _CLAIM: dict[str, Any] = {}
