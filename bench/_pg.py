@@ -69,15 +69,31 @@ async def scratch_database(label: str) -> AsyncIterator[str]:
 async def copy_rows(
     url: str, table: str, columns: Sequence[str], records: Iterable[Sequence[object]]
 ) -> int:
-    """COPY `records` into `table` through asyncpg, in one transaction; the rows copied."""
+    """COPY `records` into `table` through asyncpg, in one transaction; the rows copied.
+
+    The table's indexes other than its primary key and unique constraints are dropped first
+    and created again, exactly as they were (`pg_indexes.indexdef`), after the rows are in:
+    one sorted build per index instead of a million inserts into each.
+    """
     import asyncpg
 
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
+        await connection.execute("SET maintenance_work_mem = '256MB'")
         async with connection.transaction():
+            indexes = await connection.fetch(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.schemaname = current_schema() AND i.tablename = $1 AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                table,
+            )
+            for name, _ in indexes:
+                await connection.execute(f'DROP INDEX "{name}"')
             status = await connection.copy_records_to_table(
                 table, records=records, columns=list(columns)
             )
+            for _, definition in indexes:
+                await connection.execute(definition)
     finally:
         await connection.close()
     return int(status.split()[-1])
