@@ -1,8 +1,8 @@
 """A scratch PostgreSQL database for a benchmark: created empty, dropped at the end.
 
-The server comes from `CIVICBOT_BENCH_DATABASE_URL` (default: the local server the README's
-"tests on PostgreSQL" section sets up, `postgresql+asyncpg://civicbot:civicbot@127.0.0.1:5432/
-postgres`); the database named in it is only used to connect, the role needs CREATEDB. Each
+The server comes from `CIVICBOT_BENCH_DATABASE_URL` (default `postgresql+asyncpg://civicbot:
+civicbot@127.0.0.1:5432/postgres`, a local server with a role `civicbot`); the database named in
+it is only used to connect, the role needs CREATEDB. Each
 benchmark database is named `<prefix>_<label>_<pid>`, the prefix from
 `CIVICBOT_BENCH_DATABASE_PREFIX` (default `civicbot_bench`).
 """

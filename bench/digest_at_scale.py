@@ -1,15 +1,20 @@
-"""Time the digest, /stats and a month's export at a region's scale (1,000,000 issues).
+"""Time the digest, /stats and a month's export at a region's scale (1,000,000 issues), on
+SQLite and, side by side, on PostgreSQL.
 
     python bench/digest_at_scale.py [--issues 1000000] [--open 200000] [--keep PATH]
+                                    [--postgres | --only-postgres]
 
 Builds a SQLite file with a year of issues spread over many chats and specialists, with their
 transitions and answers (the schema through the real migrations, the rows by batched
 executemany in one connection with a large page cache and no fsync: a few minutes for a
-million), then prints each figure beside its target: the digest (numbers; numbers + text +
-PNG chart) and one month's /stats under 1 s, one month's export as XLSX and as CSV under
-20 s with the peak resident memory while it is written, and the longest the event loop waited
-during an export (under 0.2 s). With --keep PATH an existing database is reused, brought to
-the latest migration first.
+million); with `--postgres` also the same rows in a PostgreSQL database that the script
+creates and drops (the server from `CIVICBOT_BENCH_DATABASE_URL`, default
+`postgresql+asyncpg://civicbot:civicbot@127.0.0.1:5432/postgres`), by COPY with the indexes
+built after the rows. Then it prints each figure per backend beside its target: the digest
+(numbers; numbers + text + PNG chart) and one month's /stats under 1 s, one month's export as
+XLSX and as CSV under 20 s with the peak resident memory while it is written, and the longest
+the event loop waited during an export (under 0.2 s). With --keep PATH an existing SQLite
+database is reused, brought to the latest migration first.
 """
 
 from __future__ import annotations

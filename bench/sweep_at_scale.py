@@ -1,11 +1,16 @@
-"""Time one SLA sweep on SQLite with 100,000 issues (20,000 open), few due and many due.
+"""Time one SLA sweep with 100,000 issues (20,000 open), few due and many due, on SQLite and,
+side by side, on PostgreSQL.
 
-Run from the repository root: `python bench/sweep_at_scale.py [--total 100000]`. Builds the
-databases in a temporary folder (through the real migrations), then for each number of due
-issues restores the same state and times one reminder sweep (claims, escalation check,
-on-control check, messages stored in the outbox) and the morning/weekly pass. The sweep reads
-due issues through indexes, so its cost follows the number due, not the total: the script
-also prints SQLite's query plans to show it.
+Run from the repository root: `python bench/sweep_at_scale.py [--total 100000] [--open 20000]
+[--postgres | --only-postgres]`; a region's scale is `--total 1000000 --open 200000`. Builds
+the databases (through the real migrations; on SQLite in a temporary folder by batched inserts,
+on PostgreSQL in a database this script creates and drops, by COPY, the server from
+`CIVICBOT_BENCH_DATABASE_URL`, default `postgresql+asyncpg://civicbot:civicbot@127.0.0.1:5432/
+postgres`), then for each number of due issues restores the same state and times one reminder
+sweep (claims, escalation check, on-control check, messages stored in the outbox) and the
+morning/weekly pass. The sweep reads due issues through indexes, so its cost follows the number
+due, not the total: the script also prints SQLite's query plans and PostgreSQL's slowest
+statements of the sweep with the plan it chose for each, to show it.
 """
 
 from __future__ import annotations
