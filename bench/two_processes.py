@@ -419,6 +419,8 @@ def show(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
 
 
 async def measure(args: argparse.Namespace) -> None:
+    load = os.getloadavg()
+    print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     outcomes = []
     with tempfile.TemporaryDirectory() as tmp:
         for processes in (1, 2):
