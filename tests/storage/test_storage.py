@@ -37,7 +37,7 @@ async def add_issue(factory: SqlUnitOfWorkFactory, message_id: int, place: ChatP
 async def test_empty_database_migrates_to_head(new_database: NewDatabase) -> None:
     engine = db.create_engine((await new_database(migrated=False)).url)
     await db.upgrade(engine)
-    assert await db.current_revisions(engine) == db.head_revisions() == {"0022_leases"}
+    assert await db.current_revisions(engine) == db.head_revisions() == {"0023_pg_indexes"}
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
     assert {"issues", "chats", "outbox", "issue_transitions", "sent_messages"} <= names
