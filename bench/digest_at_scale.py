@@ -1,15 +1,20 @@
-"""Time the digest, /stats and a month's export at a region's scale (1,000,000 issues).
+"""Time the digest, /stats and a month's export at a region's scale (1,000,000 issues), on
+SQLite and, side by side, on PostgreSQL.
 
     python bench/digest_at_scale.py [--issues 1000000] [--open 200000] [--keep PATH]
+                                    [--postgres | --only-postgres]
 
 Builds a SQLite file with a year of issues spread over many chats and specialists, with their
 transitions and answers (the schema through the real migrations, the rows by batched
 executemany in one connection with a large page cache and no fsync: a few minutes for a
-million), then prints each figure beside its target: the digest (numbers; numbers + text +
-PNG chart) and one month's /stats under 1 s, one month's export as XLSX and as CSV under
-20 s with the peak resident memory while it is written, and the longest the event loop waited
-during an export (under 0.2 s). With --keep PATH an existing database is reused, brought to
-the latest migration first.
+million); with `--postgres` also the same rows in a PostgreSQL database that the script
+creates and drops (the server from `CIVICBOT_BENCH_DATABASE_URL`, default
+`postgresql+asyncpg://civicbot:civicbot@127.0.0.1:5432/postgres`), by COPY with the indexes
+built after the rows. Then it prints each figure per backend beside its target: the digest
+(numbers; numbers + text + PNG chart) and one month's /stats under 1 s, one month's export as
+XLSX and as CSV under 20 s with the peak resident memory while it is written, and the longest
+the event loop waited during an export (under 0.2 s). With --keep PATH an existing SQLite
+database is reused, brought to the latest migration first.
 """
 
 from __future__ import annotations
@@ -21,12 +26,16 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _pg import ENV as PG_ENV  # noqa: E402
+from _pg import after_bulk_load, copy_rows, scratch_database  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from bot.domain.calendar import WorkCalendar, WorkSchedule  # noqa: E402
@@ -77,10 +86,21 @@ STEP_COLUMNS = (
 TAGS = ("#проблема", "#вопрос", "#заявка", "#жалоба")
 
 
+def _same(value: object) -> object:
+    return value
+
+
 def issue_rows(
-    calendar: WorkCalendar, plan: list[tuple[float, bool]], first: int, rng: random.Random
+    calendar: WorkCalendar,
+    plan: list[tuple[float, bool]],
+    first: int,
+    rng: random.Random,
+    stamp: Callable[[datetime | None], object] = _stamp,
+    day: Callable[[date], object] = date.isoformat,
 ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """Rows of issues number first.. (len(plan) of them) and their transitions."""
+    """Rows of issues number first.. (len(plan) of them) and their transitions; moments and
+    days as SQLite's text by default, or as `stamp` and `day` give them (COPY to PostgreSQL
+    takes aware datetimes and dates)."""
     rows: list[tuple[object, ...]] = []
     steps: list[tuple[object, ...]] = []
     for offset, (age, is_open) in enumerate(plan):
@@ -99,13 +119,13 @@ def issue_rows(
                 answered = None
         if answered is not None:
             assignee = who
-            steps.append((number, "take", "new", "in_progress", *who, _stamp(answered), None))
+            steps.append((number, "take", "new", "in_progress", *who, stamp(answered), None))
         if is_open:
             if answered is None:
                 status = "new"
             elif roll > 0.85:
                 status = "on_control"
-                control = (NOW + timedelta(days=rng.randint(-10, 20))).date().isoformat()
+                control = day((NOW + timedelta(days=rng.randint(-10, 20))).date())
             else:
                 status = "in_progress"
         else:
@@ -113,7 +133,7 @@ def issue_rows(
             if closed >= NOW:  # not closed yet by "now": closed halfway instead
                 closed = (answered or created) + (NOW - (answered or created)) / 2
             answer = f"Ответ на обращение {number}: работы выполнены"
-            steps.append((number, "close", "in_progress", "closed", *who, _stamp(closed), answer))
+            steps.append((number, "close", "in_progress", "closed", *who, stamp(closed), answer))
             judged = rng.random()
             if judged < 0.4:
                 verdict, verdict_at = "resolved", closed + timedelta(hours=3)
@@ -124,19 +144,19 @@ def issue_rows(
                 number, -1000 - rng.randrange(CHATS), 0, number, 10_000 + rng.randrange(20_000),
                 f"Житель {rng.randrange(20_000)}",
                 f"{TAGS[number % 4]} Обращение {number}: во дворе у подъезда не горит фонарь",
-                TAGS[number % 4], "[]", status, *assignee, control, answer, _stamp(created),
-                _stamp(closed or answered or created), _stamp(answered), _stamp(closed),
-                _stamp(due), verdict, _stamp(verdict_at),
+                TAGS[number % 4], "[]", status, *assignee, control, answer, stamp(created),
+                stamp(closed or answered or created), stamp(answered), stamp(closed),
+                stamp(due), verdict, stamp(verdict_at),
             )
         )  # fmt: skip
     return rows, steps
 
 
-def build_database(path: Path, calendar: WorkCalendar, total: int, open_count: int) -> None:
+async def build_sqlite(path: Path, calendar: WorkCalendar, total: int, open_count: int) -> None:
     """The schema through the real migrations, then rows by batched executemany in one
     connection, with a large page cache and no fsync for the build only."""
     engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
-    asyncio.run(_migrate(engine))
+    await _migrate(engine)
     rng = random.Random(7)
     plan = plan_issues(total, open_count, rng)
     connection = sqlite3.connect(path)
@@ -169,8 +189,37 @@ def build_database(path: Path, calendar: WorkCalendar, total: int, open_count: i
     connection.commit()
     connection.execute("ANALYZE")
     connection.close()
-    asyncio.run(_wal(engine))  # the bot's own settings again: WAL, synchronous=NORMAL
-    print(f"built {total} issues ({open_count} open), {steps_total} transitions")
+    await _wal(engine)  # the bot's own settings again: WAL, synchronous=NORMAL
+    print(f"SQLite: built {total} issues ({open_count} open), {steps_total} transitions")
+
+
+async def build_postgres(url: str, calendar: WorkCalendar, total: int, open_count: int) -> None:
+    """The schema through the real migrations, then the same rows as on SQLite by COPY (one
+    per table), then the statistics refreshed, as autovacuum would."""
+    await _migrate(db.create_engine(url))
+    rng = random.Random(7)
+    plan = plan_issues(total, open_count, rng)
+    registered = NOW - timedelta(days=400)
+    chat_rows = [
+        (-1000 - i, 0, "building" if i % 4 else "topic", f"Дом {i}", 1, registered)
+        for i in range(CHATS)
+    ]
+    chat_columns = ("chat_id", "thread_id", "kind", "name", "registered_by", "registered_at")
+    await copy_rows(url, "chats", chat_columns, chat_rows)
+    rows: list[tuple[object, ...]] = []
+    steps: list[tuple[object, ...]] = []
+    for start in range(0, total, BUILD_BATCH):
+        more, more_steps = issue_rows(
+            calendar, plan[start : start + BUILD_BATCH], start + 1, rng, _same, _same
+        )
+        rows += more
+        steps += more_steps
+    await copy_rows(url, "issues", ISSUE_COLUMNS, rows)
+    await copy_rows(url, "issue_transitions", STEP_COLUMNS, steps)
+    # Yesterday's daily digest, so "since the last digest" is one working day.
+    await copy_rows(url, "digest_runs", ("day", "at"), [(date(2026, 3, 11), NOW - timedelta(1))])
+    await after_bulk_load(url, ["chats", "issues", "issue_transitions", "digest_runs"])
+    print(f"PostgreSQL: built {total} issues ({open_count} open), {len(steps)} transitions")
 
 
 BUILD_BATCH = 20_000
@@ -191,19 +240,20 @@ async def _wal(engine: AsyncEngine) -> None:
     await engine.dispose()
 
 
-async def timed(label: str, runs: int, action: object, target: float) -> None:
-    """Print the first and the best of `runs` beside the target (seconds)."""
+Figure = tuple[str, float, str, float]
+"""(label, seconds or MB: compared between backends, as shown, the target or nan)."""
+
+
+async def timed(label: str, runs: int, action: object, target: float) -> Figure:
+    """The first and the best of `runs` (seconds), beside the target."""
     assert callable(action)
     times = []
     for _ in range(runs):
         began = time.perf_counter()
         await action()
         times.append(time.perf_counter() - began)
-    verdict = "ok" if min(times) < target else "OVER"
-    print(
-        f"{label:<40} first {times[0]:7.2f} s  best {min(times):7.2f} s"
-        f"   target < {target:g} s  {verdict}"
-    )
+    shown = f"{times[0]:.2f} / {min(times):.2f} s" if runs > 1 else f"{times[0]:.2f} s"
+    return label, min(times), shown, target
 
 
 def reset_peak_memory() -> bool:
@@ -247,8 +297,8 @@ async def longest_stall(action: object, tick: float = 0.01) -> float:
     return worst
 
 
-async def measure(path: Path, calendar: WorkCalendar) -> None:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
+async def measure(url: str, calendar: WorkCalendar, name: str) -> list[Figure]:
+    engine = db.create_engine(url)
     factory = SqlUnitOfWorkFactory(engine)
     roles = RoleService(factory, lambda: NOW, admins=frozenset({1}), specialists=frozenset())
     service = ReportService(
@@ -292,47 +342,89 @@ async def measure(path: Path, calendar: WorkCalendar) -> None:
             service.day_start(first), service.day_start(last + timedelta(days=1))
         )
     print(
-        f"digest: received {digest.period.counts.received} since the last digest, "
+        f"{name} digest: received {digest.period.counts.received} since the last digest, "
         f"overdue {digest.overdue_total}, open {sum(digest.period.open_by_status.values())}, "
         f"answered in 30 days {digest.response_30d.answered}; {month} issues in {first:%B %Y}"
     )
-    await timed("digest numbers", 3, numbers, 1)
-    await timed("digest: numbers + text + PNG chart", 3, whole_digest, 1)
-    await timed(f"/stats {first} .. {last}", 3, stats, 1)
+    figures = [
+        await timed("digest numbers", 3, numbers, 1),
+        await timed("digest: numbers + text + PNG chart", 3, whole_digest, 1),
+        await timed(f"/stats {first} .. {last}", 3, stats, 1),
+    ]
     for label, action in (("XLSX", month_xlsx), ("CSV", month_csv)):
         reset = reset_peak_memory()
-        await timed(f"export {label} {first} .. {last}", 1, action, 20)
-        peak = f"{peak_memory_mb():.0f} MB" if reset else "n/a"
-        print(f"{'  file, peak resident memory':<40} {sizes[label] / 1e6:7.1f} MB  peak {peak}")
+        figures.append(await timed(f"export {label} {first} .. {last}", 1, action, 20))
+        peak = peak_memory_mb() if reset else float("nan")
+        shown = f"{sizes[label] / 1e6:.1f} MB, peak {peak:.0f} MB"
+        figures.append(("  file, peak resident memory", peak, shown, float("nan")))
     for label, action in (("XLSX", month_xlsx), ("CSV", month_csv)):
         stall = await longest_stall(action)
-        print(
-            f"{'longest event-loop stall, export ' + label:<40} {stall:7.2f} s"
-            f"   target < 0.2 s  {'ok' if stall < 0.2 else 'OVER'}"
-        )
+        figures.append((f"longest event-loop stall, export {label}", stall, f"{stall:.2f} s", 0.2))
     await engine.dispose()
+    return figures
+
+
+def show(results: dict[str, list[Figure]]) -> None:
+    """One line per figure: each backend's (first / best), PostgreSQL / SQLite, the target."""
+    names = list(results)
+    ratio = len(names) == 2
+    head = "".join(f"{name:>26}" for name in names)
+    print(f"\n{'':<40}{head}{'  PG/SQLite' if ratio else ''}   target")
+    for row in zip(*results.values(), strict=True):
+        label, target = row[0][0], row[0][3]
+        line = f"{label:<40}" + "".join(f"{shown:>26}" for _, _, shown, _ in row)
+        if ratio:
+            line += f"  {row[1][1] / row[0][1]:>8.2f}x"
+        if target == target:  # not nan
+            verdicts = ["ok" if value < target else "OVER" for _, value, _, _ in row]
+            line += f"   < {target:g} s: {' '.join(verdicts)}"
+        print(line)
+    print("(timings: first / best of 3 runs; exports: one run)")
+
+
+async def run(args: argparse.Namespace) -> None:
+    calendar = WorkCalendar(WorkSchedule(timezone=ZONE))
+    open_count = args.open or args.issues // 5
+    backends = ["PostgreSQL"] if args.only_postgres else ["SQLite"]
+    if args.postgres and not args.only_postgres:
+        backends.append("PostgreSQL")
+    results: dict[str, list[Figure]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name in backends:
+            began = time.perf_counter()
+            if name == "PostgreSQL":
+                async with scratch_database("digest") as url:
+                    await build_postgres(url, calendar, args.issues, open_count)
+                    took = time.perf_counter() - began
+                    print(f"PostgreSQL database built in {took:.0f} s (target: minutes)")
+                    results[name] = await measure(url, calendar, name)
+                continue
+            path = args.keep or Path(folder) / "bench.db"
+            url = f"sqlite+aiosqlite:///{path}"
+            if not path.exists():
+                await build_sqlite(path, calendar, args.issues, open_count)
+                took = time.perf_counter() - began
+                print(f"SQLite database built in {took:.0f} s (target: minutes): {path}")
+            else:
+                await _migrate(db.create_engine(url))
+                took = time.perf_counter() - began
+                print(f"kept SQLite database at the latest migration ({took:.0f} s)")
+            results[name] = await measure(url, calendar, name)
+    show(results)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--open", type=int, default=None, help="default: a fifth of --issues")
-    parser.add_argument("--keep", type=Path, default=None, help="keep the database here")
-    args = parser.parse_args()
-    calendar = WorkCalendar(WorkSchedule(timezone=ZONE))
-    folder = tempfile.TemporaryDirectory()
-    path = args.keep or Path(folder.name) / "bench.db"
-    if not path.exists():
-        began = time.perf_counter()
-        build_database(path, calendar, args.issues, args.open or args.issues // 5)
-        took = time.perf_counter() - began
-        print(f"database built in {took:.0f} s (target: minutes): {path}")
-    else:
-        began = time.perf_counter()
-        asyncio.run(_migrate(db.create_engine(f"sqlite+aiosqlite:///{path}")))
-        print(f"kept database at the latest migration ({time.perf_counter() - began:.0f} s)")
-    asyncio.run(measure(path, calendar))
-    folder.cleanup()
+    parser.add_argument("--keep", type=Path, default=None, help="keep the SQLite database here")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help=f"also on PostgreSQL, side by side (the server from {PG_ENV})",
+    )
+    parser.add_argument("--only-postgres", action="store_true", help="PostgreSQL alone")
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -183,10 +183,14 @@ class Counter:
         self.statements += 1
 
 
-async def civicbot(folder: Path, bound: bool = True) -> tuple[Handle, Counter, Any]:
+async def civicbot(
+    folder: Path, bound: bool = True, url: str | None = None
+) -> tuple[Handle, Counter, Any]:
+    """civicbot's app on a fresh SQLite file in `folder`, or on the empty database at `url`
+    (migrated here), with a building and a staff chat registered."""
     settings = Settings(
         telegram={"token": TOKEN, "api_base": "http://127.0.0.1:9"},
-        storage={"path": str(folder / "civicbot.db")},
+        storage={"path": str(folder / "civicbot.db"), "url": url},
         roles={"admins": [1], "specialists": []},
     )
     app = build_app(settings)
@@ -211,6 +215,18 @@ async def civicbot(folder: Path, bound: bool = True) -> tuple[Handle, Counter, A
         await app.poller.handle(parse(data, app.bot, bound))
 
     return handle, counter, app
+
+
+async def close(app: Any) -> int:
+    """Stop the app built by `civicbot`; the number of open issues it holds."""
+    async with app.uow_factory() as uow:
+        issues = len(await uow.issues.list_open())
+    await app.bot.session.close()
+    dispose = getattr(app.uow_factory, "dispose", None)
+    if dispose is not None:
+        await dispose()
+    await app.engine.dispose()
+    return issues
 
 
 async def main(count: int, rounds: int, bound: bool) -> None:
@@ -247,13 +263,7 @@ async def main(count: int, rounds: int, bound: bool) -> None:
             u_begins += counter.begins - b0
             u_statements += counter.statements - s0
 
-        async with app.uow_factory() as uow:
-            issues = len(await uow.issues.list_open())
-        await app.bot.session.close()
-        dispose = getattr(app.uow_factory, "dispose", None)
-        if dispose is not None:
-            await dispose()
-        await app.engine.dispose()
+        issues = await close(app)
 
     ours, theirs = figures["civicbot"], figures["bare aiogram"]
     how = "parsed as getUpdates parses" if bound else "built unbound, copied by feed_update"

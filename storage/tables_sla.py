@@ -29,3 +29,11 @@ public_summaries = Table(
 
 # Escalation candidates: new, not yet escalated, due before a bound; read by index only.
 Index("ix_issues_escalation", issues.c.status, issues.c.escalated_at, issues.c.response_due_at)
+# The same candidates in due order on PostgreSQL, which takes no order from `IS NULL` (0023).
+Index(
+    "ix_issues_escalation_pending",
+    issues.c.status,
+    issues.c.response_due_at,
+    postgresql_where=issues.c.escalated_at.is_(None),
+    sqlite_where=issues.c.escalated_at.is_(None),
+)
