@@ -118,7 +118,10 @@ async def _sqlite_template_file() -> Path:
             await engine.dispose()
         leftovers = [p.name for p in folder.iterdir() if p != path]
         assert not leftovers, f"the template was not closed cleanly: {leftovers}"
-        _sqlite_template = path
+        if _sqlite_template is None:
+            _sqlite_template = path
+        else:  # another test's coroutine made one meanwhile
+            shutil.rmtree(folder, ignore_errors=True)
     return _sqlite_template
 
 
