@@ -57,8 +57,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Drop this process's migrated templates; each test drops its own databases."""
-    if on_postgres():
-        asyncio.run(drop_templates())
+    asyncio.run(drop_templates())
 
 
 @pytest.fixture

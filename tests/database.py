@@ -1,6 +1,8 @@
 """The database a test runs on, chosen by one environment variable.
 
-Unset, every test gets a fresh SQLite file in its temporary folder (the embedded default).
+Unset, every test gets a fresh SQLite file in its temporary folder (the embedded default):
+a copy of a file migrated once per test worker, as on PostgreSQL (migrating each test's file
+cost a second or more a test).
 Set ``CIVICBOT_TEST_DATABASE_URL`` to a PostgreSQL server's URL, for example
 ``postgresql+asyncpg://civicbot:civicbot@127.0.0.1:5432/postgres``, and every test gets its
 own database on that server instead: created empty, or copied (``CREATE DATABASE … TEMPLATE``)
@@ -13,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -33,6 +37,7 @@ _LEFT_BEHIND = re.compile(
     rf"^civicbot_(?:test|template)_{_HOST}_(\d+)_[0-9a-f]{{6}}(?:_[0-9a-f]{{12}})?$"
 )
 _migrated_templates: set[str] = set()
+_sqlite_template: Path | None = None
 
 
 def server_url() -> str | None:
@@ -99,8 +104,33 @@ async def _template() -> str:
     return name
 
 
+async def _sqlite_template_file() -> Path:
+    """This worker's migrated SQLite file (made on first use), copied for each test: a file
+    SQLite closed cleanly, its write-ahead log checkpointed into it and removed."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        folder = Path(tempfile.mkdtemp(prefix=f"civicbot_template_{_RUN}_"))
+        path = folder / "template.db"
+        engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await db.upgrade(engine)
+        finally:
+            await engine.dispose()
+        leftovers = [p.name for p in folder.iterdir() if p != path]
+        assert not leftovers, f"the template was not closed cleanly: {leftovers}"
+        if _sqlite_template is None:
+            _sqlite_template = path
+        else:  # another test's coroutine made one meanwhile
+            shutil.rmtree(folder, ignore_errors=True)
+    return _sqlite_template
+
+
 async def drop_templates() -> None:
     """Drop this process's templates (at the end of the session)."""
+    global _sqlite_template
+    if _sqlite_template is not None:
+        shutil.rmtree(_sqlite_template.parent, ignore_errors=True)
+        _sqlite_template = None
     while _migrated_templates:
         name = _migrated_templates.pop()
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -135,11 +165,17 @@ async def fresh_database(
     folder: Path, *, migrated: bool, file_name: str = "civicbot.db"
 ) -> TestDatabase:
     """A database nobody else uses: migrated to head, or empty (for tests of migrations and
-    of the bot's own first start). On SQLite it is `folder/data/<file_name>`, not created yet:
-    the bot or `migrated_engine` creates and migrates it."""
+    of the bot's own first start). On SQLite it is `folder/data/<file_name>`: migrated, a copy
+    of this worker's migrated file; empty, not created yet (the bot or `migrated_engine`
+    creates and migrates it)."""
     server = server_url()
     if server is None:
-        return TestDatabase(f"sqlite+aiosqlite:///{folder / 'data' / file_name}", None)
+        path = folder / "data" / file_name
+        if migrated:
+            template = await _sqlite_template_file()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, path)
+        return TestDatabase(f"sqlite+aiosqlite:///{path}", None)
     name = f"civicbot_test_{_RUN}_{uuid.uuid4().hex[:12]}"
     if migrated:
         template = await _template()
@@ -150,7 +186,8 @@ async def fresh_database(
 
 
 async def migrated_engine(database: TestDatabase) -> AsyncEngine:
-    """An engine on the test's database, migrated to head (already so on PostgreSQL)."""
+    """An engine on the test's database, migrated to head (already so when it was made
+    migrated: then this only reads the version row)."""
     engine = db.create_engine(database.url)
     if not database.is_postgres:
         await db.upgrade(engine)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import tomli_w
 
-from tests.database import TestDatabase
+from tests.database import NewDatabase, TestDatabase
 from tests.e2e.harness import learned_spam_examples, storage_section
 from tests.test_cli import TOKEN, civicbot
 
@@ -48,8 +48,9 @@ async def test_add_imports_examples_and_eval_counts_them(
     assert "обнаружено" in lines[-1] and "ложных срабатываний" in lines[-1]
 
 
-def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, test_database: TestDatabase) -> None:
-    config = configured(tmp_path, test_database)
+async def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, new_database: NewDatabase) -> None:
+    # Not created yet on SQLite, so the end can tell a refused command created nothing.
+    config = configured(tmp_path, await new_database(migrated=False))
     (tmp_path / "empty.txt").write_text("\n \n", "utf-8")
     (tmp_path / "latin1.txt").write_bytes("Работа".encode("cp1251"))
     cases = {
