@@ -172,9 +172,9 @@ async def fresh_database(
     if server is None:
         path = folder / "data" / file_name
         if migrated:
-            template = await _sqlite_template_file()
+            original = await _sqlite_template_file()
             path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(template, path)
+            shutil.copyfile(original, path)
         return TestDatabase(f"sqlite+aiosqlite:///{path}", None)
     name = f"civicbot_test_{_RUN}_{uuid.uuid4().hex[:12]}"
     if migrated:
