@@ -9,7 +9,6 @@ per token). A process without them stands by and takes over when the holder dies
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -99,5 +98,9 @@ async def lead(
         await sender.stand_down()
         if not task.done():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(task, timeout=1.0)
+        # asyncio.wait, not wait_for under a suppress: a cancellation of this task while it
+        # waits must go on up (swallowed, the lease keeper would take the lease again and
+        # lead on, and the process would not end).
+        done, _ = await asyncio.wait({task}, timeout=1.0)
+        if task in done and not task.cancelled() and task.exception() is not None:
+            log.warning("outbox: the sender ended with %r", task.exception())

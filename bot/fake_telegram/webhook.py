@@ -136,8 +136,7 @@ class WebhookSender:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         if self._session is not None:
             await self._session.close()

@@ -12,7 +12,6 @@ died with it, within `HOLD` of the death.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from datetime import timedelta
@@ -102,8 +101,8 @@ class InboxWorker:
                 return update_id  # stopped while the database was locked: it stays stored
         finally:
             keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
+            # gather, not a suppressed await: this task's own cancellation must go on up.
+            await asyncio.gather(keeper, return_exceptions=True)
         async with self._uow_factory() as uow:
             await uow.updates.inbox.remove(self.bot_id, update_id)
             await uow.commit()

@@ -173,3 +173,33 @@ async def test_a_restart_on_the_same_host_takes_its_dead_predecessors_lease_at_o
     finally:
         stop.set()
         await asyncio.wait_for(task, WAIT)
+
+
+async def test_the_leader_cancelled_while_its_sender_winds_down_ends_cancelled() -> None:
+    """A stop that cancels the leader while it waits for its sender to end must end the
+    leader. Swallowed there, the lease keeper would lead again, and the process (or a test's
+    event loop) would never finish."""
+    from bot.cluster import SenderControl, lead
+
+    sending = asyncio.Event()
+    winding_down = asyncio.Event()
+
+    async def run() -> None:
+        sending.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            winding_down.set()
+            await asyncio.sleep(0.5)  # a send in flight finishing after its cancellation
+
+    async def stand_down() -> None:
+        return None
+
+    lost = asyncio.Event()
+    leader = asyncio.create_task(lead(lost, SenderControl(run, lambda: None, stand_down), None))
+    await asyncio.wait_for(sending.wait(), 10)
+    lost.set()
+    await asyncio.wait_for(winding_down.wait(), 10)
+    leader.cancel()  # while the leader waits for the sender
+    await asyncio.wait({leader}, timeout=10)
+    assert leader.cancelled()
