@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from aiogram.types import Update
@@ -86,7 +87,7 @@ async def test_a_redelivered_update_changes_nothing(uow_factory: SqlUnitOfWorkFa
     await register(uow_factory, now)
     intake = _Intake(service(uow_factory, now), now)
     poller = Poller(
-        None,  # type: ignore[arg-type]
+        SimpleNamespace(id=123456789),  # type: ignore[arg-type]  # a bot only for its id
         intake,  # type: ignore[arg-type]
         uow_factory,
         lambda: now,

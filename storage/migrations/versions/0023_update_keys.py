@@ -19,6 +19,8 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+import warnings
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -69,9 +71,18 @@ def downgrade() -> None:
 def _rekey(table: str, columns: tuple[str, ...]) -> None:
     """Make `columns` the table's primary key (named as PostgreSQL names one by default)."""
     if op.get_bind().dialect.name == "sqlite":
-        # SQLite cannot alter a primary key: batch mode copies the table into a new one.
-        with op.batch_alter_table(table, schema=None, recreate="always") as batch_op:
-            batch_op.create_primary_key(f"{table}_pkey", list(columns))
+        # SQLite cannot alter a primary key: batch mode copies the table into a new one. The
+        # copy is declared with the old key's column flag and the new key's constraint, which
+        # SQLAlchemy warns of and resolves to the constraint, the key wanted here; the warning
+        # would reach every upgraded installation's stderr.
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore",
+                message=".*not matching locally specified columns",
+                category=sa.exc.SAWarning,
+            )
+            with op.batch_alter_table(table, schema=None, recreate="always") as batch_op:
+                batch_op.create_primary_key(f"{table}_pkey", list(columns))
         return
     op.drop_constraint(f"{table}_pkey", table, type_="primary")
     op.create_primary_key(f"{table}_pkey", table, list(columns))
