@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import ChatKind, Person, RegisteredChat
@@ -194,7 +194,10 @@ class SqlModerationRepository(Cached):
             .values(values)
             .on_conflict_do_nothing(
                 index_elements=[mod_checks.c.chat_id, mod_checks.c.user_id],
-                index_where=mod_checks.c.status == "pending",
+                # A literal, not a bound value: PostgreSQL matches the partial index by its
+                # predicate, and a generic plan (the sixth run of a prepared statement) has
+                # only "$10" to go on.
+                index_where=mod_checks.c.status == literal_column("'pending'"),
             )
             .returning(mod_checks.c.id)
         )

@@ -83,3 +83,29 @@ async def test_two_links_of_one_account_at_once_both_succeed_and_the_last_holds(
                 select(person_links.c.telegram_id, person_links.c.max_id)
             )
             assert [tuple(row) for row in rows] == [order[-1]]
+
+
+async def test_pending_checks_keep_being_started_after_the_statement_is_prepared(
+    test_database: TestDatabase,
+) -> None:
+    """PostgreSQL plans a prepared statement for its values five times, then generically:
+    an arbiter predicate with a bound value ("status = $10") then matches no partial index,
+    and the sixth newcomer's check failed with "no unique or exclusion constraint"."""
+    async with engines(test_database, 1) as (engine,):
+        factory = SqlUnitOfWorkFactory(engine)
+        started = []
+        for n in range(12):
+            newcomer = Person(1000 + n, f"Новичок {n}")
+            async with factory() as uow:
+                started.append(
+                    await uow.moderation.add_check(
+                        CHAT, newcomer, at=NOW, deadline=NOW + timedelta(minutes=5)
+                    )
+                )
+                again = await uow.moderation.add_check(
+                    CHAT, newcomer, at=NOW, deadline=NOW + timedelta(minutes=5)
+                )
+                await uow.commit()
+            assert again is None
+        assert all(isinstance(check_id, int) for check_id in started), started
+        assert len(set(started)) == 12
