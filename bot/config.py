@@ -15,7 +15,7 @@ import tomllib
 from datetime import date, timedelta
 from datetime import time as TimeOfDay
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -49,8 +49,6 @@ from bot.domain.spam_judge import Thresholds
 DEFAULT_CONFIG_PATH = Path("config.toml")
 ENV_PREFIX = "CIVICBOT_"
 _TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
-# The ports Telegram delivers webhooks to (setWebhook).
-TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 
 class ConfigError(Exception):
@@ -122,7 +120,62 @@ def check_webhook_complete(mode: str, url: str | None, secret: SecretStr | None)
         raise ValueError('mode = "webhook" needs webhook_url and webhook_secret')
 
 
-class TelegramSettings(_Section):
+class _MessengerSection(_Section):
+    """What a messenger's section ([telegram], [max]) shares: its API's address, polling or
+    webhook mode, and the webhook keys, each checked by the messenger's own rules below."""
+
+    messenger: ClassVar[str]
+    example_api_base: ClassVar[str]
+    webhook_ports: ClassVar[tuple[int, ...]]  # the ports the messenger posts webhooks to
+    shortest_webhook_secret: ClassVar[int]
+    example_webhook_path: ClassVar[str]
+
+    api_base: str
+    mode: str
+    webhook_url: str | None
+    webhook_secret: SecretStr | None
+    webhook_path: str
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_is_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"expected an http(s) URL such as {cls.example_api_base}")
+        return value.rstrip("/")
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        return check_mode(value)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        return check_webhook_url(value, cls.messenger, ports=cls.webhook_ports)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        return check_webhook_secret(value, shortest=cls.shortest_webhook_secret)
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        return check_webhook_path(value, cls.example_webhook_path)
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Self:
+        check_webhook_complete(self.mode, self.webhook_url, self.webhook_secret)
+        return self
+
+
+class TelegramSettings(_MessengerSection):
+    messenger = "Telegram"
+    example_api_base = "https://api.telegram.org"
+    webhook_ports = (443, 80, 88, 8443)  # setWebhook
+    shortest_webhook_secret = 1
+    example_webhook_path = "/telegram/webhook"
+
     # Required unless [max] is configured: an installation runs Telegram, MAX or both.
     token: SecretStr | None = None
     api_base: str = "https://api.telegram.org"
@@ -164,41 +217,15 @@ class TelegramSettings(_Section):
             raise ValueError("expected the token from @BotFather, like 123456789:AAE...")
         return value
 
-    @field_validator("mode")
-    @classmethod
-    def _known_mode(cls, value: str) -> str:
-        return check_mode(value)
 
-    @field_validator("webhook_url")
-    @classmethod
-    def _webhook_url(cls, value: str | None) -> str | None:
-        return check_webhook_url(value, "Telegram", ports=TELEGRAM_WEBHOOK_PORTS)
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        return check_webhook_secret(value, shortest=1)
-
-    @field_validator("webhook_path")
-    @classmethod
-    def _webhook_path(cls, value: str) -> str:
-        return check_webhook_path(value, "/telegram/webhook")
-
-    @model_validator(mode="after")
-    def _webhook_complete(self) -> TelegramSettings:
-        check_webhook_complete(self.mode, self.webhook_url, self.webhook_secret)
-        return self
-
-    @field_validator("api_base")
-    @classmethod
-    def _api_base_is_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("expected an http(s) URL such as https://api.telegram.org")
-        return value.rstrip("/")
-
-
-class MaxSettings(_Section):
+class MaxSettings(_MessengerSection):
     """The MAX messenger's bot (bot/max): the token MAX's @MasterBot gave."""
+
+    messenger = "MAX"
+    example_api_base = "https://platform-api2.max.ru"
+    webhook_ports = (443,)
+    shortest_webhook_secret = 5
+    example_webhook_path = "/max/webhook"
 
     token: SecretStr
     api_base: str = "https://platform-api2.max.ru"
@@ -225,38 +252,6 @@ class MaxSettings(_Section):
         if len(token) < 16 or any(ch.isspace() for ch in token):
             raise ValueError("expected the token MAX's @MasterBot gave (one word, no spaces)")
         return value
-
-    @field_validator("mode")
-    @classmethod
-    def _known_mode(cls, value: str) -> str:
-        return check_mode(value)
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _webhook_url(cls, value: str | None) -> str | None:
-        return check_webhook_url(value, "MAX", ports=(443,))
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        return check_webhook_secret(value, shortest=5)
-
-    @field_validator("webhook_path")
-    @classmethod
-    def _webhook_path(cls, value: str) -> str:
-        return check_webhook_path(value, "/max/webhook")
-
-    @model_validator(mode="after")
-    def _webhook_complete(self) -> MaxSettings:
-        check_webhook_complete(self.mode, self.webhook_url, self.webhook_secret)
-        return self
-
-    @field_validator("api_base")
-    @classmethod
-    def _api_base_is_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("expected an http(s) URL such as https://platform-api2.max.ru")
-        return value.rstrip("/")
 
 
 _DATABASE_DRIVERS = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
