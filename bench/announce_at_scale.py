@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _line_process import LineProcess  # noqa: E402
 from aiogram import Bot  # noqa: E402
 from aiogram.client.default import DefaultBotProperties  # noqa: E402
 from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
@@ -131,39 +130,9 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
-class Double:
-    """bench/_double.py as a subprocess: the bot's event loop runs nothing of the double's."""
-
-    def __init__(self, chats: int, scale: float) -> None:
-        script = Path(__file__).with_name("_double.py")
-        self.process = subprocess.Popen(
-            [sys.executable, str(script), str(chats), str(scale)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.info = self._read()
-
-    def _read(self) -> Any:
-        assert self.process.stdout is not None
-        return json.loads(self.process.stdout.readline())
-
-    def stats(self) -> Any:
-        assert self.process.stdin is not None
-        self.process.stdin.write("stats\n")
-        self.process.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write("quit\n")
-        self.process.stdin.flush()
-        self.process.wait(timeout=30)
-
-
 async def part1(chats: int, scale: float) -> None:
     scaled = ScaledTime(scale)
-    double = Double(chats, scale)
+    double = LineProcess(str(Path(__file__).with_name("_double.py")), str(chats), str(scale))
     chat_ids: list[int] = double.info["chat_ids"]
     with tempfile.TemporaryDirectory() as folder:
         engine, uow_factory = await prepare(Path(folder) / "bench.db", chat_ids, scaled.now)
@@ -195,7 +164,7 @@ async def part1(chats: int, scale: float) -> None:
         runner.cancel()
         await session.close()
         await engine.dispose()
-    seen = double.stats()
+    seen = double.ask_now("stats")
     double.close()
     plan = [(chat_id, at) for chat_id, at in dispatcher.stats.planned if chat_id in set(chat_ids)]
     slot_times = [(at - plan[0][1]).total_seconds() for _, at in plan]

@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _line_process import LineProcess  # noqa: E402
 
 GLOBAL_LIMIT = 30
 TARGET_RATIO = 0.9
@@ -205,33 +206,6 @@ async def serve_double(chats: int, bursts: int, quiet: int) -> None:
 # --- the bot's side -------------------------------------------------------------------------
 
 
-class Double:
-    def __init__(self, chats: int, bursts: int, quiet: int) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--double", str(chats), str(bursts), str(quiet)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.info = self._read()
-
-    def _read(self) -> Any:
-        assert self.process.stdout is not None
-        return json.loads(self.process.stdout.readline())
-
-    async def ask(self, command: str) -> Any:
-        assert self.process.stdin is not None
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        return await asyncio.get_running_loop().run_in_executor(None, self._read)
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write("quit\n")
-        self.process.stdin.flush()
-        self.process.wait(timeout=30)
-
-
 async def register(db_path: Path, info: Any) -> None:
     from bot.app import utc_now
     from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
@@ -294,7 +268,9 @@ async def measure(args: argparse.Namespace) -> None:
     from bot.config import Settings
 
     hold_the_sender()
-    double = Double(args.chats, args.bursts + args.queued, args.quiet)
+    double = LineProcess(
+        __file__, "--double", str(args.chats), str(args.bursts + args.queued), str(args.quiet)
+    )
     info = double.info
     with tempfile.TemporaryDirectory() as folder:
         db_path = Path(folder) / "civicbot.db"

@@ -28,12 +28,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +43,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from _line_process import LineProcess  # noqa: E402
 
 GLOBAL_LIMIT = 30
 TAG_TEXT = "#проблема в подъезде {n} не горит свет"
@@ -133,39 +133,6 @@ async def serve_double(chats: int) -> None:
 
 
 # --- the driver's side ----------------------------------------------------------------------
-
-
-class Double:
-    """The double in its own process, so its clock and limits do not share a loop."""
-
-    def __init__(self, chats: int) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--double", str(chats)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.info = self._read()
-
-    def _read(self) -> Any:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line:
-            raise SystemExit("the double stopped")
-        return json.loads(line)
-
-    async def ask(self, command: str) -> Any:
-        assert self.process.stdin is not None
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        return await asyncio.get_running_loop().run_in_executor(None, self._read)
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            self.process.stdin.write("quit\n")
-            self.process.stdin.flush()
-        self.process.wait(timeout=60)
 
 
 class Balancer:
@@ -301,7 +268,7 @@ def max_in_window(times: list[float], window: float) -> int:
 async def one_setup(processes: int, args: argparse.Namespace, folder: Path) -> Outcome:
     from _pg import scratch_database
 
-    double = Double(args.messages)
+    double = LineProcess(__file__, "--double", str(args.messages))
     info = double.info
     bots: list[asyncio.subprocess.Process] = []
     balancer: Balancer | None = None
