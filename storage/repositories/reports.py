@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, Float, and_, case, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.export_rows import IssueFacts
@@ -34,6 +35,7 @@ from storage.tables_reports import digest_runs
 RESOLVED = "resolved"
 NOT_RESOLVED = "not_resolved"
 _OPEN = [status.value for status in OPEN_STATUSES]
+_FLOATS, _BOOLS = ARRAY(Float), ARRAY(Boolean)
 
 
 # "Не решено" is a reopening by the issue's own author; counted from the history, every press
@@ -93,6 +95,8 @@ class SqlReportRepository:
         one fetch, no datetime object per value."""
         c, dialect = issues.c, self._db.dialect.name
         in_time = or_(c.response_due_at.is_(None), c.first_response_at <= c.response_due_at)
+        if dialect == "postgresql":
+            return await self._answered_arrays(start, end, in_time)
         query = select(
             seconds(c.created_at, dialect),
             seconds(c.first_response_at, dialect),
@@ -104,6 +108,21 @@ class SqlReportRepository:
             epochs([row[1] for row in rows], dialect),
             [row[2] == 1 for row in rows],
         )
+
+    async def _answered_arrays(
+        self, start: datetime, end: datetime, in_time: ColumnElement[bool]
+    ) -> AnswerTimes:
+        """PostgreSQL: the same three columns as three arrays of one row, aggregated in one
+        pass over the covering index (so in the same order): the driver decodes an array in
+        C, where a row each cost more than the query itself at 100,000 answers."""
+        c = issues.c
+        query = select(
+            type_coerce(func.array_agg(seconds(c.created_at, "postgresql")), _FLOATS),
+            type_coerce(func.array_agg(seconds(c.first_response_at, "postgresql")), _FLOATS),
+            type_coerce(func.array_agg(in_time), _BOOLS),
+        ).where(_within(c.first_response_at, start, end))
+        created, answered, on_time = (await self._db.execute(query)).one()
+        return AnswerTimes(created or [], answered or [], on_time or [])
 
     async def per_day(self, what: str, bounds: Sequence[datetime]) -> list[int]:
         """Issues received ("created") or closed ("closed") in each [bounds[i], bounds[i+1]):
