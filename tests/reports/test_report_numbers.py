@@ -234,13 +234,16 @@ async def test_report_queries_use_indexes(town: SqlUnitOfWorkFactory) -> None:
             checked[statement] = await plan(connection, statement, parameters)
     assert len(checked) >= 15
     used = {name for plan in checked.values() for step in plan for name in step.split()}
-    # The covering indexes of the reports (migration 0015_reports) are the ones chosen.
+    # The covering indexes of the reports (migration 0015_reports) are the ones chosen. The
+    # period's «Не решено» presses: PostgreSQL reads the partial index of reopenings
+    # (0026_report_reopen); SQLite seeks (action, at) in ix_transitions_action_at, as short.
+    reopenings = "ix_transitions_reopen_at" if postgres else "ix_transitions_action_at"
     assert {
         "ix_issues_answered_cover",
         "ix_issues_closed_cover",
         "ix_issues_created_chat",
         "ix_issues_open_cover",
-        "ix_transitions_action_at",
+        reopenings,
         "ix_transitions_issue",
     } <= used, used
 
