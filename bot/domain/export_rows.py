@@ -120,7 +120,10 @@ def export_row(
     calendar: WorkCalendar,
     now: datetime,
     pos_topic: str | None = None,
+    *,
+    today: date | None = None,
 ) -> ExportRow:
+    """`today`: the local date of `now`, when the caller has it (a file's rows share it)."""
     answered = facts.first_response_at
     work_hours = (
         round(hours(calendar.between(facts.created_at, answered)), 2)
@@ -144,7 +147,9 @@ def export_row(
         first_answer_hours=work_hours,
         closed_at=facts.closed_at,
         first_answer_overdue=first_answer_overdue(facts, now),
-        control_overdue=control_overdue(facts, calendar.local(now).date(), closed_on),
+        control_overdue=control_overdue(
+            facts, today if today is not None else calendar.local(now).date(), closed_on
+        ),
         verdict=facts.verdict,
         reopened=facts.reopened,
         merged=facts.merged,

@@ -18,7 +18,7 @@ import io
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from bot.domain.calendar import WorkCalendar
@@ -76,12 +76,13 @@ class IssueRows:
 
 
 def issue_cells(
-    facts: IssueFacts, ctx: ExportContext, summary: Summary | None
+    facts: IssueFacts, ctx: ExportContext, summary: Summary | None, today: date | None = None
 ) -> tuple[Cell, ...]:
-    """The issue's row as cells, counted into `summary` on the way."""
+    """The issue's row as cells, counted into `summary` on the way; `today`: the local date
+    of ctx.now, computed once per file by the writers (`_today`)."""
     chat = ctx.chat_names.get(ChatPlace(facts.chat_id, facts.thread_id), REMOVED_CHAT)
     topic = ctx.pos_topics.get(facts.category_code or "")
-    row = export_row(facts, chat, ctx.calendar, ctx.now, topic)
+    row = export_row(facts, chat, ctx.calendar, ctx.now, topic, today=today)
     if summary is not None:
         summary.add(row)
     return t.issue_cells(row, ctx.calendar.schedule.timezone)
@@ -105,6 +106,10 @@ class ExportTooLarge(Exception):
         super().__init__(f"{filename} would be larger than {limit} bytes")
         self.filename = filename
         self.limit = limit
+
+
+def _today(ctx: ExportContext) -> date:
+    return ctx.calendar.local(ctx.now).date()
 
 
 def _local(value: datetime, calendar: WorkCalendar) -> datetime:
@@ -283,6 +288,7 @@ async def write_xlsx(
         buffer = io.BytesIO()
         book = XlsxWriter(buffer, ctx.calendar.schedule.timezone)
         summary = Summary() if sources[0].issues else None
+        today = _today(ctx)
         issues_written, current = 0, -1
         sheet: SheetWriter | None = None
         try:
@@ -294,7 +300,7 @@ async def write_xlsx(
                     sheet.append(source.columns, header=True)
                 if source.issues:
                     for row in rows:
-                        sheet.append(issue_cells(row, ctx, summary))
+                        sheet.append(issue_cells(row, ctx, summary, today))
                 else:
                     sheet.extend(rows)
                 if source.issues:
@@ -342,10 +348,20 @@ async def write_csv(
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
         writer.writerow(t.ISSUE_COLUMNS)
         count = 0
+        zone, today = ctx.calendar.schedule.timezone, _today(ctx)
         for _, rows in batches:
             for row in rows:
-                cells = issue_cells(row, ctx, None)
-                writer.writerow([_csv_cell(value, ctx.calendar) for value in cells])
+                cells = issue_cells(row, ctx, None, today)
+                # Texts, numbers and empty cells as the csv module writes them (str(), "");
+                # only moments and hours need formatting.
+                writer.writerow(
+                    [
+                        value
+                        if (kind := type(value)) is str or value is None or kind is int
+                        else _csv_cell(value, ctx.calendar, zone)
+                        for value in cells
+                    ]
+                )
             count += len(rows)
             content.write(text.getvalue().encode("utf-8"))
             text.seek(0)
@@ -357,10 +373,16 @@ async def write_csv(
     return await _off_loop(sources, progress, build)
 
 
-def _csv_cell(value: Cell, calendar: WorkCalendar) -> str:
+def _csv_cell(value: Cell, calendar: WorkCalendar, zone: tzinfo | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if zone is not None and value.tzinfo is not None:  # as strftime below, in one step
+            local = value.astimezone(zone)
+            return (
+                f"{local.day:02d}.{local.month:02d}.{local.year} "
+                f"{local.hour:02d}:{local.minute:02d}"
+            )
         return _local(value, calendar).strftime("%d.%m.%Y %H:%M")
     if isinstance(value, float):
         return f"{value:.2f}".replace(".", ",")
