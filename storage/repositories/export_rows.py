@@ -120,7 +120,7 @@ _STATUSES = {status.value: status for status in IssueStatus}
 _NUMBERS: BindParameter[list[int]] = bindparam("numbers", expanding=True)
 """The page's issue numbers, one parameter: a statement built and compiled once, where
 `.in_(numbers)` built one bound literal per number on every page."""
-_NUMBER_ARRAY: BindParameter[list[int]] = bindparam("numbers", type_=ARRAY(Integer))
+_NUMBER_ARRAY: BindParameter[Any] = bindparam("numbers", type_=ARRAY(Integer))
 """PostgreSQL: the page's numbers as one array value (`= ANY(...)`), sent as it is; an
 expanding parameter is rendered into one placeholder per number at every execution, which
 cost more than the page's reading."""

@@ -18,12 +18,13 @@ import io
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.export_rows import IssueFacts, Summary, export_row
 from bot.domain.models import ChatPlace
+from bot.domain.work_timeline import ExactTimeline
 from bot.services.chat_names import REMOVED_CHAT
 from bot.services.reporting.announcements_sheet import AnnouncementsSheet
 from bot.services.reporting.sheet import (
@@ -76,13 +77,21 @@ class IssueRows:
 
 
 def issue_cells(
-    facts: IssueFacts, ctx: ExportContext, summary: Summary | None, today: date | None = None
+    facts: IssueFacts,
+    ctx: ExportContext,
+    summary: Summary | None,
+    shared: RowsShare | None = None,
 ) -> tuple[Cell, ...]:
-    """The issue's row as cells, counted into `summary` on the way; `today`: the local date
-    of ctx.now, computed once per file by the writers (`_today`)."""
+    """The issue's row as cells, counted into `summary` on the way; `shared`: what a file's
+    rows share, computed once per file by the writers."""
     chat = ctx.chat_names.get(ChatPlace(facts.chat_id, facts.thread_id), REMOVED_CHAT)
     topic = ctx.pos_topics.get(facts.category_code or "")
-    row = export_row(facts, chat, ctx.calendar, ctx.now, topic, today=today)
+    if shared is None:
+        row = export_row(facts, chat, ctx.calendar, ctx.now, topic)
+    else:
+        row = export_row(
+            facts, chat, ctx.calendar, ctx.now, topic, today=shared.today, between=shared.between
+        )
     if summary is not None:
         summary.add(row)
     return t.issue_cells(row, ctx.calendar.schedule.timezone)
@@ -108,8 +117,21 @@ class ExportTooLarge(Exception):
         self.limit = limit
 
 
-def _today(ctx: ExportContext) -> date:
-    return ctx.calendar.local(ctx.now).date()
+@dataclass(frozen=True, slots=True)
+class RowsShare:
+    """What every row of one file shares: the local date of ctx.now, and working time
+    measured on one timeline over the period and up to now (exactly `calendar.between`)."""
+
+    today: date
+    between: Callable[[datetime, datetime], timedelta]
+
+    @classmethod
+    def of(cls, ctx: ExportContext) -> RowsShare:
+        calendar = ctx.calendar
+        first = calendar.local(ctx.start).date()
+        last = calendar.local(max(ctx.end, ctx.now)).date()
+        timeline = ExactTimeline(calendar, first, last)
+        return cls(calendar.local(ctx.now).date(), timeline.between)
 
 
 def _local(value: datetime, calendar: WorkCalendar) -> datetime:
@@ -288,7 +310,7 @@ async def write_xlsx(
         buffer = io.BytesIO()
         book = XlsxWriter(buffer, ctx.calendar.schedule.timezone)
         summary = Summary() if sources[0].issues else None
-        today = _today(ctx)
+        shared = RowsShare.of(ctx)
         issues_written, current = 0, -1
         sheet: SheetWriter | None = None
         try:
@@ -300,7 +322,7 @@ async def write_xlsx(
                     sheet.append(source.columns, header=True)
                 if source.issues:
                     for row in rows:
-                        sheet.append(issue_cells(row, ctx, summary, today))
+                        sheet.append(issue_cells(row, ctx, summary, shared))
                 else:
                     sheet.extend(rows)
                 if source.issues:
@@ -348,10 +370,10 @@ async def write_csv(
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
         writer.writerow(t.ISSUE_COLUMNS)
         count = 0
-        zone, today = ctx.calendar.schedule.timezone, _today(ctx)
+        zone, shared = ctx.calendar.schedule.timezone, RowsShare.of(ctx)
         for _, rows in batches:
             for row in rows:
-                cells = issue_cells(row, ctx, None, today)
+                cells = issue_cells(row, ctx, None, shared)
                 # Texts, numbers and empty cells as the csv module writes them (str(), "");
                 # only moments and hours need formatting.
                 writer.writerow(

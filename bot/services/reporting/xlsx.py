@@ -64,7 +64,9 @@ _ROWS_PER_WRITE = 256
 def _space(value: str) -> str:
     """xml:space="preserve" where a text begins or ends with white space, which a reader
     would trim otherwise (openpyxl's rule); other texts need not say it."""
-    return ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+    # Escaped text holds no control character below " " but XML's white space (tab, line
+    # feeds, space), so a comparison finds it, without a call per cell.
+    return ' xml:space="preserve"' if value and (value[0] <= " " or value[-1] <= " ") else ""
 
 
 def _text(value: str) -> str:
