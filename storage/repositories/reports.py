@@ -8,6 +8,7 @@ export's pages come back row by row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Float,
+    String,
     and_,
     case,
     func,
@@ -125,6 +127,8 @@ class SqlReportRepository:
         in_time = or_(c.response_due_at.is_(None), c.first_response_at <= c.response_due_at)
         if dialect == "postgresql":
             return await self._answered_arrays(start, end, in_time)
+        if dialect == "sqlite":
+            return await self._answered_json(start, end, in_time)
         query = select(
             seconds(c.created_at, dialect),
             seconds(c.first_response_at, dialect),
@@ -151,6 +155,24 @@ class SqlReportRepository:
         ).where(_within(c.first_response_at, start, end))
         created, answered, on_time = (await self._db.execute(query)).one()
         return AnswerTimes(created or [], answered or [], on_time or [])
+
+    async def _answered_json(
+        self, start: datetime, end: datetime, in_time: ColumnElement[bool]
+    ) -> AnswerTimes:
+        """SQLite: the same three columns as three JSON arrays of one row (json_group_array
+        in one pass over the covering index), parsed in C by json.loads; a row each through
+        the driver's thread cost a second at 100,000 answers. A moment's text keeps 15
+        digits, 10 µs of a second since the epoch, finer than julianday's own 40 µs."""
+        c = issues.c
+        query = select(
+            type_coerce(func.json_group_array(seconds(c.created_at, "sqlite")), String),
+            type_coerce(func.json_group_array(seconds(c.first_response_at, "sqlite")), String),
+            type_coerce(func.json_group_array(case((in_time, 1), else_=0)), String),
+        ).where(_within(c.first_response_at, start, end))
+        created, answered, on_time = (await self._db.execute(query)).one()
+        return AnswerTimes(
+            json.loads(created), json.loads(answered), [flag == 1 for flag in json.loads(on_time)]
+        )
 
     async def per_day(self, what: str, bounds: Sequence[datetime]) -> list[int]:
         """Issues received ("created") or closed ("closed") in each [bounds[i], bounds[i+1]):
