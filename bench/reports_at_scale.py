@@ -64,7 +64,9 @@ FIRST_RESPONSE = timedelta(hours=2)
 BATCH = 20_000
 ENV_URL = "CIVICBOT_BENCH_DATABASE_URL"
 DEFAULT_URL = "postgresql+asyncpg://civicbot:civicbot@127.0.0.1:5432/postgres"
-BENCH_DATABASE = "civicbot_bench_reports"
+BENCH_DATABASE = (
+    os.environ.get("CIVICBOT_BENCH_DATABASE_PREFIX") or "civicbot_bench"
+) + "_reports"
 FIRST, LAST = date(2026, 2, 1), date(2026, 2, 28)
 
 ISSUE_COLUMNS = (

@@ -16,9 +16,9 @@ Definitions, the same in the rows and in the summary:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.measures import hours
@@ -120,10 +120,16 @@ def export_row(
     calendar: WorkCalendar,
     now: datetime,
     pos_topic: str | None = None,
+    *,
+    today: date | None = None,
+    between: Callable[[datetime, datetime], timedelta] | None = None,
 ) -> ExportRow:
+    """`today`: the local date of `now`, and `between`: `calendar.between` or the same
+    measure precomputed (work_timeline.ExactTimeline), when the caller has them (a file's
+    rows share them)."""
     answered = facts.first_response_at
     work_hours = (
-        round(hours(calendar.between(facts.created_at, answered)), 2)
+        round(hours((between or calendar.between)(facts.created_at, answered)), 2)
         if answered is not None
         else None
     )
@@ -144,7 +150,9 @@ def export_row(
         first_answer_hours=work_hours,
         closed_at=facts.closed_at,
         first_answer_overdue=first_answer_overdue(facts, now),
-        control_overdue=control_overdue(facts, calendar.local(now).date(), closed_on),
+        control_overdue=control_overdue(
+            facts, today if today is not None else calendar.local(now).date(), closed_on
+        ),
         verdict=facts.verdict,
         reopened=facts.reopened,
         merged=facts.merged,

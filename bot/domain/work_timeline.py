@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.calendar import WorkCalendar
 
 _DAY = timedelta(days=1)
+_ZERO = timedelta(0)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class WorkTimeline:
@@ -82,3 +85,46 @@ class WorkTimeline:
         if b <= a:
             return 0.0
         return self.worked(b) - self.worked(a)
+
+
+class ExactTimeline:
+    """`WorkCalendar.between` for many intervals, to the microsecond: the same running total
+    in whole microseconds, so each figure is exactly the calendar's (a file rounds it to
+    0.01 h, where a float's noise could tip a tie). Instants outside the local days
+    [first, last] (or naive ones) are measured by the calendar itself."""
+
+    def __init__(self, calendar: WorkCalendar, first: date, last: date) -> None:
+        self._calendar = calendar
+        starts: list[int] = []
+        ends: list[int] = []
+        before: list[int] = []
+        total = 0
+        day = first - _DAY  # neighbours, as WorkTimeline
+        while day <= last + _DAY:
+            for start, end in calendar.working_periods(day):
+                low, high = (start - _EPOCH) // _MICROSECOND, (end - _EPOCH) // _MICROSECOND
+                starts.append(low)
+                ends.append(high)
+                before.append(total)
+                total += high - low
+            day += _DAY
+        self._starts, self._ends, self._before = starts, ends, before
+        zone = calendar.schedule.timezone
+        self._low = datetime.combine(first, time(0), zone)
+        self._high = datetime.combine(last + _DAY, time(0), zone)
+
+    def _worked(self, moment: int) -> int:
+        index = bisect_right(self._starts, moment) - 1
+        if index < 0:
+            return 0
+        end = self._ends[index]
+        return self._before[index] + ((moment if moment < end else end) - self._starts[index])
+
+    def between(self, a: datetime, b: datetime) -> timedelta:
+        """Working time in [a, b); zero if b <= a: `WorkCalendar.between(a, b)`."""
+        if a.tzinfo is None or b.tzinfo is None or a < self._low or b > self._high:
+            return self._calendar.between(a, b)
+        if b <= a:
+            return _ZERO
+        low, high = (a - _EPOCH) // _MICROSECOND, (b - _EPOCH) // _MICROSECOND
+        return timedelta(microseconds=self._worked(high) - self._worked(low))

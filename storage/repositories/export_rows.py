@@ -11,7 +11,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Integer, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.export_rows import Answer, IssueFacts
@@ -119,25 +120,54 @@ _STATUSES = {status.value: status for status in IssueStatus}
 _NUMBERS: BindParameter[list[int]] = bindparam("numbers", expanding=True)
 """The page's issue numbers, one parameter: a statement built and compiled once, where
 `.in_(numbers)` built one bound literal per number on every page."""
-# The page's transitions by the issue index. Only the issue numbers are in the WHERE: a
-# condition on the action would let a planner prefer the action index and read every closing
-# of the table; the few transitions of an issue are sorted out in Python instead.
-_HISTORY = (
-    select(
-        issue_transitions.c.issue_number,
-        issue_transitions.c.action,
-        issue_transitions.c.actor_name,
-        issue_transitions.c.at,
-        issue_transitions.c.comment,
+_NUMBER_ARRAY: BindParameter[Any] = bindparam("numbers", type_=ARRAY(Integer))
+"""PostgreSQL: the page's numbers as one array value (`= ANY(...)`), sent as it is; an
+expanding parameter is rendered into one placeholder per number at every execution, which
+cost more than the page's reading."""
+
+
+def _history_query(numbers: Any) -> Any:
+    # The page's transitions by the issue index. Only the issue numbers are in the WHERE: a
+    # condition on the action would let a planner prefer the action index and read every
+    # closing of the table; the few transitions of an issue are sorted out in Python instead.
+    return (
+        select(
+            issue_transitions.c.issue_number,
+            issue_transitions.c.action,
+            issue_transitions.c.actor_name,
+            issue_transitions.c.at,
+            issue_transitions.c.comment,
+        )
+        .where(numbers(issue_transitions.c.issue_number))
+        .order_by(issue_transitions.c.issue_number, issue_transitions.c.id)
     )
-    .where(issue_transitions.c.issue_number.in_(_NUMBERS))
-    .order_by(issue_transitions.c.issue_number, issue_transitions.c.id)
-)
-_MERGED = (
-    select(issues.c.merged_into, issues.c.number)
-    .where(issues.c.merged_into.in_(_NUMBERS))
-    .order_by(issues.c.merged_into, issues.c.number)
-)
+
+
+def _merged_query(numbers: Any) -> Any:
+    return (
+        select(issues.c.merged_into, issues.c.number)
+        .where(numbers(issues.c.merged_into))
+        .order_by(issues.c.merged_into, issues.c.number)
+    )
+
+
+def _in_list(column: Any) -> Any:
+    return column.in_(_NUMBERS)
+
+
+def _in_array(column: Any) -> Any:
+    return column == any_(_NUMBER_ARRAY)
+
+
+_QUERIES = {
+    "postgresql": (_history_query(_in_array), _merged_query(_in_array)),
+    "": (_history_query(_in_list), _merged_query(_in_list)),
+}
+"""(history, merged) per dialect: PostgreSQL's array, everywhere else the expanding list."""
+
+
+def _queries(db: AsyncConnection) -> tuple[Any, Any]:
+    return _QUERIES.get(db.dialect.name) or _QUERIES[""]
 
 
 async def _history(
@@ -145,7 +175,8 @@ async def _history(
 ) -> tuple[dict[int, list[Answer]], dict[int, int]]:
     answers: dict[int, list[Answer]] = defaultdict(list)
     reopened: dict[int, int] = defaultdict(int)
-    for number, action, actor, at, comment in await db.execute(_HISTORY, {"numbers": numbers}):
+    history = _queries(db)[0]
+    for number, action, actor, at, comment in await db.execute(history, {"numbers": numbers}):
         if action == _REOPEN:
             reopened[number] += 1
         elif action in _ANSWERS and comment:
@@ -155,6 +186,6 @@ async def _history(
 
 async def _merged(db: AsyncConnection, numbers: list[int]) -> dict[int, list[int]]:
     merged: dict[int, list[int]] = defaultdict(list)
-    for main, duplicate in await db.execute(_MERGED, {"numbers": numbers}):
+    for main, duplicate in await db.execute(_queries(db)[1], {"numbers": numbers}):
         merged[main].append(duplicate)
     return merged

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.work_timeline import WorkTimeline
+from bot.domain.work_timeline import ExactTimeline, WorkTimeline
 from tests.domain.test_calendar_properties import FIXED, SWITCH_DAYS
 
 LOW = datetime(2024, 12, 20, tzinfo=UTC)
@@ -29,3 +29,25 @@ def test_between_equals_the_calendars(index: int, start: datetime, length: timed
     worked = timeline.between(start.timestamp(), end.timestamp())
     assert abs(worked - calendar.between(start, end).total_seconds()) < 1e-3
     assert timeline.between(end.timestamp(), start.timestamp()) == 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(range(len(FIXED))),
+    moments,
+    st.timedeltas(timedelta(0), timedelta(40)),
+    st.timedeltas(timedelta(-3), timedelta(3)),
+)
+def test_the_exact_timeline_is_the_calendar_to_the_microsecond(
+    index: int, start: datetime, length: timedelta, shift: timedelta
+) -> None:
+    """The export's timeline over a month of local days: inside it exactly the calendar's
+    timedelta, outside it (an end past its last day, a start before its first) the calendar
+    itself."""
+    calendar = FIXED[index]
+    end = start + length
+    zone = calendar.schedule.timezone
+    first = (start + shift).astimezone(zone).date()
+    timeline = ExactTimeline(calendar, first, first + timedelta(days=30))
+    assert timeline.between(start, end) == calendar.between(start, end)
+    assert timeline.between(end, start) == calendar.between(end, start)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import datetime
 
 from openpyxl import load_workbook
@@ -36,3 +37,28 @@ def test_cells_sheets_and_their_order_read_back() -> None:
 
 def test_column_letters_go_past_z() -> None:
     assert column_letters(28)[-3:] == ["Z", "AA", "AB"]
+
+
+def test_cells_after_empty_ones_keep_their_columns_and_spaces_are_kept() -> None:
+    """Cells name their reference only after an empty one; each still reads back in its
+    column, and a text that begins or ends with white space says so (Excel trims it else)."""
+    buffer = io.BytesIO()
+    book = XlsxWriter(buffer)
+    rows = book.sheet("Обращения", 8)
+    rows.append(("A", "B", "C", "D", "E", "F", "G", "H"), header=True)
+    rows.append(("", None, "третья", None, "", True, "  отступ и хвост \n", 7))
+    rows.append((None, 2.5, "", "", "", "", None, "последняя"))
+    book.close()
+
+    content = buffer.getvalue()
+    for read_only in (False, True):
+        sheet = load_workbook(io.BytesIO(content), read_only=read_only)["Обращения"]
+        values = [tuple(row) for row in sheet.iter_rows(min_row=2, max_col=8, values_only=True)]
+        assert values == [
+            (None, None, "третья", None, None, True, "  отступ и хвост \n", 7),
+            (None, 2.5, None, None, None, None, None, "последняя"),
+        ]
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">  отступ и хвост \n</t>' in xml
+    assert "<t>третья</t>" in xml

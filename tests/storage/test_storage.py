@@ -39,7 +39,7 @@ async def add_issue(
 async def test_empty_database_migrates_to_head(new_database: NewDatabase) -> None:
     engine = db.create_engine((await new_database(migrated=False)).url)
     await db.upgrade(engine)
-    assert await db.current_revisions(engine) == db.head_revisions() == {"0025_pg_indexes"}
+    assert await db.current_revisions(engine) == db.head_revisions() == {"0026_report_reopen"}
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
     assert {"issues", "chats", "outbox", "issue_transitions", "sent_messages"} <= names
