@@ -7,9 +7,29 @@ Both bots get the same tagged group messages in-process, with no network: civicb
 its poller's `handle` (seen-check, routers, moderation guard, intake, mark; the
 acknowledgement and the staff card are queued in the outbox, not sent) on a fresh SQLite file;
 bare aiogram through `Dispatcher.feed_update` with one handler that matches the hashtag and
-replies through a recording session. Rounds alternate between the two and are repeated; the
-figures are over all rounds. Then civicbot alone takes untagged group messages, to compare
-the cost of a message that only passes the guard with one that becomes an issue.
+replies through a recording session. civicbot also takes untagged group messages (ordinary
+chat traffic: the moderation guard, nothing filed), to compare the cost of a message that only
+passes the guard with one that becomes an issue.
+
+Three sides, then: civicbot tagged, bare aiogram tagged, civicbot untagged. Each round gives
+every side `--updates` messages, one side after another, and the order turns from round to
+round (each side goes first, second and third equally often), so a change in the machine's
+load (the bench shares its cores) falls on all three sides alike and no side always runs
+right after another's work. Figures are over all rounds; the untagged / tagged CPU ratio is
+also given per round (its median, lowest and highest), which shows how much the machine's
+noise moved it. What would otherwise fall on the wrong side:
+- warm-up: every side takes one round first, untimed (imports, compiled statements, SQLite
+  pages, the untagged path's own first calls);
+- garbage collection: the app's heap holds about 300,000 long-lived objects, and a full
+  collection of them costs about 200 ms, i.e. 1 ms per update of a 200-update round, paid by
+  whichever side's round crosses the collector's threshold. A full collection runs before each
+  round, outside the timing; the script counts full collections that happen inside a timed
+  round and prints the count (0 is expected: the collector's own full collections wait for a
+  quarter of the heap to be new);
+- the WAL checkpoint: every hundred commits civicbot hands one to a worker thread
+  (storage/inline_sqlite.py). Its CPU is this process's, so a round waits for it before the
+  clock stops: it is charged to the tagged round whose commits called for it, not to the side
+  that happens to run next (untagged messages commit nothing).
 
 Each update is parsed from the JSON getUpdates would return, inside the timed handling, by
 both bots alike. With `--unbound` it is parsed without the bot and `Dispatcher.feed_update`
@@ -25,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import statistics
 import sys
 import tempfile
 import time
@@ -132,17 +153,42 @@ class Figures:
         )
 
 
+class FullCollections:
+    """Counts the garbage collector's full collections while `timing` is set."""
+
+    def __init__(self) -> None:
+        self.timing = False
+        self.count = 0
+        gc.callbacks.append(self._seen)
+
+    def _seen(self, phase: str, info: dict[str, Any]) -> None:
+        if self.timing and phase == "start" and info["generation"] == 2:
+            self.count += 1
+
+
+COLLECTIONS = FullCollections()
+
+
 async def run_round(
-    handle: Handle, updates: Sequence[dict[str, Any]]
+    handle: Handle,
+    updates: Sequence[dict[str, Any]],
+    settle: Callable[[], Awaitable[None]] | None = None,
 ) -> tuple[float, float, list[float]]:
+    """Wall and CPU seconds of handling `updates` one by one, and each one's latency; `settle`
+    waits for work the round handed to a worker thread (charged to this round)."""
     gc.collect()
     latencies: list[float] = []
+    COLLECTIONS.timing = True
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for update in updates:
         started = time.perf_counter()
         await handle(update)
         latencies.append(time.perf_counter() - started)
-    return time.perf_counter() - wall0, time.process_time() - cpu0, latencies
+    if settle is not None:
+        await settle()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    COLLECTIONS.timing = False
+    return wall, cpu, latencies
 
 
 def parse(data: dict[str, Any], bot: Bot, bound: bool) -> Update:
@@ -229,71 +275,101 @@ async def close(app: Any) -> int:
     return issues
 
 
+@dataclass
+class Side:
+    """One of the three measured sides: who handles, what they get, what it cost."""
+
+    handle: Handle
+    tagged: bool
+    civicbot: bool
+    settle: Callable[[], Awaitable[None]] | None = None
+    figures: Figures | None = None
+    begins: int = 0
+    statements: int = 0
+    rounds: list[float] | None = None  # CPU ms per update of each round, in round order
+
+    def messages(self, first_id: int, count: int, label: str) -> list[dict[str, Any]]:
+        if self.tagged:
+            return [group_message(first_id + i, f"{TAG} {label} {i}") for i in range(count)]
+        return [group_message(first_id + i, f"спасибо соседям {i}") for i in range(count)]
+
+
 async def main(count: int, rounds: int, bound: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         civic, counter, app = await civicbot(Path(tmp), bound)
         bare, bare_bot = bare_aiogram(bound)
+        inline = getattr(app.uow_factory, "_inline", None)
+        settle = inline.settled if inline is not None else None
+        sides = {
+            "civicbot (tagged)": Side(civic, tagged=True, civicbot=True, settle=settle),
+            "bare aiogram (tagged)": Side(bare, tagged=True, civicbot=False),
+            "civicbot (untagged)": Side(civic, tagged=False, civicbot=True, settle=settle),
+        }
         next_id = 1
-        # Warm-up: imports, caches, SQLite pages.
-        for handle in (civic, bare):
-            warm = [group_message(next_id + i, f"{TAG} прогрев {i}") for i in range(20)]
+        # Warm-up, untimed: every side's own path once.
+        for side in sides.values():
+            await run_round(side.handle, side.messages(next_id, 20, "прогрев"), side.settle)
             next_id += 20
-            await run_round(handle, warm)
+            side.figures, side.rounds = Figures(), []
 
-        figures = {"civicbot": Figures(), "bare aiogram": Figures()}
-        begins = statements = tagged_count = 0
-        for _ in range(rounds):
-            for name, handle in (("civicbot", civic), ("bare aiogram", bare)):
-                updates = [group_message(next_id + i, f"{TAG} нет воды {i}") for i in range(count)]
+        names = list(sides)
+        COLLECTIONS.count = 0
+        for number in range(rounds):
+            # The order turns each round: every side runs first, second and third alike.
+            turn = number % len(names)
+            for name in names[turn:] + names[:turn]:
+                side = sides[name]
+                updates = side.messages(next_id, count, "нет воды")
                 next_id += count
                 b0, s0 = counter.begins, counter.statements
-                figures[name].add(*await run_round(handle, updates))
-                if name == "civicbot":
-                    begins += counter.begins - b0
-                    statements += counter.statements - s0
-                    tagged_count += count
-
-        untagged = Figures()
-        u_begins = u_statements = 0
-        for _ in range(rounds):
-            updates = [group_message(next_id + i, f"спасибо соседям {i}") for i in range(count)]
-            next_id += count
-            b0, s0 = counter.begins, counter.statements
-            untagged.add(*await run_round(civic, updates))
-            u_begins += counter.begins - b0
-            u_statements += counter.statements - s0
+                wall, cpu, latencies = await run_round(side.handle, updates, side.settle)
+                assert side.figures is not None and side.rounds is not None
+                side.figures.add(wall, cpu, latencies)
+                side.rounds.append(cpu / count * 1000)
+                if side.civicbot:
+                    side.begins += counter.begins - b0
+                    side.statements += counter.statements - s0
 
         issues = await close(app)
 
-    ours, theirs = figures["civicbot"], figures["bare aiogram"]
+    tagged, bare_side, untagged = (sides[name] for name in names)
+    ours, theirs, plain = (side.figures or Figures() for side in (tagged, bare_side, untagged))
+    pairs = zip(untagged.rounds or [], tagged.rounds or [], strict=True)
+    per_round = sorted(u / t for u, t in pairs)
     how = "parsed as getUpdates parses" if bound else "built unbound, copied by feed_update"
-    print(f"{rounds} alternating rounds of {count} tagged group messages each ({how})\n")
+    print(
+        f"{rounds} rounds of {count} group messages per side, the sides' order turning "
+        f"each round ({how})\n"
+    )
     print(ours.line("civicbot (tagged)"))
     print(theirs.line("bare aiogram (tagged)"))
-    print(untagged.line("civicbot (untagged)"))
+    print(plain.line("civicbot (untagged)"))
     print()
     print(f"civicbot / bare aiogram, updates/s:   {ours.rate / theirs.rate:.3f}x")
     print(f"civicbot / bare aiogram, CPU/update:  {ours.cpu_ms / theirs.cpu_ms:.1f}x")
-    print(f"untagged / tagged, CPU per update:    {untagged.cpu_ms / ours.cpu_ms:.2f}")
-    print(f"untagged / tagged, wall per update:   {ours.rate / untagged.rate:.2f}")
+    print(f"untagged / tagged, CPU per update:    {plain.cpu_ms / ours.cpu_ms:.2f}")
     print(
-        f"civicbot per tagged update:   {begins / tagged_count:.2f} transactions, "
-        f"{statements / tagged_count:.1f} statements"
+        f"  the same, round by round:           median {statistics.median(per_round):.2f}, "
+        f"lowest {per_round[0]:.2f}, highest {per_round[-1]:.2f}"
     )
-    print(
-        f"civicbot per untagged update: {u_begins / (count * rounds):.2f} transactions, "
-        f"{u_statements / (count * rounds):.1f} statements"
-    )
+    print(f"untagged / tagged, wall per update:   {ours.rate / plain.rate:.2f}")
+    for label, side in (("tagged", tagged), ("untagged", untagged)):
+        handled = count * rounds
+        print(
+            f"civicbot per {label + ' update:':<17} {side.begins / handled:.2f} transactions, "
+            f"{side.statements / handled:.1f} statements"
+        )
     assert isinstance(bare_bot.session, RecordingSession)
     replies = bare_bot.session.calls.count("SendMessage")
     print(f"issues filed: {issues}; bare aiogram replies: {replies}")
+    print(f"full garbage collections inside timed rounds: {COLLECTIONS.count}")
     print("targets: ratio >= 0.25x, civicbot p99 <= 10 ms, untagged <= 0.5 of tagged")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--updates", type=int, default=200, help="updates per round")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--updates", type=int, default=100, help="updates per side and round")
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument(
         "--unbound",
         action="store_true",

@@ -81,6 +81,18 @@ class GroupChat(BaseFilter):
         return message.chat.type in ("group", "supergroup")
 
 
+class ModeratedGroupMessage(BaseFilter):
+    """A message from a user in a group chat the bot moderates: the guard's scope, one check
+    (it sees every group message)."""
+
+    async def __call__(self, message: Message, scope: Scope) -> bool:
+        return (
+            message.from_user is not None
+            and message.chat.type in ("group", "supergroup")
+            and scope.moderated
+        )
+
+
 class PrivateOrRegistered(BaseFilter):
     """Private chats, and group chats (or topics) registered with /register."""
 
@@ -93,13 +105,6 @@ class TakesIssues(BaseFilter):
 
     async def __call__(self, _event: TelegramObject, scope: Scope) -> bool:
         return scope.takes_issues
-
-
-class Moderated(BaseFilter):
-    """A residents' chat the bot moderates."""
-
-    async def __call__(self, _event: TelegramObject, scope: Scope) -> bool:
-        return scope.moderated
 
 
 def _text_reply_to_bot(message: Message) -> Message | None:

@@ -4,7 +4,7 @@ the other routers (SkipHandler), a removed one stops here."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ContentType
 from aiogram.types import Message, MessageEntity, MessageOriginChannel
@@ -13,10 +13,10 @@ from bot.domain.spam import MessageFacts
 from bot.services.moderation_guard import GroupMessage, GuardService
 from bot.services.scope import Scope
 from handlers.adapters import person_from, place_of
-from handlers.filters import GroupChat, Moderated
+from handlers.filters import ModeratedGroupMessage
 
 router = Router(name=__name__)
-router.message.filter(F.from_user, GroupChat(), Moderated())
+router.message.filter(ModeratedGroupMessage())
 
 _CONTENT = {
     ContentType.TEXT,
@@ -39,7 +39,7 @@ _CONTENT = {
 @router.message()
 async def on_any_group_message(message: Message, guard: GuardService, scope: Scope) -> None:
     facts = _facts(message)
-    assert scope.chat is not None  # Moderated() admits registered chats only
+    assert scope.chat is not None  # ModeratedGroupMessage() admits registered chats only
     if facts is None or not await guard.observe(facts, scope.chat, scope.role):
         raise SkipHandler
     # removed as spam: nothing else handles it

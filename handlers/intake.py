@@ -17,6 +17,8 @@ router.edited_message.filter(GroupChat())
 
 @router.message(F.text | F.caption, TakesIssues())
 async def on_group_message(message: Message, issues: IssueService, scope: Scope) -> None:
+    if not issues.tagged(message.text or message.caption or ""):
+        return  # ordinary chat: nothing to build
     incoming = incoming_from(message)
     if incoming is not None and scope.registration is not None:
         await issues.intake(incoming, scope.registration)

@@ -137,6 +137,13 @@ class Checkpointer:
         running.add_done_callback(self._done)
         self._running = running
 
+    async def settled(self) -> None:
+        """Return once the pass in progress, if any, has ended (a benchmark charges its work
+        to the commits that called for it)."""
+        running = self._running
+        if running is not None:
+            await asyncio.wait([running])
+
     def _checkpoint(self) -> None:
         connection = sqlite3.connect(self._path, timeout=CHECKPOINT_WAIT)
         try:
@@ -179,6 +186,10 @@ class InlineEngine:
     def connect(self) -> InlineConnection:
         """A connection; awaited or used with `async with`, as `AsyncEngine.connect()`."""
         return InlineConnection(self, self.sync_engine.connect())
+
+    async def settled(self) -> None:
+        """Return once the WAL checkpoint in progress in its worker thread, if any, has ended."""
+        await self._checkpointer.settled()
 
     async def dispose(self) -> None:
         self.sync_engine.dispose()

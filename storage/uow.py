@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -47,6 +47,44 @@ from storage.repositories.spam import SqlSpamRepository
 from storage.repositories.updates import SqlProcessedUpdates
 
 
+class _Repositories(dict[str, Any]):
+    """The repositories of one connection, by name, built as they are asked for."""
+
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        cache: ReadCache | None,
+        state: UnitState,
+        bots: Mapping[str, int],
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.cache = cache
+        self.state = state
+        self.bots = bots
+
+
+_REPOSITORIES: dict[str, Callable[[_Repositories], Any]] = {
+    "issues": lambda r: SqlIssueRepository(r.connection),
+    "chats": lambda r: SqlChatRepository(r.connection, r.cache, r.state),
+    "roles": lambda r: SqlRoleRepository(r.connection, r.cache, r.state),
+    "users": lambda r: SqlUserRepository(r.connection),
+    "refs": lambda r: SqlMessageRefRepository(r.connection),
+    "dialogs": lambda r: SqlDialogStateRepository(r.connection),
+    "outbox": lambda r: SqlOutboxRepository(r.connection, r.bots),
+    "leases": lambda r: SqlLeaseRepository(r.connection),
+    "updates": lambda r: SqlProcessedUpdates(r.connection, r.bots),
+    "sla": lambda r: SqlSlaRepository(r.connection),
+    "reports": lambda r: SqlReportRepository(r.connection),
+    "moderation": lambda r: SqlModerationRepository(r.connection, r.cache, r.state),
+    "announcements": lambda r: SqlAnnouncementRepository(r.connection),
+    "polls": lambda r: SqlPollRepository(r.connection),
+    "spam": lambda r: SqlSpamRepository(r.connection),
+    "native": lambda r: SqlNativeRepository(r.connection),
+    "links": lambda r: SqlLinkRepository(r.connection, r.cache, r.state),
+}
+
+
 class SqlUnitOfWork:
     issues: SqlIssueRepository
     chats: SqlChatRepository
@@ -63,6 +101,8 @@ class SqlUnitOfWork:
     polls: SqlPollRepository
     dialogs: SqlDialogStateRepository
     spam: SqlSpamRepository
+    native: SqlNativeRepository
+    links: SqlLinkRepository
 
     def __init__(
         self,
@@ -82,6 +122,7 @@ class SqlUnitOfWork:
         self._transaction: AsyncTransaction | None = None
         self._state = UnitState()
         self._after_commit: list[Callable[[], None]] = []
+        self._repositories: _Repositories | None = None
         # An update's unit: has a joined writer kept changes, or failed; writers open now.
         self.wrote = False
         self.failed = False
@@ -122,45 +163,24 @@ class SqlUnitOfWork:
         return self
 
     def _build(self, connection: AsyncConnection) -> None:
-        cache, state = self._cache, self._state
-        self.issues = SqlIssueRepository(connection)
-        self.chats = SqlChatRepository(connection, cache, state)
-        self.roles = SqlRoleRepository(connection, cache, state)
-        self.users = SqlUserRepository(connection)
-        self.refs = SqlMessageRefRepository(connection)
-        self.dialogs = SqlDialogStateRepository(connection)
-        self.outbox = SqlOutboxRepository(connection, self._bots)
-        self.leases = SqlLeaseRepository(connection)
-        self.updates = SqlProcessedUpdates(connection, self._bots)
-        self.sla = SqlSlaRepository(connection)
-        self.reports = SqlReportRepository(connection)
-        self.moderation = SqlModerationRepository(connection, cache, state)
-        self.announcements = SqlAnnouncementRepository(connection)
-        self.polls = SqlPollRepository(connection)
-        self.spam = SqlSpamRepository(connection)
-        self.native = SqlNativeRepository(connection)
-        self.links = SqlLinkRepository(connection, cache, state)
+        self._repositories = _Repositories(connection, self._cache, self._state, self._bots)
 
     def _join(self, parent: SqlUnitOfWork) -> None:
         self._connection = parent.connection
         self._state = parent._state
-        self.issues = parent.issues
-        self.chats = parent.chats
-        self.roles = parent.roles
-        self.users = parent.users
-        self.refs = parent.refs
-        self.dialogs = parent.dialogs
-        self.outbox = parent.outbox
-        self.leases = parent.leases
-        self.updates = parent.updates
-        self.sla = parent.sla
-        self.reports = parent.reports
-        self.moderation = parent.moderation
-        self.announcements = parent.announcements
-        self.polls = parent.polls
-        self.spam = parent.spam
-        self.native = parent.native
-        self.links = parent.links
+        self._repositories = parent._repositories
+
+    def __getattr__(self, name: str) -> Any:
+        """A repository, built on its first use in the unit (an update's units share them):
+        most updates use two or three of them."""
+        repositories = self.__dict__.get("_repositories")
+        if repositories is None or name not in _REPOSITORIES:
+            raise AttributeError(name)
+        value = repositories.get(name)
+        if value is None:
+            value = repositories[name] = _REPOSITORIES[name](repositories)
+        self.__dict__[name] = value
+        return value
 
     @property
     def connection(self) -> AsyncConnection:

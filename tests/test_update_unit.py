@@ -168,6 +168,10 @@ async def test_an_untagged_message_reads_no_registration_once_the_cache_is_warm(
     assert seen.reading("specialist_grants") == []
     assert seen.reading("mod_chat_settings") == []
     assert not [s for s in seen.sql if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    # Its only reads: the seen-check and the guard's look at the sender's probation record.
+    reads = [s for s in seen.sql if s.startswith("SELECT")]
+    assert len(reads) == 2
+    assert len(seen.reading("processed_updates")) == len(seen.reading("mod_members")) == 1
 
 
 # --- the update's unit of work, structurally ---------------------------------------------------

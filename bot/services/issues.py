@@ -78,6 +78,10 @@ class IssueService(Service):
 
     # --- intake -------------------------------------------------------------------------
 
+    def tagged(self, text: str) -> bool:
+        """Does `text` carry an issue tag? (Most group messages do not, and are left here.)"""
+        return find_issue_tag(text, self._tags) is not None
+
     async def intake(
         self, message: IncomingMessage, chat: RegisteredChat | None = None
     ) -> Issue | None:

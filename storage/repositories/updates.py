@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, or_, select, update
@@ -23,8 +24,10 @@ NO_BOT = 0
 """The bot key of MAX updates, and of rows written before updates were keyed by bot."""
 
 
+@cache
 def _of_bot(table: Table, bot_id: int) -> ColumnElement[bool]:
-    """The bot's own rows, and those written before rows had a bot."""
+    """The bot's own rows, and those written before rows had a bot (built once: every update's
+    unit of work makes a quarantine repository, and building this costs more than a query)."""
     if bot_id == NO_BOT:
         return table.c.bot_id == NO_BOT
     return table.c.bot_id.in_((bot_id, NO_BOT))
