@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.errors import UsageError
+from bot.domain.limits import ACCOUNT_ID_MAX, ISSUE_NUMBER_MAX, whole_number
+
+
+def whole(text: str | None, usage: str, most: int = ISSUE_NUMBER_MAX) -> int:
+    """The number 1..most the user typed, or the usage line."""
+    number = whole_number(text or "", most)
+    if number is None:
+        raise UsageError(usage)
+    return number
 
 
 def issue_number(text: str | None, usage: str) -> int:
-    value = (text or "").strip().lstrip("№#")
-    # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    if not value.isdecimal() or int(value) <= 0:
-        raise UsageError(usage)
-    return int(value)
+    return whole(text, usage)
+
+
+def account_id(text: str, usage: str) -> int:
+    return whole(text, usage, ACCOUNT_ID_MAX)
 
 
 def split_number(args: str | None, usage: str) -> tuple[int, str]:

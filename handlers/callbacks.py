@@ -12,11 +12,13 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from bot.domain.limits import ISSUE_NUMBER_MAX
+
 Ref = Annotated[int, Field(ge=-(2**63), lt=2**63)]
 """A number the database can hold: a forged payload beyond it does not unpack, so the press
 matches no handler and stays unanswered, as for any unknown button."""
 
-Number = Annotated[int, Field(ge=-(2**31), lt=2**31)]
+Number = Annotated[int, Field(ge=-ISSUE_NUMBER_MAX - 1, le=ISSUE_NUMBER_MAX)]
 """An issue's number or an announcement's or poll's id: an INTEGER column, 32 bits on
 PostgreSQL (64 on SQLite), so a forged payload beyond it does not unpack either."""
 

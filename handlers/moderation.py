@@ -15,6 +15,7 @@ from bot.services.moderation_desk import ModerationDesk
 from bot.texts import moderation as t
 from bot.texts import spam as spam_texts
 from bot.texts.moderation import duration
+from handlers import args
 from handlers.adapters import caller_from, person_from
 from handlers.callbacks import ModCallback, ModSettingsCallback
 from handlers.filters import IsCommand
@@ -79,9 +80,7 @@ async def cmd_unban(
 ) -> None:
     argument = (command.args or "").strip()
     if argument:
-        if not argument.isdecimal():
-            raise UsageError(t.USAGE_UNBAN)
-        target = Target(Person(int(argument), argument))
+        target = Target(Person(args.account_id(argument, t.USAGE_UNBAN), argument))
     else:
         target = _target(message, t.USAGE_UNBAN)
     await moderators.unban(_caller(message), target)
@@ -130,9 +129,8 @@ async def cmd_settings(message: Message, desk: ModerationDesk) -> None:
 @router.message(Command("modlog"))
 async def cmd_modlog(message: Message, command: CommandObject, desk: ModerationDesk) -> None:
     argument = (command.args or "").strip()
-    if argument and not argument.isdecimal():
-        raise UsageError(t.USAGE_MODLOG)
-    await desk.modlog(_caller(message), int(argument) if argument else None)
+    count = args.whole(argument, t.USAGE_MODLOG) if argument else None
+    await desk.modlog(_caller(message), count)
 
 
 # --- buttons ----------------------------------------------------------------------------------

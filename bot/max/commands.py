@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.errors import BotError, UsageError
+from bot.domain.limits import ISSUE_NUMBER_MAX, whole_number
 from bot.domain.models import Caller, ChatKind, ChatPlace, IssueAction, Person
 from bot.services.chats import ChatService
 from bot.services.issues import IssueService
@@ -52,10 +53,10 @@ class DeskServices:
 
 
 def _number(text: str, usage: str) -> int:
-    value = text.strip().lstrip("№#")
-    if not value.isdigit() or int(value) <= 0:
+    number = whole_number(text, ISSUE_NUMBER_MAX)
+    if number is None:
         raise UsageError(usage)
-    return int(value)
+    return number
 
 
 def _split(text: str, usage: str) -> tuple[int, str]:
@@ -260,15 +261,13 @@ class MaxRouter:
         await self._answer(press.callback_id, notification)
 
     async def _vote(self, press: MaxCallbackIn, poll_text: str, option_text: str) -> str | None:
-        if not (poll_text.isdigit() and option_text.isdigit()) or press.message_seq is None:
+        poll = whole_number(poll_text, ISSUE_NUMBER_MAX)
+        option = whole_number(option_text, ISSUE_NUMBER_MAX)
+        if poll is None or option is None or press.message_seq is None:
             log.info("MAX: malformed vote %r", press.payload)
             return None
         return await self._s.polls.vote_by_button(
-            press.caller.person,
-            int(poll_text),
-            press.caller.chat_id,
-            press.message_seq,
-            int(option_text),
+            press.caller.person, poll, press.caller.chat_id, press.message_seq, option
         )
 
     async def _issue_button(self, caller: Caller, action: str, number: int) -> str | None:

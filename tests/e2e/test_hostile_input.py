@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from bot.fake_telegram import FakeTelegram
+from bot.texts.errors import USAGE_TAKE
+from bot.texts.moderation import USAGE_UNBAN
 from tests.e2e.harness import InProcessBot, Town, query
 
 
@@ -108,3 +110,24 @@ async def test_two_chats_migrating_to_one_id_keep_both_registrations(
     kinds = await query(running.settings, "SELECT chat_id, kind FROM chats ORDER BY kind")
     assert kinds == [(new_id, "building"), (town.staff.id, "staff")]
     assert errors(caplog) == []
+
+
+async def test_commands_with_numbers_beyond_the_columns_get_their_usage_line(
+    fake: FakeTelegram, town: Town, running: InProcessBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A specialist's `/take 9223372036854775808` (2^63, found by the fuzz test) reached the
+    database and ended in SQLite's OverflowError; `/take ²` in int()'s ValueError."""
+    await town.register()
+    town.says(town.resident, town.building, "#проблема Мусор")
+    await town.reply_in(town.building, "№1 принята")
+    for command in ("/take 9223372036854775808", "/take 2147483648", "/take ²"):
+        town.says(town.specialist, town.staff, command)
+        assert (await town.reply_in(town.staff, "Использование: /take N")).text == USAGE_TAKE
+    town.says(town.admin, town.building, "/unban 99999999999999999999")
+    assert (await town.reply_in(town.building, "Использование: /unban")).text == USAGE_UNBAN
+    town.says(town.specialist, town.staff, "/take 1")
+    await town.reply_in(town.building, "№1", timeout=15)
+    assert errors(caplog) == []
+    assert await query(running.settings, "SELECT number, status FROM issues") == [
+        (1, "in_progress")
+    ]
