@@ -21,6 +21,7 @@ from tests.database import (
     migrated_engine,
     on_postgres,
 )
+from tests.zygote import close_zygote
 
 # The suite runs in parallel workers on machines as small as two shared cores: a bot that
 # needs longer to answer is slow, not wrong. Waits end on the event, so this costs nothing
@@ -56,7 +57,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Drop this process's migrated templates; each test drops its own databases."""
+    """Drop this process's migrated templates (each test drops its own databases) and end its
+    zygote (tests/zygote.py)."""
+    close_zygote()
     asyncio.run(drop_templates())
 
 
