@@ -38,7 +38,7 @@ DATABASE_FIXTURES = frozenset({"test_database", "new_database", "uow_factory"})
 
 # Tests that take tens of seconds on a loaded machine (a whole demo day, a drill, several bot
 # processes, real interpreters): they are started first, so that the parallel workers share
-# them out (pytest-xdist's default "load" scheduling hands the first tests out in turn) and none
+# them out (with --maxschedchunk 1, pytest-xdist hands the tests out a few at a time) and none
 # is left to end the run alone on one worker. Prefixes of node ids, the longest first.
 STARTED_FIRST = (
     "tests/test_cli.py::test_demo",
