@@ -21,6 +21,7 @@ from tests.database import (
     migrated_engine,
     on_postgres,
 )
+from tests.zygote import close_zygote
 
 # The suite runs in parallel workers on machines as small as two shared cores: a bot that
 # needs longer to answer is slow, not wrong. Waits end on the event, so this costs nothing
@@ -35,9 +36,42 @@ settings.load_profile("civicbot")
 DATABASE_FIXTURES = frozenset({"test_database", "new_database", "uow_factory"})
 
 
+# Tests that take tens of seconds on a loaded machine (a whole demo day, a drill, several bot
+# processes, real interpreters): they are started first, so that the parallel workers share
+# them out (with --maxschedchunk 1, pytest-xdist hands the tests out a few at a time) and none
+# is left to end the run alone on one worker. Prefixes of node ids, the longest first.
+STARTED_FIRST = (
+    "tests/test_cli.py::test_demo",
+    "tests/test_cli.py::",
+    "tests/e2e/test_fault_drill.py::",
+    "tests/test_max_cli.py::test_demo_max",
+    "tests/test_fuzz_updates.py::",
+    "tests/e2e/test_process.py::",
+    "tests/test_lean_start.py::",
+    "tests/e2e/test_ops_backup.py::",
+    "tests/e2e/test_stop_deadline.py::",
+    "tests/e2e/test_announcements.py::test_killed_mid_delivery",
+    "tests/test_webhook_cli.py::test_run_webhook_without_the_keys",
+    "tests/e2e/test_exactly_once.py::",
+    "tests/test_config.py::test_cli_exits_2_with_one_line",
+    "tests/e2e/test_several_processes.py::",
+    "tests/e2e/test_webhook_cluster.py::",
+    "tests/e2e/test_announce_schedule_polls.py::",
+)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    for rank, prefix in enumerate(STARTED_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(STARTED_FIRST)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, run the tests that use a database (through the fixtures above, directly
-    or by way of another fixture) and deselect the rest, which the SQLite pass runs anyway."""
+    """The long tests first (STARTED_FIRST). On PostgreSQL, run the tests that use a database
+    (through the fixtures above, directly or by way of another fixture) and deselect the rest,
+    which the SQLite pass runs anyway."""
+    items.sort(key=_start_rank)  # stable: the order of the rest is kept
     if not on_postgres():
         # Deselected, not skipped: the PostgreSQL pass runs them.
         postgres_only = [item for item in items if item.get_closest_marker("postgres_only")]
@@ -56,7 +90,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Drop this process's migrated templates; each test drops its own databases."""
+    """Drop this process's migrated templates (each test drops its own databases) and end its
+    zygote (tests/zygote.py)."""
+    close_zygote()
     asyncio.run(drop_templates())
 
 

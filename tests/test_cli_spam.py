@@ -4,13 +4,21 @@ and exit 2."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import tomli_w
 
 from tests.database import NewDatabase, TestDatabase
 from tests.e2e.harness import learned_spam_examples, storage_section
-from tests.test_cli import TOKEN, civicbot
+from tests.test_cli import ROOT, TOKEN
+from tests.zygote import run_civicbot
+
+
+def civicbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it, forked from the worker's zygote (tests/zygote.py)."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    return run_civicbot(*args, cwd=cwd, env=env, timeout=120)
 
 
 def configured(tmp_path: Path, database: TestDatabase) -> Path:

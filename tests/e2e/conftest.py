@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
+from bot.domain import spam_eval
+from bot.domain.spam import SpamPolicy
+from bot.domain.spam_eval import Example
+from bot.domain.spam_judge import SpamJudge
 from bot.fake_telegram import FakeTelegram
+from bot.services import spam_memory
 from tests.database import TestDatabase
 from tests.e2e import harness
 from tests.e2e.harness import TOKEN, InProcessBot, Town, make_settings
@@ -38,6 +44,27 @@ async def _every_task_ends_when_cancelled() -> AsyncIterator[None]:
             task.print_stack(file=stacks)
             asyncio.tasks._unregister_task(task)
         pytest.fail(f"{len(stuck)} task(s) ignored cancellation:\n{stacks.getvalue()}")
+
+
+_TRAINED: dict[tuple[tuple[Example, ...], SpamPolicy, bool], SpamJudge] = {}
+_train = spam_eval.train
+
+
+def _trained_once(examples: Sequence[Example], policy: SpamPolicy, *, remember: bool) -> SpamJudge:
+    """spam_eval.train, computed once per corpus and policy in this worker: each bot gets a
+    copy of its own, which its learned examples then change."""
+    key = (tuple(examples), policy, remember)
+    if key not in _TRAINED:
+        _TRAINED[key] = _train(examples, policy, remember=remember)
+    return copy.deepcopy(_TRAINED[key])
+
+
+@pytest.fixture(autouse=True)
+def _anti_spam_trained_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bot a test runs in its loop trains the anti-spam on the same shipped corpus at
+    start, most of a second of CPU each time; training is deterministic, so the worker trains
+    once and hands out copies. (A bot process trains for itself.)"""
+    monkeypatch.setattr(spam_memory, "train", _trained_once)
 
 
 @pytest.fixture(autouse=True)

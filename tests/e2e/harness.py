@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import random
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from bot.app import run
 from bot.config import Settings
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeMessage, FakeTelegram, FakeUser
 from tests.database import TestDatabase
+from tests.zygote import ForkedProcess, civicbot_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
@@ -33,20 +32,6 @@ STOP_TIMEOUT = 30.0
 # test left running (`cleanup`).
 _PROCESSES: set[BotProcess] = set()
 _IN_PROCESS: set[InProcessBot] = set()
-PR_SET_PDEATHSIG = 1
-try:  # looked up here, not in the forked child, where taking the loader's lock could hang
-    _prctl: Callable[..., int] | None = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):
-    _prctl = None
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL it if the test worker that started it dies, so not
-    even a killed pytest worker leaves a bot polling behind (Linux; elsewhere a no-op)."""
-    if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 Database = TestDatabase | Path
 """Where a test's bot keeps its data: the test's own database (SQLite or PostgreSQL, see
 tests/database.py), or a SQLite file for the SQLite-only tests of the file itself."""
@@ -273,43 +258,44 @@ class InProcessBot:
 
 
 class BotProcess:
-    """`civicbot run --config FILE` as a real subprocess."""
+    """`civicbot run --config FILE` as a process of its own: forked from this worker's
+    pre-imported interpreter (tests/zygote.py), or with `real=True` a new interpreter."""
 
-    def __init__(self, config_path: Path, log_path: Path) -> None:
+    def __init__(self, config_path: Path, log_path: Path, *, real: bool = False) -> None:
         self.config_path = config_path
         self.log_path = log_path
-        self.process: asyncio.subprocess.Process | None = None
+        self.real = real
+        self.process: asyncio.subprocess.Process | ForkedProcess | None = None
+
+    async def launch(self) -> None:
+        """Start it without waiting for it to be ready (a second process stands by)."""
+        with self.log_path.open("ab") as log:
+            self.process = await civicbot_process(
+                "run",
+                "--config",
+                str(self.config_path),
+                stdout=log,
+                stderr=log,
+                cwd=self.config_path.parent,
+                real=self.real,
+            )
+        _PROCESSES.add(self)
 
     async def start(self, fake: FakeTelegram, ready: Callable[[], bool] | None = None) -> None:
         """Start it and wait until it is `ready` (default: its first getUpdates; a bot in
         webhook mode passes a look at setWebhook)."""
         polls = fake.world.updates.polls
         ready = ready or (lambda: fake.world.updates.polls > polls)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
-        env["PYTHONPATH"] = str(REPO_ROOT)  # this checkout's code, whatever is installed
-        with self.log_path.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "--config",
-                str(self.config_path),
-                stdout=log,
-                stderr=log,
-                env=env,
-                cwd=self.config_path.parent,
-                preexec_fn=_die_with_parent,
-            )
-        _PROCESSES.add(self)
+        await self.launch()
         process = self.process
+        assert process is not None
         # Ready is the bot's own signal: its first getUpdates (or setWebhook) reaching the double.
         await fake.wait_for(
             lambda: ready() or process.returncode is not None,
             timeout=START_TIMEOUT,
             message=f"for the bot process to be ready; log:\n{self.log()}",
         )
-        assert self.process.returncode is None, self.log()
+        assert process.returncode is None, self.log()
 
     @property
     def running(self) -> bool:

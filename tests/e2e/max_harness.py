@@ -3,9 +3,6 @@ test's loop) configured for MAX only, against the MAX Bot API double."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,13 +47,9 @@ class MaxBotProcess(BotProcess):
 
     async def start(self, fake: FakeMax) -> None:  # type: ignore[override]
         polls = fake.world.updates.polls
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
-        env["PYTHONPATH"] = str(REPO_ROOT)
-        with self.log_path.open("ab") as log:
-            self.process = process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--config", str(self.config_path),
-                stdout=log, stderr=log, env=env, cwd=self.config_path.parent,
-            )  # fmt: skip
+        await self.launch()
+        process = self.process
+        assert process is not None
         try:
             await fake.wait_for(
                 lambda: fake.world.updates.polls > polls or process.returncode is not None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 
 from bot.fake_telegram import FakeTelegram
 from tests.e2e.harness import REPO_ROOT, InProcessBot, Town, execute, query, toml_for
+from tests.zygote import run_civicbot
 
 SECRET = "Секретный текст жительницы"
 
@@ -31,12 +31,14 @@ async def issues(bot: InProcessBot) -> list[str]:
 def civicbot(bot: InProcessBot, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     config = folder / "config.toml"
     config.write_text(toml_for(bot.settings), encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "updates", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return run_civicbot(
+        "updates",
+        "--config",
+        str(config),
+        *args,
+        cwd=Path.cwd(),
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT)},
+        timeout=120,
     )
 
 

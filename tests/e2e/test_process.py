@@ -10,11 +10,14 @@ from tests.e2e.harness import BotProcess, Town, process_bot, query, wait_until
 
 
 async def bot_process(
-    fake: FakeTelegram, town: Town, tmp_path: Path, new_database: NewDatabase
+    fake: FakeTelegram, town: Town, tmp_path: Path, new_database: NewDatabase, real: bool = False
 ) -> tuple[BotProcess, TestDatabase]:
-    """The bot process on an empty database: its first start migrates it."""
+    """The bot process on an empty database: its first start migrates it. Forked from the
+    worker's zygote, or (`real`) the `python -m bot` a user starts, a new interpreter."""
     database = await new_database(migrated=False)
-    return process_bot(fake, town, tmp_path, database), database
+    bot = process_bot(fake, town, tmp_path, database)
+    bot.real = real
+    return bot, database
 
 
 async def test_killing_the_bot_between_any_two_steps_loses_nothing(
@@ -88,7 +91,8 @@ async def test_a_kill_right_after_a_message_arrives_still_files_it_once(
 async def test_sigterm_finishes_and_confirms_handled_updates(
     fake: FakeTelegram, town: Town, tmp_path: Path, new_database: NewDatabase
 ) -> None:
-    bot, _ = await bot_process(fake, town, tmp_path, new_database)
+    # A new interpreter, as a user starts it: the other tests fork theirs (tests/zygote.py).
+    bot, _ = await bot_process(fake, town, tmp_path, new_database, real=True)
     await bot.start(fake)
     await town.register()
     town.says(town.resident, town.building, "#проблема Сломан замок")

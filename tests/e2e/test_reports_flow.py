@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +16,8 @@ from openpyxl import load_workbook
 from bot.config import Settings
 from bot.fake_telegram import FakeMessage, FakeTelegram
 from tests.database import TestDatabase
-from tests.e2e.harness import REPO_ROOT, InProcessBot, Town, make_settings, toml_for
+from tests.e2e.harness import InProcessBot, Town, make_settings, toml_for
+from tests.zygote import run_civicbot_async
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ZONE = ZoneInfo("Asia/Kamchatka")
@@ -181,23 +180,10 @@ async def test_export_sends_one_xlsx_and_the_cli_writes_the_same(
 
 
 async def civicbot(cwd: Path, *argv: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
-    env["PYTHONPATH"] = str(REPO_ROOT)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *argv,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
     # A month's export is real work: on a loaded machine it is slow, not wrong.
     timeout = 60 * FakeTelegram.timeout_scale
-    out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    done = await run_civicbot_async(*argv, cwd=cwd, timeout=timeout)
+    return done.returncode, done.stdout, done.stderr
 
 
 class ShiftedClock:

@@ -10,9 +10,7 @@ database each send only their own entries.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -23,9 +21,7 @@ from bot.config import Settings
 from bot.domain.outgoing import MAYBE_SENT
 from bot.fake_telegram import ADMIN_RIGHTS, FakeChat, FakeTelegram
 from tests.database import TestDatabase
-from tests.e2e import harness
 from tests.e2e.harness import (
-    REPO_ROOT,
     START_TIMEOUT,
     BotProcess,
     Town,
@@ -71,23 +67,7 @@ def settings_for(fake: FakeTelegram, town: Town, database: TestDatabase, **extra
 
 async def launch(process: BotProcess) -> None:
     """Start `civicbot run` without waiting for it to poll (a second process stands by)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
-    env["PYTHONPATH"] = str(REPO_ROOT)
-    with process.log_path.open("ab") as log:
-        process.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(process.config_path),
-            stdout=log,
-            stderr=log,
-            env=env,
-            cwd=process.config_path.parent,
-            preexec_fn=harness._die_with_parent,
-        )
-    harness._PROCESSES.add(process)
+    await process.launch()
 
 
 async def wait_for_log(fake: FakeTelegram, process: BotProcess, text: str) -> None:

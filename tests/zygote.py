@@ -1,0 +1,565 @@
+"""`civicbot` processes for the tests, forked from a pre-imported interpreter (a "zygote").
+
+A new interpreter for each `civicbot run` a test starts spends 1.5 s (idle) to 7 s (a loaded
+2-core machine) of CPU importing aiogram, pydantic and SQLAlchemy before the bot does anything;
+the end-to-end tests start hundreds. Each pytest worker therefore starts one zygote: an
+interpreter that has imported those modules once (and nothing else: no event loop, no thread,
+no database connection) and forks a child for each command. The child is still a process of
+its own: its own pid, environment, working folder, argv, stdin/stdout/stderr (the test's files
+or pipes, passed over a Unix socket), its signals (SIGTERM and SIGKILL reach it, not the
+zygote), and its exit status, which the zygote reports exactly as `waitpid` gave it. It runs
+`python -m bot ARGS` as the interpreter would: `bot/__main__.py` as `__main__`, then the
+interpreter's shutdown (non-daemon threads joined, atexit handlers, streams flushed).
+
+A few tests start the real executable (`civicbot_process(..., real=True)`, the CLI and
+config tests, the start benchmarks); CIVICBOT_TEST_REAL_PROCESSES=1 makes every test do so.
+Every child dies with its zygote and the zygote with its pytest worker (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PR_SET_PDEATHSIG = 1
+# What `civicbot run` and the CLI commands the tests use import at start (and alembic, which a
+# first start on an empty database loads); a module not listed is imported by the child.
+PRELOAD = (
+    "argparse",
+    "sqlite3",
+    "bot.app",
+    "bot.max_app",
+    "bot.config",
+    "bot.config_checks",
+    "bot.logs",
+    "bot.cli_db",
+    "bot.cli_chats",
+    "bot.cli_reports",
+    "bot.cli_spam",
+    "bot.cli_updates",
+    "bot.cli_webhook",
+    "storage.db",
+    "storage.uow",
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "sqlalchemy.dialects.postgresql.asyncpg",
+    "alembic.command",
+    "alembic.config",
+)
+_LENGTH = struct.Struct("!I")
+
+try:  # looked up before any fork: taking the loader's lock in a forked child could hang
+    _prctl: Any = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when the thread that started it ends (Linux; elsewhere a no-op)."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def real_processes() -> bool:
+    """Start every `civicbot` as a new interpreter (CIVICBOT_TEST_REAL_PROCESSES=1)?"""
+    return os.environ.get("CIVICBOT_TEST_REAL_PROCESSES", "") not in ("", "0")
+
+
+def bot_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a bot a test starts: the test's own, without CIVICBOT_* settings
+    (the config file says everything), with this checkout's code first on the path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICBOT_")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    env.update(extra or {})
+    return env
+
+
+# --- the zygote's side -----------------------------------------------------------------------
+
+
+def _serve(socket_path: str) -> None:
+    """The zygote: import, then fork one child per request until the worker ends."""
+    import gc
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    assert threading.active_count() == 1, "a preloaded module started a thread"
+    gc.collect()
+    gc.freeze()  # the children share these objects' pages instead of copying them
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(64)
+    selector = selectors.DefaultSelector()
+    selector.register(server, selectors.EVENT_READ)
+    children: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, connection)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is server:
+                connection, _ = server.accept()
+                connection.setblocking(True)
+                try:
+                    request, fds = _receive(connection)
+                except (OSError, ValueError):
+                    connection.close()
+                    continue
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    owned = [server, connection, *(c for _, c in children.values())]
+                    _child(request, fds, owned, [selector], list(children))
+                for fd in fds:
+                    os.close(fd)
+                pidfd = os.pidfd_open(pid)
+                children[pidfd] = (pid, connection)
+                selector.register(pidfd, selectors.EVENT_READ)
+                with contextlib.suppress(OSError):
+                    connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+            else:
+                pidfd = int(key.fd)
+                pid, connection = children.pop(pidfd)
+                selector.unregister(pidfd)
+                os.close(pidfd)
+                _, status = os.waitpid(pid, 0)
+                with contextlib.suppress(OSError):
+                    connection.sendall(json.dumps({"status": status}).encode() + b"\n")
+                connection.close()
+
+
+def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """One request: its length, then JSON {argv, env, cwd}, with stdin, stdout and stderr
+    passed as descriptors alongside."""
+    data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+    while len(data) < _LENGTH.size or len(data) < _LENGTH.size + _LENGTH.unpack_from(data)[0]:
+        more = connection.recv(1 << 16)
+        if not more:
+            for fd in fds:
+                os.close(fd)
+            raise ValueError("the request was cut short")
+        data += more
+    if len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("a request passes stdin, stdout and stderr")
+    return json.loads(data[_LENGTH.size :]), fds
+
+
+def _child(
+    request: dict[str, Any],
+    fds: list[int],
+    owned: list[socket.socket],
+    selectors_: list[selectors.BaseSelector],
+    pidfds: list[int],
+) -> None:
+    """In the forked child: become `python -m bot ARGS` and exit as the interpreter would."""
+    code = 1
+    try:
+        zygote = os.getppid()
+        die_with_parent()
+        if os.getppid() != zygote:  # the zygote died before the line above
+            os._exit(1)
+        for selector in selectors_:
+            selector.close()
+        for sock in owned:
+            sock.close()
+        for pidfd in pidfds:
+            os.close(pidfd)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        for fd in set(fds):
+            if fd > 2:
+                os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        time.tzset()
+        sys.path[0] = os.getcwd()  # as `python -m` puts the working folder first
+        code = _run_as_main(request["argv"])
+    finally:
+        os._exit(code)
+
+
+def _run_as_main(argv: list[str]) -> int:
+    """`python -m bot *argv`: the module, then the interpreter's shutdown; the exit code."""
+    import runpy
+
+    import bot
+
+    code = 0
+    sys.argv = [str(Path(bot.__file__).with_name("__main__.py")), *argv]
+    try:
+        runpy.run_module("bot", run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except KeyboardInterrupt:
+        # Python ends by the signal itself after an unhandled Ctrl+C.
+        sys.excepthook(*sys.exc_info())
+        _shutdown()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        code = 1
+    _shutdown()
+    return code
+
+
+def _shutdown() -> None:
+    """What the interpreter does at exit: join the threads, run atexit, flush the streams."""
+    import atexit
+
+    with contextlib.suppress(BaseException):
+        threading._shutdown()  # type: ignore[attr-defined]
+    with contextlib.suppress(BaseException):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+
+
+def _exit_code(code: object) -> int:
+    """The process's exit code for SystemExit(code), as the interpreter computes it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    with contextlib.suppress(BaseException):
+        print(code, file=sys.stderr)
+    return 1
+
+
+# --- the test worker's side ------------------------------------------------------------------
+
+
+class _Zygote:
+    """This worker's zygote, started on first use."""
+
+    def __init__(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="civicbot-zygote-")
+        self.path = os.path.join(self.folder, "socket")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", f"from tests.zygote import _serve; _serve({self.path!r})"],
+            cwd=REPO_ROOT,
+            env=bot_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            preexec_fn=die_with_parent,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if line != b"ready\n":
+            self.process.kill()
+            self.process.wait()
+            raise RuntimeError(f"the test zygote did not start: {line!r}")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        with contextlib.suppress(OSError):
+            os.rmdir(self.folder)
+
+    def fork(
+        self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | str, fds: Sequence[int]
+    ) -> tuple[int, socket.socket]:
+        """A child running `python -m bot *argv`: its pid and the connection that will carry
+        its exit status."""
+        payload = json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd)}).encode()
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(self.path)
+            message = _LENGTH.pack(len(payload)) + payload
+            sent = socket.send_fds(connection, [message], list(fds))
+            connection.sendall(message[sent:])
+            answer = _read_line(connection)
+            if answer is None:
+                raise RuntimeError("the test zygote ended without forking")
+            return int(json.loads(answer)["pid"]), connection
+        except BaseException:
+            connection.close()
+            raise
+
+
+def _read_line(connection: socket.socket) -> bytes | None:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = connection.recv(1)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+_ZYGOTE: _Zygote | None = None
+_START_LOCK = threading.Lock()
+
+
+def _zygote() -> _Zygote:
+    global _ZYGOTE
+    with _START_LOCK:
+        if _ZYGOTE is None or not _ZYGOTE.alive():
+            if _ZYGOTE is not None:
+                _ZYGOTE.close()
+            # PR_SET_PDEATHSIG follows the thread that started the zygote: the main thread,
+            # which lives as long as the worker.
+            assert threading.current_thread() is threading.main_thread()
+            _ZYGOTE = _Zygote()
+        return _ZYGOTE
+
+
+def close_zygote() -> None:
+    """End this worker's zygote (its children die with it); at the end of the session."""
+    global _ZYGOTE
+    if _ZYGOTE is not None:
+        _ZYGOTE.close()
+        _ZYGOTE = None
+
+
+class ForkedProcess:
+    """A child of the zygote, with the part of asyncio.subprocess.Process the tests use: pid,
+    returncode (negative: the signal that ended it), wait(), send_signal(), terminate(),
+    kill()."""
+
+    def __init__(self, pid: int, connection: socket.socket) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._connection = connection
+        self._buffer = b""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: list[asyncio.Future[int]] = []
+        connection.setblocking(False)
+
+    def _read_status(self) -> None:
+        """Take what the zygote sent; once the status is in, the process has been reaped."""
+        try:
+            while True:
+                chunk = self._connection.recv(4096)
+                if not chunk:  # the zygote died, and its children with it (PDEATHSIG)
+                    self._finished(-signal.SIGKILL)
+                    return
+                self._buffer += chunk
+                if self._buffer.endswith(b"\n"):
+                    status = json.loads(self._buffer)["status"]
+                    self._finished(os.waitstatus_to_exitcode(status))
+                    return
+        except BlockingIOError:
+            return
+
+    def _finished(self, code: int) -> None:
+        self.returncode = code
+        self._unwatch()
+        self._connection.close()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.get_loop().call_soon_threadsafe(_resolve, waiter, code)
+        self._waiters.clear()
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._loop is loop or self.returncode is not None:
+            return
+        self._unwatch()
+        loop.add_reader(self._connection.fileno(), self._read_status)
+        self._loop = loop
+
+    def _unwatch(self) -> None:
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(self._connection.fileno())
+
+    async def wait(self) -> int:
+        if self.returncode is not None:
+            return self.returncode
+        loop = asyncio.get_running_loop()
+        self._watch(loop)
+        waiter: asyncio.Future[int] = loop.create_future()
+        self._waiters.append(waiter)
+        self._read_status()  # it may have ended before this loop watched it
+        return await waiter
+
+    def wait_blocking(self, timeout: float | None = None) -> int:
+        """For synchronous callers: wait (at most `timeout` s) for the exit status."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError
+            selector = selectors.DefaultSelector()
+            with selector:
+                selector.register(self._connection, selectors.EVENT_READ)
+                if selector.select(remaining):
+                    self._read_status()
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is not None:
+            return
+        self._read_status()  # an exit already reported is not signalled (the pid is free)
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _resolve(waiter: asyncio.Future[int], code: int) -> None:
+    if not waiter.done():
+        waiter.set_result(code)
+
+
+def _fileno(target: IO[Any] | int | None, default: int) -> int:
+    if target is None:
+        return default
+    if isinstance(target, int):
+        return target
+    return target.fileno()
+
+
+async def civicbot_process(
+    *argv: str,
+    stdout: IO[Any] | int,
+    stderr: IO[Any] | int,
+    cwd: Path | str,
+    env: Mapping[str, str] | None = None,
+    real: bool = False,
+) -> asyncio.subprocess.Process | ForkedProcess:
+    """`python -m bot *argv` with stdout and stderr in files (or descriptors): forked from the
+    zygote, or (`real`, or CIVICBOT_TEST_REAL_PROCESSES=1) a new interpreter. Either dies with
+    the test worker; `env` defaults to `bot_env()`."""
+    env = dict(env) if env is not None else bot_env()
+    if real or real_processes():
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *argv,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            env=env,
+            cwd=cwd,
+            preexec_fn=die_with_parent,
+        )
+    zygote = _zygote()
+    with open(os.devnull, "rb") as devnull:
+        fds = [devnull.fileno(), _fileno(stdout, 1), _fileno(stderr, 2)]
+        pid, connection = zygote.fork(argv, env, cwd, fds)
+    process = ForkedProcess(pid, connection)
+    process._watch(asyncio.get_running_loop())
+    return process
+
+
+def run_civicbot(
+    *argv: str, cwd: Path | str, env: Mapping[str, str] | None = None, timeout: float = 120.0
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot *argv` to its end, forked from the zygote (a new interpreter with
+    CIVICBOT_TEST_REAL_PROCESSES=1), as subprocess.run(capture_output=True, text=True) gives
+    it: exit code, stdout and stderr. A child still running after `timeout` s is killed and
+    subprocess.TimeoutExpired raised."""
+    args = [sys.executable, "-m", "bot", *argv]
+    env = dict(env) if env is not None else bot_env()
+    if real_processes():
+        return subprocess.run(
+            args,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        with open(os.devnull, "rb") as devnull:
+            fds = [devnull.fileno(), out.fileno(), err.fileno()]
+            process = ForkedProcess(*_zygote().fork(argv, env, cwd, fds))
+        try:
+            code = process.wait_blocking(timeout)
+        except TimeoutError:
+            process.kill()
+            process.wait_blocking()
+            raise subprocess.TimeoutExpired(args, timeout) from None
+        return _completed(args, code, out, err)
+
+
+async def run_civicbot_async(
+    *argv: str, cwd: Path | str, env: Mapping[str, str] | None = None, timeout: float = 120.0
+) -> subprocess.CompletedProcess[str]:
+    """run_civicbot for a test's event loop: the loop runs on while the command does."""
+    args = [sys.executable, "-m", "bot", *argv]
+    if real_processes():
+        real = await asyncio.create_subprocess_exec(
+            *args,
+            cwd=cwd,
+            env=dict(env) if env is not None else bot_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            out, err = await asyncio.wait_for(real.communicate(), timeout=timeout)
+        except TimeoutError:
+            real.kill()
+            await real.wait()
+            raise subprocess.TimeoutExpired(args, timeout) from None
+        assert real.returncode is not None
+        return subprocess.CompletedProcess(args, real.returncode, out.decode(), err.decode())
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        process = await civicbot_process(*argv, stdout=out_file, stderr=err_file, cwd=cwd, env=env)
+        try:
+            code = await asyncio.wait_for(process.wait(), timeout=timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise subprocess.TimeoutExpired(args, timeout) from None
+        return _completed(args, code, out_file, err_file)
+
+
+def _completed(
+    args: list[str], code: int, out: IO[bytes], err: IO[bytes]
+) -> subprocess.CompletedProcess[str]:
+    out.seek(0)
+    err.seek(0)
+    return subprocess.CompletedProcess(
+        args, code, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    )
+
+
+__all__ = [
+    "ForkedProcess",
+    "bot_env",
+    "civicbot_process",
+    "close_zygote",
+    "die_with_parent",
+    "real_processes",
+    "run_civicbot",
+    "run_civicbot_async",
+]
