@@ -33,15 +33,15 @@ ISSUE_NUMBER_MAX = 2**31 - 1  # issues.number, and every number in a button
 ACCOUNT_ID_MAX = 2**63 - 1  # users.id (a Telegram or MAX account)
 
 
-def whole_number(text: str, most: int) -> int | None:
-    """The number 1..most written in `text` in ASCII digits ("17", "№17", "#17"), or None.
+def whole_number(text: str, most: int, least: int = 1) -> int | None:
+    """The number least..most written in `text` in ASCII digits ("17", "№17", "#17"), or None.
 
     Only ASCII digits: "²" and "٣" are digits to str.isdigit, and int() refuses the first."""
     value = text.strip().lstrip("№#")
     if not (value.isascii() and value.isdigit()) or len(value) > len(str(most)):
         return None
     number = int(value)
-    return number if 0 < number <= most else None
+    return number if least <= number <= most else None
 
 
 def fits(text: str, field: Bounded) -> bool:

@@ -262,7 +262,7 @@ class MaxRouter:
 
     async def _vote(self, press: MaxCallbackIn, poll_text: str, option_text: str) -> str | None:
         poll = whole_number(poll_text, ISSUE_NUMBER_MAX)
-        option = whole_number(option_text, ISSUE_NUMBER_MAX)
+        option = whole_number(option_text, ISSUE_NUMBER_MAX, least=0)  # options count from 0
         if poll is None or option is None or press.message_seq is None:
             log.info("MAX: malformed vote %r", press.payload)
             return None
