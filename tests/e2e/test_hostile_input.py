@@ -121,12 +121,16 @@ async def test_commands_with_numbers_beyond_the_columns_get_their_usage_line(
     town.says(town.resident, town.building, "#проблема Мусор")
     await town.reply_in(town.building, "№1 принята")
     for command in ("/take 9223372036854775808", "/take 2147483648", "/take ²"):
+        before = town.last_bot_id(town.staff)
         town.says(town.specialist, town.staff, command)
-        assert (await town.reply_in(town.staff, "Использование: /take N")).text == USAGE_TAKE
+        usage = await town.reply_in(town.staff, "Использование: /take N", after=before)
+        assert usage.text == USAGE_TAKE
+    before = town.last_bot_id(town.building)
     town.says(town.admin, town.building, "/unban 99999999999999999999")
-    assert (await town.reply_in(town.building, "Использование: /unban")).text == USAGE_UNBAN
+    usage = await town.reply_in(town.building, "Использование: /unban", after=before)
+    assert usage.text == USAGE_UNBAN
     town.says(town.specialist, town.staff, "/take 1")
-    await town.reply_in(town.building, "№1", timeout=15)
+    await town.reply_in(town.building, "№1 взята в работу", timeout=15)
     assert errors(caplog) == []
     assert await query(running.settings, "SELECT number, status FROM issues") == [
         (1, "in_progress")
