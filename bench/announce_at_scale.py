@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _line_process import LineProcess  # noqa: E402
+from _windows import max_in_window  # noqa: E402
 from aiogram import Bot  # noqa: E402
 from aiogram.client.default import DefaultBotProperties  # noqa: E402
 from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
@@ -118,16 +119,6 @@ async def announce(service: AnnouncementService) -> None:
     caller = Caller(person=ADMIN, chat_id=ADMIN.user_id, is_private=True)
     draft = AnnouncementDraft(TEXT, Targets(TargetKind.BUILDINGS), When(), pin=False)
     await service.create(caller, draft)
-
-
-def max_in_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def part1(chats: int, scale: float) -> None:

@@ -40,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _line_process import LineProcess  # noqa: E402
+from _windows import max_in_window  # noqa: E402
 
 GLOBAL_LIMIT = 30
 TARGET_RATIO = 0.9
@@ -227,16 +228,6 @@ async def register(db_path: Path, info: Any) -> None:
             await uow.chats.save(chat)
         await uow.commit()
     await engine.dispose()
-
-
-def max_in_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _line_process import LineProcess  # noqa: E402
+from _windows import max_in_window  # noqa: E402
 
 GLOBAL_LIMIT = 30
 TAG_TEXT = "#проблема в подъезде {n} не горит свет"
@@ -253,16 +254,6 @@ class Outcome:
     issues: tuple[int, int]
     shares: list[int]
     exit_codes: list[int | None]
-
-
-def max_in_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def one_setup(processes: int, args: argparse.Namespace, folder: Path) -> Outcome:
