@@ -163,12 +163,18 @@ class SqlUnitOfWork:
         return self
 
     def _build(self, connection: AsyncConnection) -> None:
-        self._repositories = _Repositories(connection, self._cache, self._state, self._bots)
+        self._use(_Repositories(connection, self._cache, self._state, self._bots))
 
     def _join(self, parent: SqlUnitOfWork) -> None:
         self._connection = parent.connection
         self._state = parent._state
-        self._repositories = parent._repositories
+        self._use(parent._repositories)
+
+    def _use(self, repositories: _Repositories | None) -> None:
+        """Take this connection's repositories; forget any a previous entry kept on the unit."""
+        for name in _REPOSITORIES.keys() & self.__dict__.keys():
+            del self.__dict__[name]
+        self._repositories = repositories
 
     def __getattr__(self, name: str) -> Any:
         """A repository, built on its first use in the unit (an update's units share them):
