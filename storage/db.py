@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -46,6 +47,7 @@ def create_engine(url: str, busy_timeout: float = 30.0) -> AsyncEngine:
             url, connect_args={"timeout": busy_timeout}, json_serializer=json_text
         )
         _sqlite_events(engine, busy_timeout)
+        _cancellable_aiosqlite(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
 
@@ -82,6 +84,57 @@ def _sqlite_events(engine: AsyncEngine, busy_timeout: float = 30.0) -> None:
 
     event.listen(engine.sync_engine, "connect", pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
+
+
+def _cancellable_aiosqlite(engine: AsyncEngine) -> None:
+    """Make a cancelled query's connection let go of the database at once, and quietly.
+
+    A unit cancelled mid-query (a lost lease stopping the sender, a timeout, a stop) has its
+    connection invalidated by SQLAlchemy, which closes it without a rollback. The cancelled
+    statement is still open in the connection's thread, so SQLite's close leaves the
+    connection a zombie that keeps its transaction, and with it the write lock, until Python
+    frees the cursor: every other writer waited out its busy timeout and failed "locked".
+    A rollback queued at the invalidation runs right after the statement and ends it.
+
+    A second cancellation during that close makes SQLAlchemy force-close through `stop()`,
+    which aiosqlite added in 0.22.1 by renaming 0.21's `_stop_running`. Without it the close
+    raised NotImplementedError, logged as an ERROR with two pages of traceback, and left the
+    connection's thread running. 0.22 itself is held off (pyproject.toml says why).
+    """
+    if engine.dialect.dbapi is not None and not getattr(engine.dialect.dbapi, "has_stop", True):
+        engine.dialect.has_terminate = True  # what SQLAlchemy sets when aiosqlite has stop()
+
+    def stoppable(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        driver_connection = dbapi_connection.driver_connection
+        if not hasattr(driver_connection, "stop"):
+            # The stop is queued: the worker thread ends after the work queued before it,
+            # so a graceful close already on its way still completes.
+            driver_connection.stop = driver_connection._stop_running
+
+    def roll_back(
+        dbapi_connection: Any, _record: ConnectionPoolEntry, _exc: BaseException | None
+    ) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # garbage collection's clean-up, outside the loop: nothing can be queued
+        # Queued now, not awaited: a rollback awaited here could itself be cancelled, and a
+        # task started now reaches the connection's queue before SQLAlchemy's close does.
+        rollback = asyncio.ensure_future(dbapi_connection.driver_connection.rollback())
+        _ROLLBACKS.add(rollback)
+        rollback.add_done_callback(_rolled_back)
+
+    event.listen(engine.sync_engine, "connect", stoppable)
+    event.listen(engine.sync_engine, "invalidate", roll_back)
+
+
+_ROLLBACKS: set[asyncio.Future[None]] = set()  # held until done: the loop keeps weak references
+
+
+def _rolled_back(rollback: asyncio.Future[None]) -> None:
+    _ROLLBACKS.discard(rollback)
+    if not rollback.cancelled() and rollback.exception() is not None:
+        log.debug("rollback of an invalidated connection: %r", rollback.exception())
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)
