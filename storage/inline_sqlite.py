@@ -26,12 +26,15 @@ meanwhile and lets the next writer start the WAL from its beginning, so it does 
 While that second pass holds the write lock, an update's BEGIN waits asynchronously as for
 any other lock. The threaded engine's connections keep SQLite's default.
 
-The intake's few hot statements (the new issue, its number, its author, its outbox entries)
-are marked `prepared()`: compiled once by SQLAlchemy, with its own parameter conversions, and
-run through `exec_driver_sql`, which skips the per-call cache lookup and result set-up of
-`execute` but fires the same cursor events (the statement counters see them). A prepared
-statement is one whose caller reads no converted columns back: only the row count, or
-columns that need no conversion (an integer). Elsewhere the mark means nothing.
+The update path's few hot statements (the seen-check and the mark, the sender's moderation
+record, the new issue, its number, its author, its outbox entries) are marked `prepared()`:
+compiled once by SQLAlchemy, with its own parameter conversions, and run inside the
+transaction SQLAlchemy began straight on the driver's cursor (`InlineConnection._on_cursor`),
+which skips the execution context and result set-up that cost more than the statement. The
+cursor events fire as they would (the statement counters see them), a driver's error is
+raised as SQLAlchemy raises it, and the columns read back are converted as SQLAlchemy
+converts them, in rows named by column (`PreparedResult`). Outside a transaction, and on
+every other engine, the mark means nothing.
 """
 
 from __future__ import annotations
@@ -40,15 +43,16 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, ParamSpec, Self, TypeVar
+from typing import Any, ParamSpec, Self, TypeVar, cast
 
 from sqlalchemy import Dialect, Engine, Executable
 from sqlalchemy.engine import Connection, CursorResult, RootTransaction, Transaction
 from sqlalchemy.engine.interfaces import CoreExecuteOptionsParameter, _CoreAnyExecuteParams
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, OperationalError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -82,14 +86,52 @@ class _Prepared:
     compiled: SQLCompiler
     sql: str
     order: tuple[str, ...]
-    convert: Mapping[str, Callable[[Any], Any]]
+    # The positions whose values SQLAlchemy would convert, each with its processor.
+    steps: tuple[tuple[int, Callable[[Any], Any]], ...]
+    # The columns read back, by name (None when nothing is), and those SQLAlchemy converts.
+    row_type: Callable[..., Any] | None
+    readers: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     def row(self, parameters: Mapping[str, Any]) -> tuple[Any, ...]:
         values = self.compiled.construct_params(parameters, escape_names=False)
-        convert = self.convert
-        return tuple(
-            convert[name](values[name]) if name in convert else values[name] for name in self.order
-        )
+        row = [values[name] for name in self.order]
+        for position, convert in self.steps:
+            row[position] = convert(row[position])
+        return tuple(row)
+
+
+class PreparedResult:
+    """A prepared statement's result: its rows, converted as SQLAlchemy converts them and
+    named by column (attribute access and position; no `_mapping`), and its row count."""
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        if len(self._rows) != 1:
+            raise NoResultFound("no row") if not self._rows else MultipleResultsFound("rows")
+        return self._rows[0][0]
+
+    def all(self) -> list[Any]:
+        return list(self._rows)
+
+
+def _read(row: tuple[Any, ...], readers: Sequence[tuple[int, Callable[[Any], Any]]]) -> Any:
+    if not readers:
+        return row
+    values = list(row)
+    for at, read in readers:
+        values[at] = read(values[at])
+    return values
 
 
 def _prepare(statement: Executable, keys: Sequence[str], dialect: Dialect) -> _Prepared | None:
@@ -101,17 +143,24 @@ def _prepare(statement: Executable, keys: Sequence[str], dialect: Dialect) -> _P
         return None
     if compiled.literal_execute_params or compiled.post_compile_params:
         return None
-    for column in getattr(statement, "exported_columns", ()):
-        # A column read back that SQLAlchemy would convert (a moment, JSON): not here.
-        if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
-            return None
+    columns = list(getattr(statement, "exported_columns", ()))
+    readers: list[tuple[int, Callable[[Any], Any]]] = []
+    for at, column in enumerate(columns):
+        # A column read back that SQLAlchemy would convert (a moment, JSON): converted here.
+        processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if processor is not None:
+            readers.append((at, processor))
+    # An unnamed column (a count) gets a name by its position (`_0`).
+    names = [str(c.key) for c in columns]
+    row_type = namedtuple("PreparedRow", names, rename=True) if columns else None
     order = tuple(compiled.positiontup or ())
     convert: dict[str, Callable[[Any], Any]] = {}
     for name, processor in compiled._bind_processors.items():
         if not callable(processor):
             return None  # a tuple's processors, one per element: not here
         convert[name] = processor
-    return _Prepared(statement, compiled, compiled.string, order, convert)
+    steps = tuple((at, convert[name]) for at, name in enumerate(order) if name in convert)
+    return _Prepared(statement, compiled, compiled.string, order, steps, row_type, tuple(readers))
 
 
 def _locked(exc: BaseException) -> bool:
@@ -236,13 +285,48 @@ class InlineConnection:
             ready = self.engine.prepared(statement, tuple(rows[0])) if rows else None
             if ready is not None:
                 converted = [ready.row(row) for row in rows] if many else ready.row(rows[0])
-                return await self._run(self.sync_connection.exec_driver_sql, ready.sql, converted)
+                if self.sync_connection.in_transaction():
+                    return cast(CursorResult[Any], self._on_cursor(ready, converted, many))
         return await self._run(
             self.sync_connection.execute,
             statement,
             parameters,
             execution_options=execution_options,
         )
+
+    def _on_cursor(self, ready: _Prepared, parameters: Any, many: bool) -> PreparedResult:
+        """A prepared statement run on the driver's cursor, inside the transaction SQLAlchemy
+        began: what `exec_driver_sql` does, less its execution context and result set-up,
+        which cost more than the statement. The cursor events fire as they would there, and
+        a driver's error is raised as SQLAlchemy raises it."""
+        connection = self.sync_connection
+        sql = ready.sql
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        events = connection._has_events or connection.engine._has_events
+        if events:
+            connection.dispatch.before_cursor_execute(
+                connection, cursor, sql, parameters, None, many
+            )
+        try:
+            if many:
+                cursor.executemany(sql, parameters)
+            else:
+                cursor.execute(sql, parameters)
+            rows = cursor.fetchall() if cursor.description else []
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(
+                sql, parameters, exc, sqlite3.Error, dialect=connection.dialect, ismulti=many
+            ) from exc
+        finally:
+            rowcount = cursor.rowcount
+            cursor.close()
+        if events:
+            connection.dispatch.after_cursor_execute(
+                connection, cursor, sql, parameters, None, many
+            )
+        if rows and ready.row_type is not None:
+            rows = [ready.row_type(*_read(row, ready.readers)) for row in rows]
+        return PreparedResult(rows, rowcount)
 
     async def exec_driver_sql(
         self,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.models import ChatKind, Person, RegisteredChat
 from bot.domain.moderation import MemberRecord, ModEntry, ModKind, NewcomerCheck, Report
 from storage.cache import Cached, ReadCache, UnitState
+from storage.inline_sqlite import prepared
 from storage.repositories._util import dialect_insert, insert_unless_duplicate, inserted_id
 from storage.repositories.chats import SqlChatRepository, _chat_from_row
 from storage.tables import chats
@@ -26,7 +27,8 @@ from storage.tables_moderation import (
 )
 
 # Asked for every message in a moderated chat; built once.
-_MEMBER = select(mod_members).where(mod_members.c.user_id == bindparam("user_id"))
+# Every message in a moderated chat reads its sender's record: built once, run prepared.
+_MEMBER = prepared(select(mod_members).where(mod_members.c.user_id == bindparam("user_id")))
 
 
 def _person(user_id: int | None, name: str | None) -> Person | None:

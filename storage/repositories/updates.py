@@ -65,7 +65,9 @@ class SqlProcessedUpdates:
         """Record the update first thing in its transaction; False if it was recorded before."""
         statement = _CLAIM.get(self._db.dialect.name)
         if statement is None:
-            statement = dialect_insert(self._db, processed_updates).on_conflict_do_nothing()
+            statement = prepared(
+                dialect_insert(self._db, processed_updates).on_conflict_do_nothing()
+            )
             _CLAIM[self._db.dialect.name] = statement
         params = {"bot_id": bot_id, "update_id": update_id, "processed_at": at}
         return (await self._db.execute(statement, params)).rowcount == 1

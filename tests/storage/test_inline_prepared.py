@@ -78,7 +78,7 @@ async def test_a_prepared_insert_stores_what_the_ordinary_one_stores(tmp_path: P
     await threaded.dispose()
 
 
-async def test_a_statement_whose_columns_need_converting_is_not_prepared(tmp_path: Path) -> None:
+async def test_a_prepared_read_converts_its_columns_as_the_ordinary_one(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     threaded = db.create_engine(url)
     inline = db.create_inline_engine(url)
@@ -88,16 +88,20 @@ async def test_a_statement_whose_columns_need_converting_is_not_prepared(tmp_pat
         await connection.execute(
             sa.insert(notes), {"id": 1, "at": AT, "payload": PAYLOAD, "done": 1}
         )
-    moments = prepared(
-        sa.select(notes.c.at, notes.c.payload).where(notes.c.id == sa.bindparam("id"))
+    query = sa.select(notes.c.at, notes.c.payload, notes.c.done).where(
+        notes.c.id == sa.bindparam("id")
     )
     assert isinstance(inline, InlineEngine)
-    assert inline.prepared(moments, ("id",)) is None
+    assert inline.prepared(prepared(query), ("id",)) is not None
     async with inline.connect() as connection, connection.begin():
-        row = (await connection.execute(moments, {"id": 1})).one()
-    # Read through SQLAlchemy's ordinary path: converted, as anywhere else.
-    assert row.at == AT and row.at.tzinfo is UTC
-    assert row.payload == PAYLOAD
+        fast = (await connection.execute(prepared(query), {"id": 1})).first()
+        ordinary = (await connection.execute(query, {"id": 1})).first()
+        missing = (await connection.execute(prepared(query), {"id": 2})).first()
+    # Converted as SQLAlchemy converts them (a moment in UTC, JSON, a flag), named alike.
+    assert fast is not None and ordinary is not None and missing is None
+    assert (fast.at, fast.payload, fast.done) == (ordinary.at, ordinary.payload, ordinary.done)
+    assert fast.at == AT and fast.at.tzinfo is UTC
+    assert fast.payload == PAYLOAD and fast.done is True
     await inline.dispose()
     await threaded.dispose()
 
@@ -182,3 +186,21 @@ async def test_the_issue_the_intake_returns_is_the_issue_stored(
         )
         await uow.commit()
     assert following is not None and following.number == issue.number + 1
+
+
+async def test_a_prepared_statement_fails_as_sqlalchemy_reports_it(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    threaded = db.create_engine(url)
+    inline = db.create_inline_engine(url)
+    assert inline is not None
+    async with threaded.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    row = {"id": 1, "at": AT, "payload": PAYLOAD, "done": False}
+    async with inline.connect() as connection, connection.begin():
+        await connection.execute(prepared(sa.insert(notes)), row)
+        # The same key again: what callers catch elsewhere (a duplicate is IntegrityError).
+        with pytest.raises(sa.exc.IntegrityError) as raised:
+            await connection.execute(prepared(sa.insert(notes)), row)
+    assert "UNIQUE constraint failed: notes.id" in str(raised.value)
+    await inline.dispose()
+    await threaded.dispose()
