@@ -5,6 +5,7 @@ builds from its values is the issue the database holds."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.models import ChatPlace, Person
 from bot.domain.outgoing import Button, MessageRef, Outgoing, RefKind
@@ -35,19 +37,34 @@ AT = datetime(2026, 3, 2, 12, 30, 15, 123456, tzinfo=MOSCOW)
 PAYLOAD = {"text": "Заявка №6 принята", "buttons": [["Взять", "iss:take:6"]]}
 
 
-async def test_a_prepared_insert_stores_what_the_ordinary_one_stores(tmp_path: Path) -> None:
+@dataclass
+class Engines:
+    threaded: AsyncEngine
+    inline: AsyncEngine  # an InlineEngine, used as the unit of work uses it
+
+
+@pytest.fixture
+async def engines(tmp_path: Path) -> AsyncIterator[Engines]:
+    """The threaded and the inline engine over one SQLite file holding `notes`."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     threaded = db.create_engine(url)
     inline = db.create_inline_engine(url)
     assert inline is not None
+    async with threaded.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    yield Engines(threaded, inline)
+    await inline.dispose()
+    await threaded.dispose()
+
+
+async def test_a_prepared_insert_stores_what_the_ordinary_one_stores(engines: Engines) -> None:
+    threaded, inline = engines.threaded, engines.inline
     statements: list[str] = []
     event.listen(inline.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     ordinary, fast = sa.insert(notes), prepared(sa.insert(notes))
     rows: list[dict[str, Any]] = [
         {"id": n, "at": AT, "payload": PAYLOAD, "done": n in (2, 5)} for n in range(1, 7)
     ]
-    async with threaded.begin() as connection:
-        await connection.run_sync(metadata.create_all)
     async with inline.connect() as connection, connection.begin():
         await connection.execute(ordinary, rows[0])
         await connection.execute(ordinary, rows[1:3])
@@ -74,17 +91,11 @@ async def test_a_prepared_insert_stores_what_the_ordinary_one_stores(tmp_path: P
         assert row.at == AT and row.at.tzinfo is UTC
         assert row.payload == PAYLOAD
         assert row.done is given["done"]
-    await inline.dispose()
-    await threaded.dispose()
 
 
-async def test_a_prepared_read_converts_its_columns_as_the_ordinary_one(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    threaded = db.create_engine(url)
-    inline = db.create_inline_engine(url)
-    assert inline is not None
+async def test_a_prepared_read_converts_its_columns_as_the_ordinary_one(engines: Engines) -> None:
+    threaded, inline = engines.threaded, engines.inline
     async with threaded.begin() as connection:
-        await connection.run_sync(metadata.create_all)
         await connection.execute(
             sa.insert(notes), {"id": 1, "at": AT, "payload": PAYLOAD, "done": 1}
         )
@@ -102,8 +113,6 @@ async def test_a_prepared_read_converts_its_columns_as_the_ordinary_one(tmp_path
     assert (fast.at, fast.payload, fast.done) == (ordinary.at, ordinary.payload, ordinary.done)
     assert fast.at == AT and fast.at.tzinfo is UTC
     assert fast.payload == PAYLOAD and fast.done is True
-    await inline.dispose()
-    await threaded.dispose()
 
 
 @pytest.fixture
@@ -188,13 +197,8 @@ async def test_the_issue_the_intake_returns_is_the_issue_stored(
     assert following is not None and following.number == issue.number + 1
 
 
-async def test_a_prepared_statement_fails_as_sqlalchemy_reports_it(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    threaded = db.create_engine(url)
-    inline = db.create_inline_engine(url)
-    assert inline is not None
-    async with threaded.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+async def test_a_prepared_statement_fails_as_sqlalchemy_reports_it(engines: Engines) -> None:
+    inline = engines.inline
     row = {"id": 1, "at": AT, "payload": PAYLOAD, "done": False}
     async with inline.connect() as connection, connection.begin():
         await connection.execute(prepared(sa.insert(notes)), row)
@@ -202,5 +206,3 @@ async def test_a_prepared_statement_fails_as_sqlalchemy_reports_it(tmp_path: Pat
         with pytest.raises(sa.exc.IntegrityError) as raised:
             await connection.execute(prepared(sa.insert(notes)), row)
     assert "UNIQUE constraint failed: notes.id" in str(raised.value)
-    await inline.dispose()
-    await threaded.dispose()
