@@ -72,7 +72,7 @@ def create_inline_engine(
         _sqlite_pragmas(dbapi_connection, record, busy_timeout, inline=True)
 
     event.listen(sync_engine, "connect", pragmas)
-    event.listen(sync_engine, "begin", _sqlite_begin)
+    event.listen(sync_engine, "begin", _inline_begin)
     checkpointer = inline_sqlite.Checkpointer(str(path), checkpoint_every)
     engine = inline_sqlite.InlineEngine(sync_engine, busy_timeout, checkpointer)
     return cast(AsyncEngine, engine)
@@ -196,6 +196,13 @@ def _sqlite_begin(connection: Connection) -> None:
     # begin DEFERRED and never take the write lock.
     mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _inline_begin(connection: Connection) -> None:
+    # As _sqlite_begin, straight on the driver's cursor: every update begins, and the BEGIN
+    # through SQLAlchemy's execution path cost more than the statement.
+    mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+    inline_sqlite.on_cursor(connection, f"BEGIN {mode}")
 
 
 def alembic_config() -> Config:

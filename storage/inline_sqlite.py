@@ -125,6 +125,34 @@ class PreparedResult:
         return list(self._rows)
 
 
+def on_cursor(
+    connection: Connection, sql: str, parameters: Any = (), *, many: bool = False
+) -> tuple[list[Any], int]:
+    """Run `sql` on the driver's cursor of an inline connection: its rows as the driver gives
+    them, and its row count. The cursor events fire as they would through SQLAlchemy (the
+    statement counters see them), and a driver's error is raised as SQLAlchemy raises it."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    events = connection._has_events or connection.engine._has_events
+    if events:
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, many)
+    try:
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(
+            sql, parameters, exc, sqlite3.Error, dialect=connection.dialect, ismulti=many
+        ) from exc
+    finally:
+        rowcount = cursor.rowcount
+        cursor.close()
+    if events:
+        connection.dispatch.after_cursor_execute(connection, cursor, sql, parameters, None, many)
+    return rows, rowcount
+
+
 def _read(row: tuple[Any, ...], readers: Sequence[tuple[int, Callable[[Any], Any]]]) -> Any:
     if not readers:
         return row
@@ -297,33 +325,8 @@ class InlineConnection:
     def _on_cursor(self, ready: _Prepared, parameters: Any, many: bool) -> PreparedResult:
         """A prepared statement run on the driver's cursor, inside the transaction SQLAlchemy
         began: what `exec_driver_sql` does, less its execution context and result set-up,
-        which cost more than the statement. The cursor events fire as they would there, and
-        a driver's error is raised as SQLAlchemy raises it."""
-        connection = self.sync_connection
-        sql = ready.sql
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        events = connection._has_events or connection.engine._has_events
-        if events:
-            connection.dispatch.before_cursor_execute(
-                connection, cursor, sql, parameters, None, many
-            )
-        try:
-            if many:
-                cursor.executemany(sql, parameters)
-            else:
-                cursor.execute(sql, parameters)
-            rows = cursor.fetchall() if cursor.description else []
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(
-                sql, parameters, exc, sqlite3.Error, dialect=connection.dialect, ismulti=many
-            ) from exc
-        finally:
-            rowcount = cursor.rowcount
-            cursor.close()
-        if events:
-            connection.dispatch.after_cursor_execute(
-                connection, cursor, sql, parameters, None, many
-            )
+        which cost more than the statement."""
+        rows, rowcount = on_cursor(self.sync_connection, ready.sql, parameters, many=many)
         if rows and ready.row_type is not None:
             rows = [ready.row_type(*_read(row, ready.readers)) for row in rows]
         return PreparedResult(rows, rowcount)
