@@ -17,6 +17,7 @@ from typing import Any
 from bot.domain.limits import without_nul
 from bot.domain.messengers import Messenger, max_chat
 from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.update_once import handle_once
 
 from .client import MaxClient, MaxError
 from .commands import MaxRouter
@@ -136,33 +137,21 @@ class MaxPoller:
         self.marker = marker
 
     async def handle(self, update: dict[str, Any]) -> None:
-        """Handle one update unless its effects were committed before (one transaction)."""
+        """Handle one update unless its effects were committed before (one transaction:
+        `bot.services.update_once`)."""
         update = without_nul(update)
-        key = update_key(update)
         kind = str(update.get("update_type"))
         if self._settle is not None and kind in ("message_callback", "message_created"):
             await self._settle()
-        try:
-            async with self._uow_factory.update_unit() as uow:
-                if await uow.updates.seen(MAX_BOT, key):
-                    log.info("MAX update %s was handled before; skipped", kind)
-                    return
-                try:
-                    await self._route(kind, update)
-                except Exception:
-                    log.exception("MAX update %s failed", kind)
-                    uow.failed = True
-                if uow.wrote or uow.failed:
-                    await self._remember_mid(update)
-                    await uow.updates.claim(MAX_BOT, key, self._clock())
-                    await uow.commit()
-        except Exception as exc:
-            if self._uow_factory.is_locked(exc):
-                raise  # nothing was written: the caller waits the lock out and retries
-            log.exception("MAX update %s could not be committed", kind)
-            async with self._uow_factory() as uow:
-                await uow.updates.mark(MAX_BOT, key, self._clock())
-                await uow.commit()
+        await handle_once(
+            self._uow_factory,
+            self._clock,
+            bot_id=MAX_BOT,
+            key=update_key(update),
+            what=f"MAX update {kind}",
+            work=lambda: self._route(kind, update),
+            before_mark=lambda: self._remember_mid(update),
+        )
 
     async def _remember_mid(self, update: dict[str, Any]) -> None:
         """The message's `mid` beside its core id, for the replies queued in this update."""

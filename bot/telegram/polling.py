@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from bot.domain.limits import without_nul
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.telemetry import NoTelemetry, Telemetry
+from bot.services.update_once import handle_once
 from bot.telegram.outage import Outage
 from bot.telegram.waiting import wait_for_event
 
@@ -183,41 +184,20 @@ class Poller:
             return True
 
     async def handle(self, update: Update) -> None:
-        """Handle one update unless its effects were committed before.
-
-        The seen-check, every change the handlers make and the update's mark are one
-        transaction, committed once here: a redelivered update finds its mark and changes
-        nothing, and no handler can commit half of an update's effects.
-        """
-        update_id = update.update_id
+        """Handle one update unless its effects were committed before (one transaction:
+        `bot.services.update_once`)."""
         if self._settle is not None and _answers_bot(update):
             # The bot's message may have been sent a moment ago: let the sender record its
             # id first, or the reply (or the button press) would not find what it answers.
             await self._settle()
-        try:
-            async with self._uow_factory.update_unit() as uow:
-                if await uow.updates.seen(self.bot_id, update_id):
-                    log.info("update %d was handled before; skipped", update_id)
-                    return
-                try:
-                    await self._dispatcher.feed_update(self._bot, update)
-                except Exception:
-                    log.exception("update %d failed", update_id)
-                    uow.failed = True
-                # An update that changed nothing (most group messages) needs no mark: handled
-                # again, it would change nothing again. Its transaction is rolled back unwritten.
-                if uow.wrote or uow.failed:
-                    await uow.updates.claim(self.bot_id, update_id, self._clock())
-                    await uow.commit()
-        except Exception as exc:
-            if self._uow_factory.is_locked(exc):
-                raise  # nothing was written: the caller waits the lock out and retries
-            # The update's transaction itself failed: record the update as handled so a
-            # poisonous one is not taken again and again.
-            log.exception("update %d could not be committed", update_id)
-            async with self._uow_factory() as uow:
-                await uow.updates.mark(self.bot_id, update_id, self._clock())
-                await uow.commit()
+        await handle_once(
+            self._uow_factory,
+            self._clock,
+            bot_id=self.bot_id,
+            key=update.update_id,
+            what=f"update {update.update_id}",
+            work=lambda: self._dispatcher.feed_update(self._bot, update),
+        )
 
     async def _confirm(self) -> None:
         """Tell Telegram which updates are done, so a restart does not see them again."""
