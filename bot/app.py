@@ -281,6 +281,24 @@ def build_services(
     )
 
 
+def sender_options(settings: Settings, services: Services) -> dict[str, Any]:
+    """What every messenger's outbox sender takes alike: its timing from `[scheduler]`, and
+    the services that hear of a message sent, refused or moved."""
+    timing = settings.scheduler
+    return {
+        "poll_interval": timing.outbox_poll.total_seconds(),
+        "lease": timing.outbox_lease,
+        "give_up_after": timing.outbox_give_up_after,
+        "retry_cap": timing.outbox_retry_cap,
+        "listener": DeliveryEvents(
+            services.chats,
+            services.desk,
+            services.announcements.announcements,
+            services.announcements.polls,
+        ),
+    }
+
+
 def build_app(settings: Settings, clock: Clock = utc_now) -> App:
     url = settings.storage.database_url()
     busy = settings.storage.busy_timeout.total_seconds()
@@ -333,19 +351,10 @@ def build_app(settings: Settings, clock: Clock = utc_now) -> App:
         uow_factory,
         planner,
         clock,
-        poll_interval=settings.scheduler.outbox_poll.total_seconds(),
-        lease=settings.scheduler.outbox_lease,
-        give_up_after=settings.scheduler.outbox_give_up_after,
-        retry_cap=settings.scheduler.outbox_retry_cap,
         doorbell=doorbell,
-        listener=DeliveryEvents(
-            services.chats,
-            services.desk,
-            services.announcements.announcements,
-            services.announcements.polls,
-        ),
         telemetry=metrics,
         bot_id=bot_id,
+        **sender_options(settings, services),
     )
     dispatcher = Dispatcher(
         # In webhook mode every process takes updates: a dialog may go on in another one.

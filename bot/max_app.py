@@ -23,7 +23,7 @@ from bot.max.delivery import MaxOutboxDispatcher
 from bot.max.moderation import MaxModeration
 from bot.max.polling import UPDATE_TYPES, MaxPoller, wait_for
 from bot.max.webhook import MaxWebhook
-from bot.services.delivery_events import DeliveryEvents, Doorbell
+from bot.services.delivery_events import Doorbell
 from bot.services.housekeeping import HousekeepingService
 from bot.services.leases import LeaseKeeper, process_name
 from bot.services.ports import Clock
@@ -92,6 +92,8 @@ def build_max_adapter(
     clock: Clock,
     doorbell: Doorbell,
 ) -> MaxAdapter:
+    from bot.app import sender_options
+
     client = MaxClient(
         max_settings.token.get_secret_value(),
         max_settings.api_base,
@@ -99,20 +101,7 @@ def build_max_adapter(
         requests_per_second=max_settings.requests_per_second,
     )
     outbox = MaxOutboxDispatcher(
-        client,
-        uow_factory,
-        clock,
-        poll_interval=settings.scheduler.outbox_poll.total_seconds(),
-        lease=settings.scheduler.outbox_lease,
-        give_up_after=settings.scheduler.outbox_give_up_after,
-        retry_cap=settings.scheduler.outbox_retry_cap,
-        doorbell=doorbell,
-        listener=DeliveryEvents(
-            services.chats,
-            services.desk,
-            services.announcements.announcements,
-            services.announcements.polls,
-        ),
+        client, uow_factory, clock, doorbell=doorbell, **sender_options(settings, services)
     )
     desk = DeskServices(
         chats=services.chats,
