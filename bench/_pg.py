@@ -38,7 +38,8 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _admin(server: str, sql: str) -> None:
+async def admin(server: str, sql: str) -> None:
+    """Run `sql` outside a transaction (CREATE or DROP DATABASE) on the server's database."""
     engine = db.create_engine(server)
     try:
         async with engine.connect() as connection:
@@ -55,15 +56,15 @@ async def scratch_database(label: str) -> AsyncIterator[str]:
     prefix = os.environ.get("CIVICBOT_BENCH_DATABASE_PREFIX") or "civicbot_bench"
     name = f"{prefix}_{label}_{os.getpid()}"
     try:
-        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await _admin(server, f'CREATE DATABASE "{name}"')
+        await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(server, f'CREATE DATABASE "{name}"')
     except OSError as exc:
         shown = make_url(server).render_as_string(hide_password=True)
         raise SystemExit(f"no PostgreSQL server at {shown} ({exc}); set {ENV}") from None
     try:
         yield with_database(server, name)
     finally:
-        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def copy_rows(

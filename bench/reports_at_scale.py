@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _pg import admin, asyncpg_dsn, server_url, with_database  # noqa: E402
 from sqlalchemy import event, make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
@@ -62,8 +63,6 @@ CATEGORIES = (
 )
 FIRST_RESPONSE = timedelta(hours=2)
 BATCH = 20_000
-ENV_URL = "CIVICBOT_BENCH_DATABASE_URL"
-DEFAULT_URL = "postgresql+asyncpg://civicbot:civicbot@127.0.0.1:5432/postgres"
 BENCH_DATABASE = (
     os.environ.get("CIVICBOT_BENCH_DATABASE_PREFIX") or "civicbot_bench"
 ) + "_reports"
@@ -263,33 +262,14 @@ async def _migrate(url: str) -> None:
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
-def _dsn(url: str) -> str:
-    """The libpq form of a SQLAlchemy URL, for asyncpg itself."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-async def _admin(server: str, sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_dsn(server))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def create_postgres(server: str) -> str:
-    await _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-    await _admin(server, f"CREATE DATABASE {BENCH_DATABASE}")
-    return _with_database(server, BENCH_DATABASE)
+    await admin(server, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+    await admin(server, f"CREATE DATABASE {BENCH_DATABASE}")
+    return with_database(server, BENCH_DATABASE)
 
 
 async def drop_postgres(server: str) -> None:
-    await _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+    await admin(server, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
 
 
 async def build_postgres(url: str, calendar: WorkCalendar, total: int, open_count: int) -> None:
@@ -297,7 +277,7 @@ async def build_postgres(url: str, calendar: WorkCalendar, total: int, open_coun
     import asyncpg
 
     await _migrate(url)
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.copy_records_to_table(
             "chats", records=chat_rows(), columns=list(CHAT_COLUMNS)
@@ -496,9 +476,9 @@ def run_sqlite(args: argparse.Namespace, calendar: WorkCalendar, open_count: int
 
 
 def run_postgres(args: argparse.Namespace, calendar: WorkCalendar, open_count: int) -> None:
-    server = os.environ.get(ENV_URL) or DEFAULT_URL
+    server = server_url()
     print(f"== PostgreSQL ({make_url(server).render_as_string()})", flush=True)
-    url = _with_database(server, BENCH_DATABASE)
+    url = with_database(server, BENCH_DATABASE)
     began = time.perf_counter()
     if args.keep_postgres and args.reuse_postgres:
         asyncio.run(_migrate(url))
