@@ -311,7 +311,12 @@ class SqlIssueRepository:
         return [issue_from_row(row) for row in rows]
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Move the old id's issues to the new id, but for message ids the new id already has
+        (a second chat claiming to migrate to the same id): those stay where they were."""
+        taken = select(issues.c.message_id).where(issues.c.chat_id == new_chat_id)
         result = await self._db.execute(
-            update(issues).where(issues.c.chat_id == old_chat_id).values(chat_id=new_chat_id)
+            update(issues)
+            .where(issues.c.chat_id == old_chat_id, issues.c.message_id.not_in(taken))
+            .values(chat_id=new_chat_id)
         )
         return result.rowcount

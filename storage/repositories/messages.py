@@ -56,9 +56,14 @@ class SqlMessageRefRepository:
         await insert_unless_duplicate(self._db, insert(sent_messages).values(values))
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Move the old id's messages to the new id, but for message ids the new id already
+        has (a second chat claiming to migrate to the same id): those stay where they were."""
+        taken = select(sent_messages.c.message_id).where(sent_messages.c.chat_id == new_chat_id)
         result = await self._db.execute(
             update(sent_messages)
-            .where(sent_messages.c.chat_id == old_chat_id)
+            .where(
+                sent_messages.c.chat_id == old_chat_id, sent_messages.c.message_id.not_in(taken)
+            )
             .values(chat_id=new_chat_id)
         )
         return result.rowcount

@@ -89,8 +89,12 @@ async def test_two_chats_migrating_to_one_id_keep_both_registrations(
     fake: FakeTelegram, town: Town, running: InProcessBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     await town.register()
+    # A word in the staff chat first, so the card there gets the id the acknowledgement
+    # gets in the building: the second chat's messages cannot all move to the first's id.
+    town.says(town.specialist, town.staff, "Доброе утро")
     template = fake.user_sends(town.building.id, town.resident, "#проблема Первая")
     await town.reply_in(town.building, "№1 принята")
+    await town.reply_in(town.staff, "№1")
     staff_chat = {**template["chat"], "id": town.staff.id, "title": "Специалисты"}
     new_id = -1009999999999
     for chat in (template["chat"], staff_chat):
@@ -109,6 +113,9 @@ async def test_two_chats_migrating_to_one_id_keep_both_registrations(
     await fake.wait_for(lambda: len(fake.calls) > sent and fake.world.updates.pending == [])
     kinds = await query(running.settings, "SELECT chat_id, kind FROM chats ORDER BY kind")
     assert kinds == [(new_id, "building"), (town.staff.id, "staff")]
+    # The acknowledgement moved with the building; the card stayed with the staff chat.
+    refs = await query(running.settings, "SELECT chat_id, kind FROM sent_messages ORDER BY kind")
+    assert refs == [(new_id, "ack"), (town.staff.id, "card")]
     assert errors(caplog) == []
 
 

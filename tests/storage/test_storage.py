@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -136,6 +137,36 @@ async def test_migration_moves_chat_issues_and_refs(uow_factory: SqlUnitOfWorkFa
         assert moved is not None and moved.name == "Дом 5"
         assert (await uow.issues.find_by_message(-1009, 10)) is not None
         assert await uow.refs.find(-1009, 11) == MessageRef(RefKind.ACK, issue.number)
+
+
+async def test_a_second_chat_migrating_to_the_same_id_keeps_what_would_collide(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    other = ChatPlace(-2002, 0)
+    first = await add_issue(uow_factory, 10)
+    second = await add_issue(uow_factory, 10, other)  # the same message id, in another chat
+    also = await add_issue(uow_factory, 12, other)
+    assert first is not None and second is not None and also is not None
+    async with uow_factory() as uow:
+        await uow.refs.record(PLACE.chat_id, 11, MessageRef(RefKind.ACK, first.number))
+        await uow.refs.record(other.chat_id, 11, MessageRef(RefKind.ACK, second.number))
+        await uow.refs.record(other.chat_id, 13, MessageRef(RefKind.ACK, also.number))
+        for old in (PLACE.chat_id, other.chat_id):
+            await uow.issues.move_chat(old, -1009)
+            await uow.refs.move_chat(old, -1009)
+        await uow.commit()
+    async with uow_factory() as uow:
+        # What the new id already held stays the first chat's; the rest of the second moved.
+        assert await uow.issues.find_by_message(-1009, 10) == replace(
+            first, place=ChatPlace(-1009, 0)
+        )
+        assert (await uow.issues.find_by_message(other.chat_id, 10)) == second
+        assert (await uow.issues.find_by_message(-1009, 12)) == replace(
+            also, place=ChatPlace(-1009, 0)
+        )
+        assert await uow.refs.find(-1009, 11) == MessageRef(RefKind.ACK, first.number)
+        assert await uow.refs.find(other.chat_id, 11) == MessageRef(RefKind.ACK, second.number)
+        assert await uow.refs.find(-1009, 13) == MessageRef(RefKind.ACK, also.number)
 
 
 async def test_an_outbox_entry_is_claimed_by_one_sender_only(
