@@ -21,7 +21,7 @@ from tests.database import (
     migrated_engine,
     on_postgres,
 )
-from tests.zygote import close_zygote
+from tests.zygote import close_zygote, start_shared_zygote
 
 # The suite runs in parallel workers on machines as small as two shared cores: a bot that
 # needs longer to answer is slow, not wrong. Waits end on the event, so this costs nothing
@@ -89,9 +89,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, the controller starts the zygote its workers share (tests/zygote.py)
+    before it starts them: one interpreter importing aiogram instead of one per worker."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        start_shared_zygote()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Drop this process's migrated templates (each test drops its own databases) and end its
-    zygote (tests/zygote.py)."""
+    """Drop this process's migrated templates (each test drops its own databases) and end the
+    zygote it started (tests/zygote.py)."""
     close_zygote()
     asyncio.run(drop_templates())
 

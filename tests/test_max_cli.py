@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, describe_settings, load_settings
 from bot.domain.messengers import MAX_USER_BASE
+from tests.zygote import run_civicbot
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_TOKEN = "max-token-abcdefghijklmnop"
 
 
 def test_demo_max_prints_a_day_on_max_and_exits_0(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--max"],
-        capture_output=True,
-        text=True,
-        timeout=240,
+    result = run_civicbot(  # forked from the worker's pre-imported interpreter
+        "demo",
+        "--max",
         cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        timeout=240,
     )
     assert result.returncode == 0, result.stderr
     transcript = result.stdout

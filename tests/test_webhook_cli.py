@@ -4,8 +4,6 @@ and `civicbot webhook info | delete` against the Bot API double."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from bot.__main__ import main
 from bot.config import ConfigError, describe_settings, in_webhook_mode, load_settings
 from bot.fake_telegram import FakeTelegram
+from tests.zygote import run_civicbot
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAAbbbCCCdddEEEfffGGGhhhIIIjjjKKKlll"
@@ -77,11 +76,12 @@ def test_polling_stays_the_default_and_run_webhook_needs_the_keys(tmp_path: Path
 
 
 def test_run_webhook_without_the_keys_exits_2_in_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--webhook", "--config", str(_config(tmp_path, ""))],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_civicbot(  # forked from the worker's pre-imported interpreter
+        "run",
+        "--webhook",
+        "--config",
+        str(_config(tmp_path, "")),
+        cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 2

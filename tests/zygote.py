@@ -13,7 +13,10 @@ interpreter's shutdown (non-daemon threads joined, atexit handlers, streams flus
 
 A few tests start the real executable (`civicbot_process(..., real=True)`, the CLI and
 config tests, the start benchmarks); CIVICBOT_TEST_REAL_PROCESSES=1 makes every test do so.
-Every child dies with its zygote and the zygote with its pytest worker (PR_SET_PDEATHSIG).
+Under pytest-xdist the controller starts one zygote that all its workers share
+(`start_shared_zygote`, its socket named to the workers in CIVICBOT_TEST_ZYGOTE_SOCKET): each
+zygote is 5-7 s of CPU spent importing, on two cores. Every child dies with its zygote and the
+zygote with the pytest process that started it (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ PRELOAD = (
     "alembic.config",
 )
 _LENGTH = struct.Struct("!I")
+SHARED_SOCKET = "CIVICBOT_TEST_ZYGOTE_SOCKET"
 
 try:  # looked up before any fork: taking the loader's lock in a forked child could hang
     _prctl: Any = ctypes.CDLL(None, use_errno=True).prctl
@@ -101,12 +105,16 @@ def _serve(socket_path: str) -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    _share_anti_spam_training()
     assert threading.active_count() == 1, "a preloaded module started a thread"
     gc.collect()
     gc.freeze()  # the children share these objects' pages instead of copying them
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(socket_path)
+    # Bound and listening under another name, then renamed: a client that finds the socket
+    # (a worker waiting for the shared zygote) can connect at once.
+    server.bind(socket_path + ".new")
     server.listen(64)
+    os.rename(socket_path + ".new", socket_path)
     selector = selectors.DefaultSelector()
     selector.register(server, selectors.EVENT_READ)
     children: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, connection)
@@ -144,6 +152,35 @@ def _serve(socket_path: str) -> None:
                 with contextlib.suppress(OSError):
                     connection.sendall(json.dumps({"status": status}).encode() + b"\n")
                 connection.close()
+
+
+def _share_anti_spam_training() -> None:
+    """Every `civicbot run` trains the anti-spam on the shipped corpus at start, 0.4-1 s of CPU.
+    Training is deterministic, so the zygote trains once for the default policy and each child
+    gets a copy of its own, which its learned examples then change (as tests/e2e/conftest.py
+    does for the bots in a worker's loop); another corpus or policy is trained as before."""
+    import copy
+
+    from bot.config import ModerationSettings
+    from bot.domain import spam_eval
+    from bot.domain.spam import SpamPolicy
+    from bot.domain.spam_judge import SpamJudge
+    from bot.services import spam_memory
+    from bot.spam_corpus import shipped_corpus
+
+    train = spam_eval.train
+    corpus = tuple(shipped_corpus())
+    default_policy = ModerationSettings().spam_policy()
+    trained = train(corpus, default_policy, remember=False)
+
+    def train_once(
+        examples: Sequence[spam_eval.Example], policy: SpamPolicy, *, remember: bool
+    ) -> SpamJudge:
+        if not remember and policy == default_policy and tuple(examples) == corpus:
+            return copy.deepcopy(trained)
+        return train(examples, policy, remember=remember)
+
+    vars(spam_memory)["train"] = train_once  # the name spam_memory looks up at each start
 
 
 def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
@@ -252,9 +289,10 @@ def _exit_code(code: object) -> int:
 
 
 class _Zygote:
-    """This worker's zygote, started on first use."""
+    """A zygote this process started: this worker's, on first use, or the one the xdist
+    controller shares with its workers."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, wait: bool = True) -> None:
         self.folder = tempfile.mkdtemp(prefix="civicbot-zygote-")
         self.path = os.path.join(self.folder, "socket")
         self.process = subprocess.Popen(
@@ -266,6 +304,8 @@ class _Zygote:
             preexec_fn=die_with_parent,
         )
         assert self.process.stdout is not None
+        if not wait:  # its users wait for the socket (_SharedZygote)
+            return
         line = self.process.stdout.readline()
         if line != b"ready\n":
             self.process.kill()
@@ -281,8 +321,9 @@ class _Zygote:
         self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.path)
+        for path in (self.path, self.path + ".new"):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         with contextlib.suppress(OSError):
             os.rmdir(self.folder)
 
@@ -317,13 +358,49 @@ def _read_line(connection: socket.socket) -> bytes | None:
     return data
 
 
+class _SharedZygote(_Zygote):
+    """The zygote the xdist controller started, used by this worker over its socket."""
+
+    def __init__(self, path: str, timeout: float = 300.0) -> None:
+        self.folder = os.path.dirname(path)
+        self.path = path
+        # The controller does not wait for its imports: the first worker to need it does.
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(path):
+            if time.monotonic() > deadline or not os.path.isdir(self.folder):
+                raise RuntimeError(f"the shared test zygote did not start: {path}")
+            time.sleep(0.05)
+
+    def alive(self) -> bool:
+        return os.path.exists(self.path)
+
+    def close(self) -> None:
+        """The controller ends it."""
+
+
 _ZYGOTE: _Zygote | None = None
 _START_LOCK = threading.Lock()
+
+
+def start_shared_zygote() -> None:
+    """Start the zygote that this process's xdist workers will share (they find its socket in
+    the environment they inherit); ended by close_zygote, its children with it."""
+    global _ZYGOTE
+    if real_processes():
+        return
+    _ZYGOTE = _Zygote(wait=False)
+    os.environ[SHARED_SOCKET] = _ZYGOTE.path
 
 
 def _zygote() -> _Zygote:
     global _ZYGOTE
     with _START_LOCK:
+        shared = os.environ.get(SHARED_SOCKET)
+        if _ZYGOTE is None and shared:
+            _ZYGOTE = _SharedZygote(shared)
+        if _ZYGOTE is not None and not _ZYGOTE.alive():
+            # The shared zygote is gone (the controller ended?): this worker starts its own.
+            os.environ.pop(SHARED_SOCKET, None)
         if _ZYGOTE is None or not _ZYGOTE.alive():
             if _ZYGOTE is not None:
                 _ZYGOTE.close()

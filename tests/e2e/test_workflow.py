@@ -21,7 +21,7 @@ from tests.e2e.harness import (
     share_contact,
     toml_for,
 )
-from tests.e2e.test_sla_flow import REMINDER, TICKS, Clock, at, count, start_private
+from tests.e2e.test_sla_flow import REMINDER, TICK, TICKS, Clock, at, count, start_private
 
 NEW_CARD = [
     ["Взять", "Закрыть"],
@@ -129,7 +129,7 @@ async def desk(
         # Working days 09:00-18:00 (9 h); resolution in 16 h: Wednesday 10:00 -> Thursday 17:00.
         sla={"resolution": "PT16H", "question_silence_days": 1},
         pos={"form_url": POS_FORM},
-        scheduler={"tick": 0.1},
+        scheduler={"tick": TICK},
     )
     bot = InProcessBot(settings, clock=clock)
     await bot.start(fake)
@@ -381,7 +381,7 @@ async def categorised(
         admins=[town.admin.id],
         specialists=[town.specialist.id],
         categories=CATEGORIES,
-        scheduler={"tick": 0.1},
+        scheduler={"tick": TICK},
     )
     bot = InProcessBot(settings, clock=clock)
     await bot.start(fake)
