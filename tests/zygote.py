@@ -105,7 +105,6 @@ def _serve(socket_path: str) -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
-    _share_anti_spam_training()
     assert threading.active_count() == 1, "a preloaded module started a thread"
     gc.collect()
     gc.freeze()  # the children share these objects' pages instead of copying them
@@ -152,35 +151,6 @@ def _serve(socket_path: str) -> None:
                 with contextlib.suppress(OSError):
                     connection.sendall(json.dumps({"status": status}).encode() + b"\n")
                 connection.close()
-
-
-def _share_anti_spam_training() -> None:
-    """Every `civicbot run` trains the anti-spam on the shipped corpus at start, 0.4-1 s of CPU.
-    Training is deterministic, so the zygote trains once for the default policy and each child
-    gets a copy of its own, which its learned examples then change (as tests/e2e/conftest.py
-    does for the bots in a worker's loop); another corpus or policy is trained as before."""
-    import copy
-
-    from bot.config import ModerationSettings
-    from bot.domain import spam_eval
-    from bot.domain.spam import SpamPolicy
-    from bot.domain.spam_judge import SpamJudge
-    from bot.services import spam_memory
-    from bot.spam_corpus import shipped_corpus
-
-    train = spam_eval.train
-    corpus = tuple(shipped_corpus())
-    default_policy = ModerationSettings().spam_policy()
-    trained = train(corpus, default_policy, remember=False)
-
-    def train_once(
-        examples: Sequence[spam_eval.Example], policy: SpamPolicy, *, remember: bool
-    ) -> SpamJudge:
-        if not remember and policy == default_policy and tuple(examples) == corpus:
-            return copy.deepcopy(trained)
-        return train(examples, policy, remember=remember)
-
-    vars(spam_memory)["train"] = train_once  # the name spam_memory looks up at each start
 
 
 def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
