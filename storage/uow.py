@@ -316,6 +316,9 @@ class SqlUnitOfWorkFactory:
     def is_locked(self, exc: BaseException) -> bool:
         return db.is_locked(exc)
 
+    def forget_cached(self) -> None:
+        self.cache.clear()
+
     def reader(self) -> SqlUnitOfWork:
         """A unit that only reads: DEFERRED (no write lock), or the update's connection."""
         return SqlUnitOfWork(

@@ -99,6 +99,10 @@ class LeaseKeeper:
             while not stop.is_set():
                 if await self._take():
                     standing_by = False
+                    # Another process did this work until now, and may have changed what
+                    # this one keeps cached (a chat registered while it stood by). On
+                    # PostgreSQL it would have heard; on SQLite nothing tells it.
+                    self._uow_factory.forget_cached()
                     await self._while_held(stop, work)
                     continue
                 if not standing_by:

@@ -383,6 +383,10 @@ class UnitOfWorkFactory(Protocol):
     def is_locked(self, exc: BaseException) -> bool:
         """Did `exc` come from the database being locked elsewhere past the busy timeout?"""
 
+    def forget_cached(self) -> None:
+        """Drop what this process keeps in memory of the database (registrations, grants):
+        read afresh, it shows what other processes changed meanwhile."""
+
 
 class ReportRepository(Protocol):
     """Aggregates for the digest, /stats and the export (storage/repositories/reports.py)."""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
 from bot.services.leases import LeaseKeeper
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -203,3 +204,38 @@ async def test_the_leader_cancelled_while_its_sender_winds_down_ends_cancelled()
     leader.cancel()  # while the leader waits for the sender
     await asyncio.wait({leader}, timeout=10)
     assert leader.cancelled()
+
+
+async def test_a_process_taking_the_lease_reads_what_the_other_registered_meanwhile(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """Two processes on one database, each with its own cache: the one standing by read the
+    registrations before the other registered a chat; once it takes the lease over, the new
+    chat is there for its work (on SQLite nothing else would tell it for a minute)."""
+    clock = Clock()
+    standby = SqlUnitOfWorkFactory(uow_factory.engine)  # the other process's own cache
+    async with standby.reader() as uow:
+        assert await uow.chats.all() == []  # cached: no chat yet
+    async with uow_factory() as uow:  # meanwhile the working process registers one
+        await uow.chats.save(
+            RegisteredChat(ChatPlace(-1001, 0), ChatKind.BUILDING, "Дом 5", 9, clock.now)
+        )
+        await uow.commit()
+    seen: list[list[str]] = []
+
+    async def work(lost: asyncio.Event) -> None:
+        async with standby.reader() as uow:
+            seen.append([chat.name for chat in await uow.chats.all()])
+        await lost.wait()
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(keeper(standby, clock, "standby").hold(stop, work))
+    try:
+        for _ in range(200):
+            if seen:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, WAIT)
+    assert seen == [["Дом 5"]]
