@@ -2,7 +2,7 @@
 
 A new interpreter for each `civicbot run` a test starts spends 1.5 s (idle) to 7 s (a loaded
 2-core machine) of CPU importing aiogram, pydantic and SQLAlchemy before the bot does anything;
-the end-to-end tests start hundreds. Each pytest worker therefore starts one zygote: an
+the end-to-end tests start hundreds. A test session therefore starts one zygote: an
 interpreter that has imported those modules once (and nothing else: no event loop, no thread,
 no database connection) and forks a child for each command. The child is still a process of
 its own: its own pid, environment, working folder, argv, stdin/stdout/stderr (the test's files
