@@ -21,7 +21,7 @@ from tests.database import (
     migrated_engine,
     on_postgres,
 )
-from tests.zygote import close_zygote, start_shared_zygote
+from tests.zygote import close_zygote, fork_xdist_workers, start_shared_zygote
 
 # The suite runs in parallel workers on machines as small as two shared cores: a bot that
 # needs longer to answer is slow, not wrong. Waits end on the event, so this costs nothing
@@ -90,10 +90,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist, the controller starts the zygote its workers share (tests/zygote.py)
-    before it starts them: one interpreter importing aiogram instead of one per worker."""
+    """Under pytest-xdist, the controller starts the zygote (tests/zygote.py) and has its
+    workers forked from it: one interpreter importing aiogram instead of one per worker, and
+    the same zygote forks the bot processes the workers' tests start."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         start_shared_zygote()
+        fork_xdist_workers(config)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

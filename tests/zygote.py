@@ -15,8 +15,10 @@ A few tests start the real executable (`civicbot_process(..., real=True)`, the C
 config tests, the start benchmarks); CIVICBOT_TEST_REAL_PROCESSES=1 makes every test do so.
 Under pytest-xdist the controller starts one zygote that all its workers share
 (`start_shared_zygote`, its socket named to the workers in CIVICBOT_TEST_ZYGOTE_SOCKET): each
-zygote is 5-7 s of CPU spent importing, on two cores. Every child dies with its zygote and the
-zygote with the pytest process that started it (PR_SET_PDEATHSIG).
+zygote is 5-7 s of CPU spent importing, on two cores. The workers themselves are forked from it
+too (`fork_xdist_workers`), so that a test session imports aiogram once, not once per worker.
+Every child dies with its zygote and the zygote with the pytest process that started it
+(PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import io
 import json
 import os
 import selectors
+import shlex
 import signal
 import socket
 import struct
@@ -35,7 +39,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+import types
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -200,22 +205,55 @@ def _child(
         os.environ.clear()
         os.environ.update(request["env"])
         time.tzset()
-        sys.path[0] = os.getcwd()  # as `python -m` puts the working folder first
-        code = _run_as_main(request["argv"])
+        if "python" in request:
+            code = _run_as_interpreter(_python_c(request["python"]))
+        else:
+            sys.path[0] = os.getcwd()  # as `python -m` puts the working folder first
+            code = _run_as_interpreter(_bot_main(request["argv"]))
     finally:
         os._exit(code)
 
 
-def _run_as_main(argv: list[str]) -> int:
-    """`python -m bot *argv`: the module, then the interpreter's shutdown; the exit code."""
+def _bot_main(argv: list[str]) -> Callable[[], object]:
+    """`python -m bot *argv`."""
     import runpy
 
     import bot
 
-    code = 0
     sys.argv = [str(Path(bot.__file__).with_name("__main__.py")), *argv]
+    return lambda: runpy.run_module("bot", run_name="__main__", alter_sys=True)
+
+
+def _python_c(args: list[str]) -> Callable[[], object]:
+    """`python -u -c CODE`, as execnet starts a pytest-xdist worker: standard streams of its
+    own on descriptors 0-2 (stdout and stderr unbuffered, as -u makes them), CODE run as
+    __main__ with the working folder first on the path."""
+    if len(args) != 3 or args[:2] != ["-u", "-c"]:
+        raise ValueError(f"a forked interpreter runs only -u -c CODE, not {args!r}")
+    encoding = sys.stdout.encoding
+    sys.stdin = open(0, encoding=encoding, closefd=False)  # noqa: SIM115 (sys.stdin)
+    sys.stdout = io.TextIOWrapper(
+        io.FileIO(1, "w", closefd=False), encoding=encoding, write_through=True
+    )
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(2, "w", closefd=False),
+        encoding=encoding,
+        errors="backslashreplace",
+        write_through=True,
+    )
+    sys.argv = ["-c"]
+    sys.path[0] = ""
+    main = types.ModuleType("__main__")
+    sys.modules["__main__"] = main
+    code = compile(args[2], "<string>", "exec")
+    return lambda: exec(code, main.__dict__)
+
+
+def _run_as_interpreter(main: Callable[[], object]) -> int:
+    """`main`, then the interpreter's shutdown; the exit code, as the interpreter's would be."""
+    code = 0
     try:
-        runpy.run_module("bot", run_name="__main__", alter_sys=True)
+        main()
     except SystemExit as exc:
         code = _exit_code(exc.code)
     except KeyboardInterrupt:
@@ -298,11 +336,18 @@ class _Zygote:
             os.rmdir(self.folder)
 
     def fork(
-        self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | str, fds: Sequence[int]
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        cwd: Path | str,
+        fds: Sequence[int],
+        *,
+        python: bool = False,
     ) -> tuple[int, socket.socket]:
-        """A child running `python -m bot *argv`: its pid and the connection that will carry
-        its exit status."""
-        payload = json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd)}).encode()
+        """A child running `python -m bot *argv` (with `python`, `python *argv`, which may
+        only be `-u -c CODE`): its pid and the connection that will carry its exit status."""
+        command = {"python" if python else "argv": list(argv)}
+        payload = json.dumps({**command, "env": dict(env), "cwd": str(cwd)}).encode()
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             connection.connect(self.path)
@@ -379,6 +424,38 @@ def _zygote() -> _Zygote:
             assert threading.current_thread() is threading.main_thread()
             _ZYGOTE = _Zygote()
         return _ZYGOTE
+
+
+def fork_xdist_workers(config: Any) -> None:
+    """Have pytest-xdist's workers forked from the shared zygote (start_shared_zygote) instead
+    of started as new interpreters: each would spend 5-7 s of CPU importing what the zygote
+    has imported already. execnet starts a worker as `PYTHON -u -c BOOTSTRAP`; PYTHON here is
+    this file run as a script (`_relay`), which has the zygote fork the worker with its
+    standard streams, then waits for it and ends as it ends."""
+    if _ZYGOTE is None or not isinstance(getattr(config.option, "tx", None), list):
+        return
+    if any(spec != "popen" for spec in config.option.tx):
+        return  # workers the user chose (--tx): left as they are
+    relay = f"{shlex.quote(sys.executable)} {shlex.quote(str(Path(__file__).resolve()))}"
+    config.option.tx = [f"popen//python={relay}"] * len(config.option.tx)
+
+
+def _relay(argv: list[str]) -> int:
+    """`python tests/zygote.py ARGS`, an xdist worker's interpreter: the zygote named in the
+    environment forks `python ARGS` with this process's stdin, stdout and stderr; this
+    process lets go of stdin and stdout (execnet sees the worker end when its end of them
+    closes), waits for the worker, and exits with its status."""
+    zygote = _SharedZygote(os.environ[SHARED_SOCKET])
+    pid, connection = zygote.fork(argv, os.environ, os.getcwd(), [0, 1, 2], python=True)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    code = ForkedProcess(pid, connection).wait_blocking()
+    if code < 0:  # ended by a signal: so does this process
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    return code
 
 
 def close_zygote() -> None:
@@ -606,7 +683,12 @@ __all__ = [
     "civicbot_process",
     "close_zygote",
     "die_with_parent",
+    "fork_xdist_workers",
     "real_processes",
     "run_civicbot",
     "run_civicbot_async",
 ]
+
+
+if __name__ == "__main__":
+    sys.exit(_relay(sys.argv[1:]))

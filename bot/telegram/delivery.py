@@ -257,7 +257,8 @@ class OutboxDispatcher:
         """Wait until the sends under way now have their outcomes (message ids) recorded.
 
         A reply to a message the bot has just sent can arrive before the sender has stored
-        that message's id; the poller waits here before handling such a reply.
+        that message's id; the poller waits here before handling such a reply, and before a
+        chat migration, which moves the stored ids to the new chat.
         """
         pending = [future for future in self._sending if not future.done()]
         if pending:

@@ -186,9 +186,10 @@ class Poller:
     async def handle(self, update: Update) -> None:
         """Handle one update unless its effects were committed before (one transaction:
         `bot.services.update_once`)."""
-        if self._settle is not None and _answers_bot(update):
+        if self._settle is not None and _reads_sent_messages(update):
             # The bot's message may have been sent a moment ago: let the sender record its
-            # id first, or the reply (or the button press) would not find what it answers.
+            # id first, or the reply (or the button press) would not find what it answers,
+            # and a migration would leave it under the chat's old id.
             await self._settle()
         await handle_once(
             self._uow_factory,
@@ -209,12 +210,17 @@ class Poller:
             log.warning("could not confirm handled updates: %s", exc)
 
 
-def _answers_bot(update: Update) -> bool:
-    """A button press, or a reply to one of the bot's messages."""
+def _reads_sent_messages(update: Update) -> bool:
+    """A button press, a reply to one of the bot's messages, or a group becoming a
+    supergroup (which moves the bot's messages there to the new chat id)."""
     if update.callback_query is not None:
         return True
     message = update.message
-    replied = message.reply_to_message if message is not None else None
+    if message is None:
+        return False
+    if message.migrate_to_chat_id is not None or message.migrate_from_chat_id is not None:
+        return True
+    replied = message.reply_to_message
     return replied is not None and replied.from_user is not None and replied.from_user.is_bot
 
 

@@ -58,7 +58,6 @@ def make_settings(
         "telegram": {"token": fake.token, "api_base": fake.api_base, "polling_timeout": 1},
         "storage": storage_section(database),
         "roles": {"admins": admins, "specialists": specialists},
-        "scheduler": {"outbox_poll": 0.2},
     }
     for section, keys in extra.items():
         values.setdefault(section, {}).update(keys)

@@ -29,7 +29,6 @@ def max_settings(
             "admins": [f"max:{u.user_id}" for u in admins],
             "specialists": [f"max:{u.user_id}" for u in specialists],
         },
-        "scheduler": {"outbox_poll": 0.2},
     }
 
 

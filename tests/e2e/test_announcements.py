@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from bot.fake_telegram import FakeTelegram
@@ -78,7 +79,11 @@ async def test_announcement_reaches_35_chats_once_within_limits_and_429_delays_o
             if r.chat_id in {c.id for c in chats if c is not slow} and r.at > refused[0]
         ]
         assert others and max(others) < slow_sent[-1]
-        assert (max(others) - refused[0]).total_seconds() < 2
+        # No pause near retry_after's 2 s among them (a hold would leave one, less the few ms a
+        # send under way took); a loaded machine stretches the whole delivery to seconds, but
+        # not one gap between two sends.
+        moments = [refused[0], *sorted(others)]
+        assert max(b - a for a, b in pairwise(moments)).total_seconds() < 1.5
     finally:
         await bot.stop()
 

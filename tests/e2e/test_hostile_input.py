@@ -1,5 +1,6 @@
 """Input that used to end in a traceback: late and forged button presses, numbers beyond
-SQLite's integers, entity offsets that split a surrogate pair, two chats migrating to one id.
+SQLite's integers, entity offsets that split a surrogate pair, two chats migrating to one id,
+a migration while the bot's message there is being sent.
 
 Each is answered or ignored by design; the log holds no error, and the desk goes on working.
 """
@@ -14,7 +15,7 @@ import pytest
 from bot.fake_telegram import FakeTelegram
 from bot.texts.errors import USAGE_TAKE
 from bot.texts.moderation import USAGE_UNBAN
-from tests.e2e.harness import InProcessBot, Town, query
+from tests.e2e.harness import InProcessBot, Town, query, wait_until
 
 
 def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -116,6 +117,43 @@ async def test_two_chats_migrating_to_one_id_keep_both_registrations(
     # The acknowledgement moved with the building; the card stayed with the staff chat.
     refs = await query(running.settings, "SELECT chat_id, kind FROM sent_messages ORDER BY kind")
     assert refs == [(new_id, "ack"), (town.staff.id, "card")]
+    assert errors(caplog) == []
+
+
+async def test_a_migration_during_a_send_takes_the_message_being_sent_along(
+    fake: FakeTelegram, town: Town, running: InProcessBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The group becomes a supergroup while the acknowledgement's answer is on its way (sent,
+    its id not yet recorded): the migration waits for the record, so the acknowledgement moves
+    to the new id with the rest (a reply to it in the supergroup will find it there)."""
+    await town.register()
+    fake.hang("sendMessage", 2.0, after_processing=True, chat_id=town.building.id)
+    template = fake.user_sends(town.building.id, town.resident, "#проблема Первая")
+    await town.reply_in(town.building, "№1 принята")  # Telegram has it; the bot not yet
+    new_id = -1009999999999
+    fake.world.updates.push(
+        "message",
+        {
+            "message_id": template["message_id"] + 200,
+            "date": template["date"],
+            "chat": template["chat"],
+            "from": template["from"],
+            "migrate_to_chat_id": new_id,
+        },
+    )
+
+    async def acknowledgement_recorded() -> bool:
+        sql = "SELECT count(*) FROM sent_messages WHERE kind = 'ack'"
+        return await query(running.settings, sql) == [(1,)]
+
+    async def migrated() -> bool:
+        sql = "SELECT count(*) FROM chats WHERE chat_id = :new_id"
+        return await query(running.settings, sql, new_id=new_id) == [(1,)]
+
+    await wait_until(acknowledgement_recorded, message="for the acknowledgement's record")
+    await wait_until(migrated, message="for the migration")
+    refs = await query(running.settings, "SELECT chat_id FROM sent_messages WHERE kind = 'ack'")
+    assert refs == [(new_id,)]
     assert errors(caplog) == []
 
 
