@@ -110,6 +110,8 @@ def _serve(socket_path: str) -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    global _SHARED_TRAINING
+    _SHARED_TRAINING = _anti_spam_training()
     assert threading.active_count() == 1, "a preloaded module started a thread"
     gc.collect()
     gc.freeze()  # the children share these objects' pages instead of copying them
@@ -156,6 +158,43 @@ def _serve(socket_path: str) -> None:
                 with contextlib.suppress(OSError):
                     connection.sendall(json.dumps({"status": status}).encode() + b"\n")
                 connection.close()
+
+
+# The zygote's one training of the anti-spam (_anti_spam_training), for its bot children.
+_SHARED_TRAINING: Callable[[], None] | None = None
+
+
+def _anti_spam_training() -> Callable[[], None]:
+    """Every `civicbot run` trains the anti-spam on the shipped corpus at start, 0.5-1 s of
+    CPU; the tests start a hundred or more. Training is deterministic, so the zygote trains once
+    for the default policy, and each bot child (not a test worker) has `spam_memory.train`
+    hand it a copy of that judge, as tests/e2e/conftest.py does for the bots in a worker's
+    loop. Another corpus or policy is trained as before. Returns what installs it in a child."""
+    import copy
+
+    from bot.config import ModerationSettings
+    from bot.domain import spam_eval
+    from bot.domain.spam import SpamPolicy
+    from bot.domain.spam_judge import SpamJudge
+    from bot.services import spam_memory
+    from bot.spam_corpus import shipped_corpus
+
+    train = spam_eval.train
+    corpus = tuple(shipped_corpus())
+    default_policy = ModerationSettings().spam_policy()
+    trained = train(corpus, default_policy, remember=False)
+
+    def train_once(
+        examples: Sequence[spam_eval.Example], policy: SpamPolicy, *, remember: bool
+    ) -> SpamJudge:
+        if not remember and policy == default_policy and tuple(examples) == corpus:
+            return copy.deepcopy(trained)  # 0.03 s; a judge learns, the trained one must not
+        return train(examples, policy, remember=remember)
+
+    def install() -> None:
+        vars(spam_memory)["train"] = train_once  # the name spam_memory looks up at each start
+
+    return install
 
 
 def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
@@ -209,6 +248,8 @@ def _child(
             code = _run_as_interpreter(_python_c(request["python"]))
         else:
             sys.path[0] = os.getcwd()  # as `python -m` puts the working folder first
+            if _SHARED_TRAINING is not None:
+                _SHARED_TRAINING()
             code = _run_as_interpreter(_bot_main(request["argv"]))
     finally:
         os._exit(code)
