@@ -190,19 +190,21 @@ BEGIN_OPTION = "civicbot_begin"
 """Execution option naming how a unit's SQLite transaction begins: IMMEDIATE or DEFERRED."""
 
 
-def _sqlite_begin(connection: Connection) -> None:
+def _begin_statement(connection: Connection) -> str:
     # Writers begin IMMEDIATE: they take the write lock up front, so two writers queue on
     # busy_timeout instead of one failing when it upgrades a read transaction. Read-only units
     # begin DEFERRED and never take the write lock.
-    mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    return f"BEGIN {connection.get_execution_options().get(BEGIN_OPTION, 'IMMEDIATE')}"
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql(_begin_statement(connection))
 
 
 def _inline_begin(connection: Connection) -> None:
-    # As _sqlite_begin, straight on the driver's cursor: every update begins, and the BEGIN
-    # through SQLAlchemy's execution path cost more than the statement.
-    mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
-    inline_sqlite.on_cursor(connection, f"BEGIN {mode}")
+    # Straight on the driver's cursor: every update begins, and the BEGIN through
+    # SQLAlchemy's execution path cost more than the statement.
+    inline_sqlite.on_cursor(connection, _begin_statement(connection))
 
 
 def alembic_config() -> Config:

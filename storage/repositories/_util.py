@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Executable, Table
+from sqlalchemy import Column, Executable, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,26 @@ async def insert_unless_duplicate(
             return await db.execute(statement)
     except IntegrityError:
         return None
+
+
+async def move_chat_rows(
+    db: AsyncConnection,
+    table: Table,
+    unique_with_chat: Column[Any],
+    old_chat_id: int,
+    new_chat_id: int,
+) -> int:
+    """Move a chat's rows to the chat's new id (a group became a supergroup), but for the rows
+    whose `unique_with_chat` value the new id already has (a second chat claiming to migrate
+    to the same id): those stay where they were, rather than break the unique key."""
+    chat_id = table.c.chat_id
+    taken = select(unique_with_chat).where(chat_id == new_chat_id)
+    result = await db.execute(
+        update(table)
+        .where(chat_id == old_chat_id, unique_with_chat.not_in(taken))
+        .values(chat_id=new_chat_id)
+    )
+    return int(result.rowcount)
 
 
 def inserted_id(result: CursorResult[Any]) -> int:

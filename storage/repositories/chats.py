@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import ChatKind, ChatPlace, RegisteredChat
 from storage.cache import Cached, ReadCache, UnitState
-from storage.repositories._util import upsert
+from storage.repositories._util import move_chat_rows, upsert
 from storage.tables import chats
 
 
@@ -110,13 +110,5 @@ class SqlChatRepository(Cached):
         return [_chat_from_row(row) for row in rows]
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
-        """Move the old id's registrations to the new id, but for places the new id already
-        has (a second chat claiming to migrate to the same id): those stay where they were."""
         self._changed()
-        taken = select(chats.c.thread_id).where(chats.c.chat_id == new_chat_id)
-        result = await self._db.execute(
-            update(chats)
-            .where(chats.c.chat_id == old_chat_id, chats.c.thread_id.not_in(taken))
-            .values(chat_id=new_chat_id)
-        )
-        return result.rowcount
+        return await move_chat_rows(self._db, chats, chats.c.thread_id, old_chat_id, new_chat_id)

@@ -21,7 +21,7 @@ from bot.domain.models import (
     Transition,
 )
 from storage.inline_sqlite import prepared
-from storage.repositories._util import dialect_insert
+from storage.repositories._util import dialect_insert, move_chat_rows
 from storage.tables import counters, issue_text_versions, issue_transitions, issues
 
 
@@ -311,12 +311,6 @@ class SqlIssueRepository:
         return [issue_from_row(row) for row in rows]
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
-        """Move the old id's issues to the new id, but for message ids the new id already has
-        (a second chat claiming to migrate to the same id): those stay where they were."""
-        taken = select(issues.c.message_id).where(issues.c.chat_id == new_chat_id)
-        result = await self._db.execute(
-            update(issues)
-            .where(issues.c.chat_id == old_chat_id, issues.c.message_id.not_in(taken))
-            .values(chat_id=new_chat_id)
+        return await move_chat_rows(
+            self._db, issues, issues.c.message_id, old_chat_id, new_chat_id
         )
-        return result.rowcount

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.outgoing import MessageRef, RefKind
-from storage.repositories._util import insert_unless_duplicate
+from storage.repositories._util import insert_unless_duplicate, move_chat_rows
 from storage.tables import sent_messages
 
 
@@ -56,14 +56,6 @@ class SqlMessageRefRepository:
         await insert_unless_duplicate(self._db, insert(sent_messages).values(values))
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
-        """Move the old id's messages to the new id, but for message ids the new id already
-        has (a second chat claiming to migrate to the same id): those stay where they were."""
-        taken = select(sent_messages.c.message_id).where(sent_messages.c.chat_id == new_chat_id)
-        result = await self._db.execute(
-            update(sent_messages)
-            .where(
-                sent_messages.c.chat_id == old_chat_id, sent_messages.c.message_id.not_in(taken)
-            )
-            .values(chat_id=new_chat_id)
+        return await move_chat_rows(
+            self._db, sent_messages, sent_messages.c.message_id, old_chat_id, new_chat_id
         )
-        return result.rowcount
